@@ -1,0 +1,92 @@
+"""What every route shares: registration with error mapping, JSON bodies, query values, principals."""
+from __future__ import annotations
+
+import functools
+import json
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.errors import error_response
+from chalicelib.domain.errors import DomainError, InvalidInput, Unauthenticated
+from chalicelib.services.tokens import DRIVER, STAFF, Principal, verify_token
+
+# The middleware refuses bodies above this with a 413 before any view runs.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def route(bp: Blueprint, path: str, methods: list[str], **options):
+    """Register a view whose domain errors become the JSON errors of API.md.
+
+    Chalice turns any exception from a view into a 500 before middleware sees it, so the
+    mapping has to happen here, around the view itself.
+    """
+    def register(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except DomainError as err:
+                return error_response(err)
+
+        bp.route(path, methods=methods, **options)(guarded)
+        return view
+
+    return register
+
+
+def json_object(request) -> dict:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    raw = request.raw_body or b""
+    if not raw.strip():
+        raise InvalidInput("a JSON object body is required", code="BODY_REQUIRED")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise InvalidInput("the body is not valid JSON", code="MALFORMED_JSON") from err
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", code="BODY_NOT_OBJECT")
+    return body
+
+
+def text_field(body: dict, field: str, *, max_len: int = 128, required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required and must be a non-empty string",
+                           code="FIELD_REQUIRED", field=field)
+    if len(value) > max_len:
+        raise InvalidInput(f"{field} is longer than {max_len} characters",
+                           code="FIELD_TOO_LONG", field=field)
+    return value
+
+
+def _bearer(request) -> str:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("a bearer token is required", code="TOKEN_REQUIRED")
+    return token.strip()
+
+
+def current_driver(request) -> Principal:
+    return verify_token(_bearer(request), expected_kind=DRIVER)
+
+
+def optional_driver(request) -> Principal | None:
+    """The driver when a token is sent (e.g. for member prices), None without one."""
+    if not request.headers.get("authorization"):
+        return None
+    return current_driver(request)
+
+
+def current_staff(request) -> Principal:
+    return verify_token(_bearer(request), expected_kind=STAFF)
+
+
+def created(body: dict) -> Response:
+    return Response(body=body, status_code=201)
+
+
+def accepted(body: dict) -> Response:
+    return Response(body=body, status_code=202)

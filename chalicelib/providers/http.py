@@ -1,0 +1,49 @@
+"""One HTTP session for outside systems: every call has connect and read timeouts and a bounded retry."""
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from chalicelib.domain.errors import UpstreamUnavailable
+from chalicelib.settings import get_settings
+
+# Connection failures and these statuses are retried; anything else is the caller's to judge.
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+@lru_cache(maxsize=1)
+def get_session():
+    import requests  # imported on the first outbound call, not at Lambda start
+
+    return requests.Session()
+
+
+def request(method: str, url: str, *, retries: int = 2, backoff_s: float = 0.2,
+            idempotent: bool = True, **kwargs):
+    """Send a request with timeouts; retry only when it is safe (idempotent or never sent).
+
+    Raises UpstreamUnavailable once the retries are spent.
+    """
+    import requests
+
+    settings = get_settings()
+    kwargs.setdefault("timeout", (settings.http_connect_timeout_s, settings.http_read_timeout_s))
+    attempt = 0
+    while True:
+        try:
+            response = get_session().request(method, url, **kwargs)
+        except requests.ConnectionError as err:
+            # A refused connection never reached the server, so even a POST may be resent.
+            failure: Exception = err
+        except requests.Timeout as err:
+            if not idempotent:
+                raise UpstreamUnavailable(f"{url} did not answer in time") from err
+            failure = err
+        else:
+            if response.status_code not in RETRY_STATUSES or attempt >= retries:
+                return response
+            failure = RuntimeError(f"status {response.status_code}")
+        if attempt >= retries:
+            raise UpstreamUnavailable(f"{url} is unreachable: {failure}") from failure
+        attempt += 1
+        time.sleep(backoff_s * (2 ** (attempt - 1)))

@@ -1,0 +1,104 @@
+"""WeChat mini-program server API: login (jscode2session) and the access token for later calls.
+
+`session_key` from jscode2session is dropped here: it never leaves this module, is never stored,
+returned or logged.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.domain.errors import (Forbidden, RateLimited, Unauthenticated,
+                                      UpstreamUnavailable)
+from chalicelib.providers import http
+from chalicelib.providers.secrets import get_secret
+from chalicelib.settings import get_settings
+
+# errcodes of jscode2session and what they mean for the caller.
+_INVALID_CODE = {40029, 40163}
+_RATE_LIMITED = 45011
+_HIGH_RISK = 40226
+# Refresh the access token this long before WeChat says it expires.
+_REFRESH_EARLY_S = 300
+
+
+@dataclass(frozen=True)
+class WeChatSession:
+    openid: str
+    unionid: str | None
+
+
+class WeChatClient:
+    def __init__(self, base_url: str, appid: str, app_secret: str):
+        self._base_url = base_url
+        self._appid = appid
+        self._secret = app_secret
+        self._token: tuple[str, float] | None = None
+        self._token_lock = threading.Lock()
+
+    def code_to_session(self, code: str) -> WeChatSession:
+        response = http.request("GET", f"{self._base_url}/sns/jscode2session", params={
+            "appid": self._appid, "secret": self._secret, "js_code": code,
+            "grant_type": "authorization_code"})
+        body = _json(response)
+        errcode = int(body.get("errcode") or 0)
+        if errcode in _INVALID_CODE:
+            raise Unauthenticated("the login code is invalid, used or expired",
+                                  code="INVALID_LOGIN_CODE")
+        if errcode == _RATE_LIMITED:
+            raise RateLimited("WeChat is limiting logins; try again shortly",
+                              code="WECHAT_RATE_LIMITED")
+        if errcode == _HIGH_RISK:
+            raise Forbidden("WeChat refused this user as high risk", code="HIGH_RISK_USER")
+        if errcode or not body.get("openid"):
+            raise UpstreamUnavailable(f"WeChat login failed (errcode {errcode})",
+                                      code="WECHAT_UNAVAILABLE")
+        return WeChatSession(openid=body["openid"], unionid=body.get("unionid"))
+
+    def access_token(self, *, now: float | None = None) -> str:
+        """The cached access token; one refresher at a time per process.
+
+        Uses /cgi-bin/stable_token, which does not invalidate the token other Lambda containers
+        hold, so every container may keep its own cache.
+        """
+        now = time.time() if now is None else now
+        cached = self._token
+        if cached and cached[1] > now:
+            return cached[0]
+        with self._token_lock:
+            cached = self._token
+            if cached and cached[1] > now:
+                return cached[0]
+            response = http.request("POST", f"{self._base_url}/cgi-bin/stable_token", json={
+                "grant_type": "client_credential", "appid": self._appid,
+                "secret": self._secret, "force_refresh": False})
+            body = _json(response)
+            if "access_token" not in body:
+                raise UpstreamUnavailable(
+                    f"WeChat refused the access token (errcode {body.get('errcode')})",
+                    code="WECHAT_UNAVAILABLE")
+            expires_in = int(body.get("expires_in", 7200))
+            self._token = (body["access_token"], now + max(expires_in - _REFRESH_EARLY_S, 60))
+            return self._token[0]
+
+
+def _json(response) -> dict:
+    if response.status_code != 200:
+        raise UpstreamUnavailable(f"WeChat answered HTTP {response.status_code}",
+                                  code="WECHAT_UNAVAILABLE")
+    try:
+        body = response.json()
+    except ValueError as err:
+        raise UpstreamUnavailable("WeChat answered with no JSON", code="WECHAT_UNAVAILABLE") from err
+    if not isinstance(body, dict):
+        raise UpstreamUnavailable("WeChat answered an unexpected body", code="WECHAT_UNAVAILABLE")
+    return body
+
+
+@lru_cache(maxsize=1)
+def get_wechat() -> WeChatClient:
+    settings = get_settings()
+    return WeChatClient(settings.wechat_api_url, settings.wechat_appid,
+                        get_secret("wechat_app_secret"))

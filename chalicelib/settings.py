@@ -1,0 +1,95 @@
+"""Typed settings, read once from the environment (never at import time).
+
+In AWS the environment comes from .chalice/config.json; locally the devstack writes it.
+Secrets are not settings: they come from providers/secrets.py.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+APP_NAME = "fuel"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def _str(name: str, default: str | None = None) -> str | None:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    aws_region: str
+    # None in AWS; the moto server or DynamoDB Local locally.
+    aws_endpoint_url: str | None
+    dynamodb_endpoint_url: str | None
+    # Where secrets live: a Secrets Manager secret id in AWS, a JSON file locally.
+    secrets_id: str | None
+    secrets_file: str | None
+    public_base_url: str
+    wechat_api_url: str
+    wechat_appid: str
+    wechatpay_api_url: str
+    wechatpay_appid: str
+    wechatpay_mchid: str
+    invoice_api_url: str
+    invoice_queue_url: str | None
+    invoice_bucket: str | None
+    mail_sender: str
+    driver_token_ttl_s: int
+    staff_token_ttl_s: int
+    staff_max_failed_logins: int
+    staff_lockout_s: int
+    http_connect_timeout_s: float
+    http_read_timeout_s: float
+    ddb_connect_timeout_s: float
+    ddb_read_timeout_s: float
+
+    def table_name(self, logical_name: str) -> str:
+        """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
+        return f"{APP_NAME}-{self.stage}-{logical_name}"
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+def load_settings() -> Settings:
+    endpoint = _str("AWS_ENDPOINT_URL")
+    return Settings(
+        stage=_str("STAGE", "local"),
+        aws_region=_str("AWS_REGION", _str("AWS_DEFAULT_REGION", "cn-north-1")),
+        aws_endpoint_url=endpoint,
+        dynamodb_endpoint_url=_str("DYNAMODB_ENDPOINT_URL", endpoint),
+        secrets_id=_str("SECRETS_ID"),
+        secrets_file=_str("SECRETS_FILE"),
+        public_base_url=_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        wechat_api_url=_str("WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/"),
+        wechat_appid=_str("WECHAT_APPID", ""),
+        wechatpay_api_url=_str("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com").rstrip("/"),
+        wechatpay_appid=_str("WECHATPAY_APPID", _str("WECHAT_APPID", "")),
+        wechatpay_mchid=_str("WECHATPAY_MCHID", ""),
+        invoice_api_url=_str("INVOICE_API_URL", "").rstrip("/"),
+        invoice_queue_url=_str("INVOICE_QUEUE_URL"),
+        invoice_bucket=_str("INVOICE_BUCKET"),
+        mail_sender=_str("MAIL_SENDER", "invoices@fuel.example.cn"),
+        driver_token_ttl_s=_int("DRIVER_TOKEN_TTL_S", 7200),
+        staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
+        staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),
+        staff_lockout_s=_int("STAFF_LOCKOUT_S", 15 * 60),
+        http_connect_timeout_s=float(_str("HTTP_CONNECT_TIMEOUT_S", "3.05")),
+        http_read_timeout_s=float(_str("HTTP_READ_TIMEOUT_S", "10")),
+        ddb_connect_timeout_s=float(_str("DDB_CONNECT_TIMEOUT_S", "2")),
+        ddb_read_timeout_s=float(_str("DDB_READ_TIMEOUT_S", "5")),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

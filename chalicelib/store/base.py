@@ -1,0 +1,68 @@
+"""PynamoDB plumbing: stage-prefixed table names and endpoints resolved from settings at first use.
+
+PynamoDB reads `Meta.table_name` and `Meta.host` when it first builds a model's connection and
+caches that connection per class. Models here subclass `StageModel`, which fills those in from
+`get_settings()` on every connection request and rebuilds the cached connection when the settings
+changed (tests switch between moto and DynamoDB Local), so nothing is read at import time.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import ClassVar
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+from chalicelib.settings import Settings, get_settings
+
+
+def _meta_for(settings: Settings, logical_name: str) -> dict:
+    return {
+        "table_name": settings.table_name(logical_name),
+        "host": settings.dynamodb_endpoint_url,
+        "region": settings.aws_region,
+        "connect_timeout_seconds": settings.ddb_connect_timeout_s,
+        "read_timeout_seconds": settings.ddb_read_timeout_s,
+        "max_retry_attempts": 3,
+    }
+
+
+class StageModel(Model):
+    """A model whose table is `fuel-<stage>-<logical_name>`.
+
+    Each subclass sets `logical_name` and declares its own empty `class Meta: pass`
+    (PynamoDB fills the defaults in; we fill in the rest here).
+    """
+
+    logical_name: ClassVar[str]
+
+    class Meta:
+        table_name = None
+
+    @classmethod
+    def _get_connection(cls):
+        wanted = _meta_for(get_settings(), cls.logical_name)
+        if any(getattr(cls.Meta, key, None) != value for key, value in wanted.items()):
+            for key, value in wanted.items():
+                setattr(cls.Meta, key, value)
+            cls._connection = None
+        return super()._get_connection()
+
+
+@lru_cache(maxsize=4)
+def _connection(host: str | None, region: str, connect_s: float, read_s: float) -> Connection:
+    return Connection(region=region, host=host, connect_timeout_seconds=connect_s,
+                      read_timeout_seconds=read_s, max_retry_attempts=3)
+
+
+def get_connection() -> Connection:
+    """The connection for TransactWrite / TransactGet across tables."""
+    s = get_settings()
+    return _connection(s.dynamodb_endpoint_url, s.aws_region, s.ddb_connect_timeout_s,
+                       s.ddb_read_timeout_s)
+
+
+def transaction_condition_failed(err: Exception) -> bool:
+    """True when a transaction was cancelled because one of its conditions did not hold."""
+    reasons = getattr(err, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)

@@ -1,0 +1,72 @@
+"""The whole local stack in one command: python -m devstack (see README).
+
+Starts an embedded AWS (moto server) with every resource of infra/, the sandboxes of the
+outside systems, seeds Taiyuan stations and staff, then runs the API on :8000 and the worker that
+delivers SQS messages and schedules. Writes .local/devstack.json. Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from devstack.stack import LocalStack, PROJECT_DIR
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run the fuel backend locally.")
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--state-dir", default=str(PROJECT_DIR / ".local"))
+    parser.add_argument("--schedule-every", type=float, default=5.0,
+                        help="fire every schedule at least this often, in seconds")
+    parser.add_argument("--notify-time-scale", type=float, default=0.01,
+                        help="scale of WeChat Pay's notification retry schedule")
+    args = parser.parse_args()
+
+    stack = LocalStack(Path(args.state_dir), api_port=args.api_port,
+                       notify_time_scale=args.notify_time_scale)
+    stopping = threading.Event()
+    children: list[subprocess.Popen] = []
+
+    def stop(*_):
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        info = stack.start()
+        env = {**os.environ, **stack.environment()}
+        python = sys.executable
+        children.append(subprocess.Popen(
+            [python, "-m", "devstack.api", "--port", str(args.api_port)], cwd=PROJECT_DIR, env=env))
+        children.append(subprocess.Popen(
+            [python, "-m", "devstack.worker", "--schedule-every", str(args.schedule_every)],
+            cwd=PROJECT_DIR, env=env))
+        stack.wait_for_api()
+        stack.print_summary(info)
+        while not stopping.wait(0.5):
+            for child in children:
+                if child.poll() is not None:
+                    print(f"devstack: {child.args[2]} exited with {child.returncode}; stopping",
+                          file=sys.stderr)
+                    stopping.set()
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        stack.stop()
+        print("devstack: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Serve the Chalice app over HTTP the way `chalice local` does, with the devstack's environment.
+
+Run: python -m devstack.api --port 8000 (the devstack starts it with the local environment).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    from devstack import greedy_routes
+
+    greedy_routes.install()
+
+    config_from_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    config = Config.create(chalice_stage="local", project_dir=str(PROJECT_DIR),
+                           config_from_disk=config_from_disk)
+    # What the devstack passed in wins over the stage's defaults, as with `chalice local`.
+    for key, value in config.environment_variables.items():
+        os.environ.setdefault(key, value)
+    app = importlib.import_module("app").app
+    server = LocalDevServer(app, config, args.host, args.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

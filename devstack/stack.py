@@ -1,0 +1,138 @@
+"""The local stack's parts, started in order and stopped in reverse.
+
+Everything listens on loopback. Ports other than the API's are picked free at start and written
+to .local/devstack.json, so two stacks (a developer's and the e2e tests') can run side by side.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+import requests
+
+from devstack import infra, seeding
+from devstack.servers import RunningServer, free_port, serve
+from devstack.sandboxes import wechat
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STAGE = "local"
+REGION = "cn-north-1"
+WECHAT_APPID = "wx5a1d0b5e1c0ffee1"
+
+
+class LocalStack:
+    def __init__(self, state_dir: Path, *, api_port: int = 8000, host: str = "127.0.0.1",
+                 notify_time_scale: float = 0.01):
+        self.state_dir = state_dir
+        self.host = host
+        self.api_port = api_port
+        self.notify_time_scale = notify_time_scale
+        self._moto = None
+        self._servers: dict[str, RunningServer] = {}
+        self._env: dict[str, str] = {}
+        self._resources: dict[str, dict] = {}
+
+    # -- start -------------------------------------------------------------------------------
+    def start(self) -> dict:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        aws_url = self._start_moto()
+        app_secret = secrets.token_hex(16)
+        self._servers["wechat"] = serve(wechat.create_app(
+            wechat.WeChatSandboxConfig(appid=WECHAT_APPID, app_secret=app_secret,
+                                       high_risk_openids={"sandbox-high-risk"})), self.host)
+        secrets_doc = {"token_signing_key": secrets.token_urlsafe(48),
+                       "wechat_app_secret": app_secret}
+        secrets_path = self.state_dir / "secrets.json"
+        _write_private(secrets_path, secrets_doc)
+
+        self._env = {
+            "STAGE": STAGE,
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ENDPOINT_URL": aws_url,
+            "SECRETS_FILE": str(secrets_path),
+            "PUBLIC_BASE_URL": self.api_url,
+            "WECHAT_API_URL": self._servers["wechat"].url,
+            "WECHAT_APPID": WECHAT_APPID,
+            "POWERTOOLS_SERVICE_NAME": "fuel",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        }
+        os.environ.update(self._env)
+        self._create_resources(aws_url)
+        staff = seeding.seed_all()
+        info = {
+            "api_url": self.api_url,
+            "aws_endpoint_url": aws_url,
+            "aws_region": REGION,
+            "stage": STAGE,
+            "wechat_url": self._servers["wechat"].url,
+            "wechat": {"appid": WECHAT_APPID},
+            "staff": staff,
+            "environment": self._env,
+        }
+        _write_private(self.state_dir / "devstack.json", info)
+        return info
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    def environment(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def _start_moto(self) -> str:
+        from moto.server import ThreadedMotoServer
+
+        port = free_port(self.host)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._moto.start()
+        return f"http://{self.host}:{port}"
+
+    def _create_resources(self, aws_url: str) -> None:
+        import boto3
+
+        session = boto3.session.Session(region_name=REGION)
+        infra.create_tables(session.client("dynamodb", endpoint_url=aws_url), STAGE, REGION)
+        self._resources = infra.create_queues_and_buckets(session, STAGE, REGION, aws_url)
+
+    def wait_for_api(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.api_url}/v1/me", timeout=1)  # any answer means it is up
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the API did not start on {self.api_url}")
+
+    def print_summary(self, info: dict) -> None:
+        lines = [
+            "",
+            "fuel local stack is up",
+            f"  API            {info['api_url']}",
+            f"  AWS (moto)     {info['aws_endpoint_url']}",
+            f"  WeChat         {info['wechat_url']}",
+            f"  settings       {self.state_dir / 'devstack.json'}",
+            "  staff logins:",
+        ]
+        lines += [f"    {s['username']:<14} {s['password']}  {s['role']:<9} "
+                  f"{','.join(s['station_ids']) or 'all stations'}" for s in info["staff"]]
+        lines.append("Ctrl-C stops everything.")
+        print("\n".join(lines), flush=True)
+
+    # -- stop --------------------------------------------------------------------------------
+    def stop(self) -> None:
+        for server in reversed(list(self._servers.values())):
+            server.stop()
+        self._servers.clear()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+
+def _write_private(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.chmod(0o600)

@@ -1,0 +1,146 @@
+"""The local stand-in for Lambda's event sources: SQS deliveries and schedules.
+
+It reads the event sources the Chalice app declares, polls each SQS queue and calls the same
+handler Lambda would call with a Lambda-shaped event, deleting only what the handler accepted
+(a raised exception leaves the whole batch, a `batchItemFailures` answer leaves those items, and
+the queue's redrive policy then moves repeat failures to the dead-letter queue). Schedules fire
+on their rate; `--schedule-every` shortens every period for local use.
+
+Run: python -m devstack.worker  (the devstack starts it with the local environment).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import threading
+import time
+import uuid
+
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+
+from chalicelib.observability import get_logger
+from chalicelib.settings import get_settings
+
+
+class LambdaContext:
+    """Enough of the Lambda context object for handlers and Powertools."""
+
+    def __init__(self, name: str):
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{name}"
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def resolve_handler(handler_string: str):
+    module_name, _, attr = handler_string.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
+        "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn, "awsRegion": region} for m in messages]}
+
+
+def deliver_once(sqs, source: SQSEventConfig, queue_url: str, queue_arn: str, region: str,
+                 wait_s: int = 1) -> int:
+    """One receive -> handler -> delete round; returns how many messages the handler accepted."""
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=source.batch_size,
+                                   WaitTimeSeconds=wait_s, AttributeNames=["All"],
+                                   MessageAttributeNames=["All"]).get("Messages", [])
+    if not messages:
+        return 0
+    handler = resolve_handler(source.handler_string)
+    try:
+        answer = handler(sqs_event(messages, queue_arn, region), LambdaContext(source.name))
+    except Exception:  # noqa: BLE001 - Lambda's contract: an exception fails the whole batch
+        get_logger().exception("sqs handler failed", extra={"handler": source.name})
+        return 0
+    failed = {item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])} \
+        if isinstance(answer, dict) else set()
+    done = [m for m in messages if m["MessageId"] not in failed]
+    for message in done:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return len(done)
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def period_s(expression) -> int:
+    """The period of a schedule; cron expressions fire hourly locally (their handlers decide
+    themselves whether there is work, e.g. a bill that is not yet available)."""
+    text = expression if isinstance(expression, str) else expression.to_string()
+    match = _RATE.fullmatch(text)
+    if not match:
+        return 3600
+    return int(match.group(1)) * _UNIT_S[match.group(2).rstrip("s")]
+
+
+def fire_schedule(source: ScheduledEventConfig, region: str) -> None:
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+             "source": "aws.events", "account": "000000000000",
+             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": region,
+             "resources": [f"arn:aws:events:{region}:000000000000:rule/{source.name}"],
+             "detail": {}}
+    try:
+        resolve_handler(source.handler_string)(event, LambdaContext(source.name))
+    except Exception:  # noqa: BLE001 - a failed run is logged; the next tick runs it again
+        get_logger().exception("schedule failed", extra={"handler": source.name})
+
+
+def run(app, stop: threading.Event, *, schedule_every_s: float | None = None) -> None:
+    import boto3
+
+    settings = get_settings()
+    sqs = boto3.client("sqs", region_name=settings.aws_region,
+                       endpoint_url=settings.aws_endpoint_url)
+    queues = []
+    for source in app.event_sources:
+        if isinstance(source, SQSEventConfig):
+            url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"]["QueueArn"]
+            queues.append((source, url, arn))
+    schedules = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
+    next_fire = {s.name: time.monotonic() for s in schedules}
+    while not stop.is_set():
+        for source in schedules:
+            if time.monotonic() >= next_fire[source.name]:
+                fire_schedule(source, settings.aws_region)
+                period = period_s(source.schedule_expression)
+                next_fire[source.name] = time.monotonic() + min(period, schedule_every_s or period)
+        for source, url, arn in queues:
+            # Drain what is there before the next tick, as Lambda's pollers would.
+            while not stop.is_set() and deliver_once(sqs, source, url, arn, settings.aws_region,
+                                                     wait_s=0):
+                pass
+        stop.wait(0.2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schedule-every", type=float, default=None,
+                        help="fire every schedule at least this often (seconds)")
+    args = parser.parse_args()
+    app = importlib.import_module("app").app
+    stop = threading.Event()
+    try:
+        run(app, stop, schedule_every_s=args.schedule_every)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()

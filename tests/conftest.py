@@ -1,0 +1,58 @@
+"""Settings every test starts from: a local stage, fake AWS credentials, a secrets file.
+
+Tests never reach a real AWS account or the network: AWS is moto (unit) or DynamoDB Local
+(integration), outside systems are the devstack sandboxes on loopback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+
+import pytest
+
+from chalicelib.providers import secrets as secret_store
+from chalicelib.settings import get_settings
+
+BASE_ENV = {
+    "STAGE": "local",
+    "AWS_REGION": "cn-north-1",
+    "AWS_DEFAULT_REGION": "cn-north-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+_CLEARED = ("AWS_ENDPOINT_URL", "DYNAMODB_ENDPOINT_URL", "SECRETS_ID", "AWS_PROFILE")
+
+
+def reset_caches() -> None:
+    """Forget cached settings, secrets and clients, so a test's environment takes effect."""
+    get_settings.cache_clear()
+    secret_store.clear_cache()
+    from chalicelib.providers import http, wechat
+    wechat.get_wechat.cache_clear()
+    http.get_session.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def base_environment(monkeypatch, tmp_path):
+    for key, value in BASE_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in _CLEARED:
+        monkeypatch.delenv(key, raising=False)
+    secrets_path = tmp_path / "secrets.json"
+    secrets_path.write_text(json.dumps({"token_signing_key": secrets.token_urlsafe(32),
+                                        "wechat_app_secret": "test-app-secret"}))
+    monkeypatch.setenv("SECRETS_FILE", str(secrets_path))
+    reset_caches()
+    yield secrets_path
+    reset_caches()
+
+
+def add_secrets(secrets_path, **values) -> None:
+    doc = json.loads(secrets_path.read_text())
+    doc.update(values)
+    secrets_path.write_text(json.dumps(doc))
+    secret_store.clear_cache()

@@ -1,0 +1,70 @@
+"""The deployable template holds the app and every resource of infra/, and passes cfn-lint;
+the hand-written IAM policies cover exactly what infra/ defines, with no wildcard resources."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devstack.infra import load_template
+from infra.package import package
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package") / "dev"
+    return yaml.safe_load(package("dev", out).read_text(encoding="utf-8")), out
+
+
+def test_package_merges_functions_routes_and_infra_resources(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    for logical in load_template()["Resources"]:
+        assert logical in resources, f"{logical} missing from the package"
+    assert resources["APIHandler"]["Type"] == "AWS::Serverless::Function"
+    assert "RestAPI" in resources
+    assert template["Parameters"]["Stage"]["Default"] == "dev"
+
+
+def test_packaged_template_passes_cfn_lint(packaged):
+    _, out = packaged
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(out / "sam.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_infra_template_passes_cfn_lint():
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"),
+                             str(PROJECT_DIR / "infra" / "template.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _table_names(stage):
+    template = load_template()
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            props = resource["Properties"]
+            name = props["TableName"]["Fn::Sub"].replace("${Stage}", stage)
+            yield name, [gsi["IndexName"] for gsi in props.get("GlobalSecondaryIndexes", [])]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_policy_grants_every_table_and_index_and_nothing_wider(stage):
+    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage}.json").read_text())
+    resources = []
+    for statement in policy["Statement"]:
+        listed = statement["Resource"]
+        resources += listed if isinstance(listed, list) else [listed]
+    assert "*" not in resources
+    assert all(f"-{stage}-" in r or f"/{stage}/" in r for r in resources)
+    for table, indexes in _table_names(stage):
+        assert any(r.endswith(f":table/{table}") for r in resources), table
+        for index in indexes:
+            assert any(r.endswith(f":table/{table}/index/{index}") for r in resources), index
