@@ -15,12 +15,13 @@ import requests
 
 from devstack import infra, seeding
 from devstack.servers import RunningServer, free_port, serve
-from devstack.sandboxes import wechat
+from devstack.sandboxes import wechat, wechatpay
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
 REGION = "cn-north-1"
 WECHAT_APPID = "wx5a1d0b5e1c0ffee1"
+WECHATPAY_MCHID = "1900000109"
 
 
 class LocalStack:
@@ -34,6 +35,7 @@ class LocalStack:
         self._servers: dict[str, RunningServer] = {}
         self._env: dict[str, str] = {}
         self._resources: dict[str, dict] = {}
+        self._on_stop: list = []
 
     # -- start -------------------------------------------------------------------------------
     def start(self) -> dict:
@@ -43,8 +45,24 @@ class LocalStack:
         self._servers["wechat"] = serve(wechat.create_app(
             wechat.WeChatSandboxConfig(appid=WECHAT_APPID, app_secret=app_secret,
                                        high_risk_openids={"sandbox-high-risk"})), self.host)
-        secrets_doc = {"token_signing_key": secrets.token_urlsafe(48),
-                       "wechat_app_secret": app_secret}
+        pay_keys = wechatpay.generate_keys()
+        pay_app = wechatpay.create_app(wechatpay.WeChatPaySandboxConfig.from_keys(
+            pay_keys, appid=WECHAT_APPID, mchid=WECHATPAY_MCHID,
+            notify_time_scale=self.notify_time_scale, refund_settle_s=1.0))
+        self._on_stop.append(pay_app.extensions["wechatpay_sandbox"].scheduler.stop)
+        self._servers["wechatpay"] = serve(pay_app, self.host)
+        platform_key_path = self.state_dir / "wechatpay_platform_private_key.pem"
+        platform_key_path.write_text(pay_keys["platform_private_key_pem"])
+        platform_key_path.chmod(0o600)
+        secrets_doc = {
+            "token_signing_key": secrets.token_urlsafe(48),
+            "wechat_app_secret": app_secret,
+            "wechatpay_merchant_private_key_pem": pay_keys["merchant_private_key_pem"],
+            "wechatpay_merchant_serial": pay_keys["merchant_serial"],
+            "wechatpay_apiv3_key": pay_keys["apiv3_key"],
+            "wechatpay_public_key_pem": pay_keys["platform_public_key_pem"],
+            "wechatpay_public_key_id": pay_keys["public_key_id"],
+        }
         secrets_path = self.state_dir / "secrets.json"
         _write_private(secrets_path, secrets_doc)
 
@@ -57,6 +75,9 @@ class LocalStack:
             "PUBLIC_BASE_URL": self.api_url,
             "WECHAT_API_URL": self._servers["wechat"].url,
             "WECHAT_APPID": WECHAT_APPID,
+            "WECHATPAY_API_URL": self._servers["wechatpay"].url,
+            "WECHATPAY_APPID": WECHAT_APPID,
+            "WECHATPAY_MCHID": WECHATPAY_MCHID,
             "POWERTOOLS_SERVICE_NAME": "fuel",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         }
@@ -70,6 +91,12 @@ class LocalStack:
             "stage": STAGE,
             "wechat_url": self._servers["wechat"].url,
             "wechat": {"appid": WECHAT_APPID},
+            "wechatpay_url": self._servers["wechatpay"].url,
+            "wechatpay": {"appid": WECHAT_APPID, "mchid": WECHATPAY_MCHID,
+                          "apiv3_key": pay_keys["apiv3_key"],
+                          "public_key_id": pay_keys["public_key_id"],
+                          "platform_private_key_path": str(platform_key_path),
+                          "merchant_serial": pay_keys["merchant_serial"]},
             "staff": staff,
             "environment": self._env,
         }
@@ -115,6 +142,7 @@ class LocalStack:
             f"  API            {info['api_url']}",
             f"  AWS (moto)     {info['aws_endpoint_url']}",
             f"  WeChat         {info['wechat_url']}",
+            f"  WeChat Pay     {info['wechatpay_url']}",
             f"  settings       {self.state_dir / 'devstack.json'}",
             "  staff logins:",
         ]
@@ -125,6 +153,9 @@ class LocalStack:
 
     # -- stop --------------------------------------------------------------------------------
     def stop(self) -> None:
+        for stop_part in reversed(self._on_stop):
+            stop_part()
+        self._on_stop.clear()
         for server in reversed(list(self._servers.values())):
             server.stop()
         self._servers.clear()

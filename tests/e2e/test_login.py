@@ -44,5 +44,12 @@ def test_unknown_route_and_malformed_json_are_json_errors(api):
 
 
 def test_devstack_json_describes_the_stack(stack):
-    for key in ("api_url", "aws_endpoint_url", "wechat_url", "staff"):
+    for key in ("api_url", "aws_endpoint_url", "wechat_url", "wechatpay_url", "staff"):
         assert stack[key]
+
+
+def test_devstack_json_lets_a_client_act_as_wechat_pay(stack):
+    pay = stack["wechatpay"]
+    with open(pay["platform_private_key_path"]) as fh:
+        assert "PRIVATE KEY" in fh.read()
+    assert pay["public_key_id"].startswith("PUB_KEY_ID_") and len(pay["apiv3_key"]) == 32
