@@ -1,0 +1,341 @@
+"""Sandbox e-invoice issuer: the Nuonuo-style open API (诺税通) over HTTP, with its own signing code.
+
+One endpoint, POST /open/v1/services?senid=&nonce=&timestamp=&appkey=, the API method in the
+`method` header and the signature in `X-Nuonuo-Sign`:
+    base64(HMAC-SHA1(app_secret,
+        "a=services&l=v1&p=open&k={appkey}&i={senid}&n={nonce}&t={timestamp}&f={body}"))
+where a/l/p are the last, middle and first segments of the path and body is the exact request
+text. Answers are {"code", "describe", "result"}; "E0000" is success.
+
+Methods: requestBillingNew (issue; orderNo is the caller's serial), queryInvoiceResult,
+reInvoice (retry a failed issue under the same serial), saveInvoiceRedConfirm (red-letter
+reversal; billId is the caller's serial; the red invoice is issued automatically) and
+queryInvoiceRedConfirm. Issuing completes `delay_s` after acceptance. POST /sandbox/config changes
+the delay and the failure shares at run time. Never deployed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from flask import Flask, jsonify, request
+
+SERVICES_PATH = "/open/v1/services"
+OK, BAD_REQUEST, DUPLICATE, NOT_FOUND, BUSY = "E0000", "E9101", "E9106", "E9500", "E9999"
+# Gateway refusals; 070101 is Nuonuo's code for an unknown app key, the others are the sandbox's.
+UNKNOWN_APP, BAD_SIGNATURE, STALE_TIMESTAMP, MISSING_PARAMS, UNKNOWN_METHOD = (
+    "070101", "070301", "070302", "070303", "070401")
+ISSUING, ISSUED, FAILED = "20", "2", "22"
+RED_PENDING, RED_ISSUED, RED_FAILED = "15", "01", "16"
+STATUS_TEXT = {ISSUING: "开票中", ISSUED: "开票完成（最终状态）", FAILED: "开票失败"}
+PERMANENT_CAUSE = "开票失败：购方信息与税局登记不一致"
+TRANSIENT_CAUSE = "开票失败：税局系统繁忙，请稍后重试"
+RED_REFUSED_CAUSE = "红字确认单申请失败：税局校验未通过"
+TUNABLE = ("delay_s", "fail_rate_temporary", "fail_rate_permanent", "fail_rate_transient")
+
+
+@dataclass
+class InvoiceIssuerSandboxConfig:
+    app_key: str = "sandbox-invoice-app"
+    app_secret: str = "sandbox-invoice-secret"
+    delay_s: float = 1.0                # time from acceptance to the issued (or failed) result
+    fail_rate_temporary: float = 0.0    # share of calls answered 系统繁忙 (retry the call)
+    fail_rate_permanent: float = 0.0    # share of requests that fail for good
+    fail_rate_transient: float = 0.0    # share of issuing runs failing in a way reInvoice cures
+    seed: int | None = None
+    max_clock_skew_s: float = 300.0
+    area_code: str = "14"               # 山西, the 3rd and 4th digits of every number
+
+
+@dataclass
+class _Request:
+    order_no: str
+    kind: str                   # "blue" or "red"
+    issuer_serial: str
+    order: dict
+    ready_at: float
+    outcome: str                # "issued", "permanent" or "transient"
+    status: str = ISSUING
+    number: str | None = None
+    issued_at_ms: int | None = None
+    original_number: str | None = None
+    reason: str = ""
+
+
+def sign(secret: str, path: str, appkey: str, senid: str, nonce: str, timestamp: str,
+         body: str) -> str:
+    pieces = path.strip("/").split("/")
+    message = (f"a={pieces[-1]}&l={pieces[-2]}&p={pieces[-3]}&k={appkey}&i={senid}"
+               f"&n={nonce}&t={timestamp}&f={body}")
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _answer(code: str, describe: str, result=None):
+    return jsonify({"code": code, "describe": describe, "result": result})
+
+
+def _money(value) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as err:
+        raise ValueError(f"not a number: {value!r}") from err
+
+
+def _check_order(order: dict) -> None:
+    """Refuse what a real issuer refuses before accepting; raises ValueError with the reason."""
+    if not isinstance(order, dict):
+        raise ValueError("order is required")
+    for key in ("orderNo", "buyerName", "salerTaxNum", "invoiceDate", "clerk"):
+        if not str(order.get(key) or "").strip():
+            raise ValueError(f"{key} 不能为空")
+    if len(order["orderNo"]) > 40:
+        raise ValueError("orderNo 超长")
+    details = order.get("invoiceDetail")
+    if not isinstance(details, list) or not details:
+        raise ValueError("invoiceDetail 不能为空")
+    refined_oil = order.get("specificFactor") == "1"
+    for line in details:
+        if not isinstance(line, dict):
+            raise ValueError("invoiceDetail 格式错误")
+        gross, net = _money(line.get("taxIncludedAmount")), _money(line.get("taxExcludedAmount"))
+        tax, rate = _money(line.get("tax")), _money(line.get("taxRate"))
+        if gross != net + tax:
+            raise ValueError(f"{line.get('goodsName')}: 含税金额不等于不含税金额加税额")
+        if abs(net * rate - tax) > Decimal("0.06"):
+            raise ValueError(f"{line.get('goodsName')}: 税额误差超过0.06")
+        code = str(line.get("goodsCode") or "")
+        if len(code) != 19 or not code.isdigit():
+            raise ValueError(f"{line.get('goodsName')}: 商品编码应为19位数字")
+        if line.get("num") not in (None, ""):
+            if abs(_money(line["num"]) * _money(line.get("price")) - gross) > Decimal("0.01"):
+                raise ValueError(f"{line.get('goodsName')}: 单价乘数量不等于金额")
+        if refined_oil and (not code.startswith("10701") or line.get("unit") not in ("升", "吨")
+                            or line.get("num") in (None, "")):
+            raise ValueError(f"{line.get('goodsName')}: 成品油发票须为成品油编码，单位升或吨并有数量")
+
+
+class _Issuer:
+    def __init__(self, config: InvoiceIssuerSandboxConfig):
+        self.config = config
+        self.lock = threading.Lock()
+        self.rng = random.Random(config.seed)
+        self.by_order: dict[str, _Request] = {}
+        self.red_by_bill: dict[str, _Request] = {}
+        self.by_serial: dict[str, _Request] = {}
+        self.by_number: dict[str, _Request] = {}
+        self.reversed_by: dict[str, str] = {}   # blue number -> billId of its reversal
+        # Start from the clock so numbers stay unique across restarts of the local stack.
+        self.sequence = int(time.time() * 1000) % 10 ** 10
+
+    def roll(self, share: float) -> bool:
+        return share > 0 and self.rng.random() < share
+
+    def outcome(self) -> str:
+        if self.roll(self.config.fail_rate_permanent):
+            return "permanent"
+        return "transient" if self.roll(self.config.fail_rate_transient) else "issued"
+
+    def new_request(self, order_no: str, kind: str, order: dict) -> _Request:
+        req = _Request(order_no, kind, uuid.uuid4().hex[:20], order,
+                       time.monotonic() + self.config.delay_s, self.outcome())
+        self.by_serial[req.issuer_serial] = req
+        return req
+
+    def settle(self, req: _Request) -> None:
+        """Move a request whose time has come to its final state."""
+        if req.status != ISSUING or time.monotonic() < req.ready_at:
+            return
+        if req.outcome == "issued":
+            self.sequence = (self.sequence + 1) % 10 ** 10
+            year = time.strftime("%y", time.gmtime())
+            req.number = f"{year}{self.config.area_code}200000{self.sequence:010d}"
+            req.issued_at_ms = int(time.time() * 1000)
+            req.status = ISSUED
+            self.by_number[req.number] = req
+        else:
+            req.status = FAILED
+            req.reason = PERMANENT_CAUSE if req.outcome == "permanent" else TRANSIENT_CAUSE
+            if req.kind == "red":
+                # A refused reversal leaves the invoice free for another application.
+                req.reason = RED_REFUSED_CAUSE
+                self.reversed_by.pop(req.original_number, None)
+
+    def invoice_view(self, req: _Request) -> dict:
+        self.settle(req)
+        order = req.order
+        amounts = [sum(_money(line.get(key) or 0) for line in order.get("invoiceDetail", []))
+                   for key in ("taxExcludedAmount", "tax", "taxIncludedAmount")]
+        direction = -1 if req.kind == "red" else 1
+        return {
+            "serialNo": req.issuer_serial, "orderNo": req.order_no, "status": req.status,
+            "statusMsg": STATUS_TEXT[req.status],
+            "failCause": req.reason, "allElectronicInvoiceNumber": req.number or "",
+            "invoiceNo": req.number or "", "invoiceCode": "", "invoiceTime": req.issued_at_ms,
+            "invoiceKind": "pc", "payerName": order.get("buyerName", ""),
+            "payerTaxNo": order.get("buyerTaxNum", ""),
+            "exTaxAmount": f"{direction * amounts[0]:.2f}",
+            "taxAmount": f"{direction * amounts[1]:.2f}",
+            "orderAmount": f"{direction * amounts[2]:.2f}",
+        }
+
+    def red_view(self, req: _Request) -> dict:
+        self.settle(req)
+        status = {ISSUING: RED_PENDING, ISSUED: RED_ISSUED, FAILED: RED_FAILED}[req.status]
+        return {"billId": req.order_no, "billNo": req.issuer_serial, "billStatus": status,
+                "billMessage": req.reason, "blueElecInvoiceNumber": req.original_number,
+                "redInvoiceNumber": req.number or "",
+                "invoiceSerialNum": req.issuer_serial if req.number else "",
+                "redReason": req.order.get("redReason", "")}
+
+    # --- the API methods; each returns (code, describe, result) ---
+
+    def request_billing(self, body: dict):
+        order = body.get("order")
+        order_no = str(order.get("orderNo") or "") if isinstance(order, dict) else ""
+        if order_no in self.by_order:
+            return DUPLICATE, "订单编号或流水号不能重复", {
+                "invoiceSerialNum": self.by_order[order_no].issuer_serial}
+        try:
+            _check_order(order)
+        except ValueError as err:
+            return BAD_REQUEST, str(err), None
+        req = self.by_order[order_no] = self.new_request(order_no, "blue", order)
+        return OK, "开票提交成功", {"invoiceSerialNum": req.issuer_serial}
+
+    def query_invoices(self, body: dict):
+        wanted = [self.by_order.get(str(n)) for n in body.get("orderNos") or []]
+        wanted += [self.by_serial.get(str(s)) for s in body.get("serialNos") or []]
+        found = [self.invoice_view(req) for req in wanted if req is not None]
+        return (OK, "查询成功", found) if found else (NOT_FOUND, "发票不存在", None)
+
+    def reinvoice(self, body: dict):
+        req = self.by_order.get(str(body.get("orderno") or "")) \
+            or self.by_serial.get(str(body.get("fpqqlsh") or ""))
+        if req is None:
+            return NOT_FOUND, "发票不存在", None
+        self.settle(req)
+        if req.status == ISSUED:
+            return OK, "发票已生成，无需再重试开票", None
+        if req.status == FAILED:
+            req.status, req.reason = ISSUING, ""
+            req.ready_at = time.monotonic() + self.config.delay_s
+            if req.outcome != "permanent":
+                transient = self.roll(self.config.fail_rate_transient)
+                req.outcome = "transient" if transient else "issued"
+            return OK, "重试开票提交成功", None
+        return OK, "开票中（重试中），请耐心等待开票结果", None
+
+    def save_red_confirm(self, body: dict):
+        bill_id = str(body.get("billId") or "")
+        blue_number = str(body.get("blueElecInvoiceNumber") or "")
+        if not bill_id or len(bill_id) > 40 or not blue_number:
+            return BAD_REQUEST, "billId 和 blueElecInvoiceNumber 不能为空", None
+        if bill_id in self.red_by_bill:
+            return DUPLICATE, "红字确认单申请号不能重复", {"billId": bill_id}
+        blue = self.by_number.get(blue_number)
+        if blue is None or blue.kind != "blue":
+            return BAD_REQUEST, "蓝字发票不存在", None
+        if blue_number in self.reversed_by:
+            return BAD_REQUEST, "该蓝字发票已全额冲红", None
+        red_order = {**blue.order, "redReason": str(body.get("redReason") or "")}
+        req = self.new_request(bill_id, "red", red_order)
+        req.original_number = blue_number
+        req.outcome = "permanent" if req.outcome == "permanent" else "issued"
+        self.red_by_bill[bill_id] = req
+        self.reversed_by[blue_number] = bill_id
+        return OK, "红字确认单提交成功", {"billId": bill_id}
+
+    def query_red_confirm(self, body: dict):
+        req = self.red_by_bill.get(str(body.get("billId") or ""))
+        bills = [self.red_view(req)] if req else []
+        return OK, "查询成功", {"total": len(bills), "list": bills}
+
+
+_METHODS = {
+    "requestBillingNew": _Issuer.request_billing,
+    "queryInvoiceResult": _Issuer.query_invoices,
+    "reInvoice": _Issuer.reinvoice,
+    "saveInvoiceRedConfirm": _Issuer.save_red_confirm,
+    "queryInvoiceRedConfirm": _Issuer.query_red_confirm,
+}
+
+
+def _check_config(updates) -> dict:
+    if not isinstance(updates, dict):
+        raise ValueError("send a JSON object of settings")
+    unknown = set(updates) - set(TUNABLE) - {"seed"}
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    if not isinstance(updates.get("seed", 0), (int, type(None))):
+        raise ValueError("seed must be an integer or null")
+    for key in TUNABLE:
+        if key in updates:
+            value = updates[key]
+            upper = float("inf") if key == "delay_s" else 1
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 <= value <= upper:
+                raise ValueError(f"{key} must be a number from 0 to {upper}")
+    return updates
+
+
+def create_app(config: InvoiceIssuerSandboxConfig | None = None) -> Flask:
+    # A copy: /sandbox/config changes this app's settings, never the caller's object.
+    issuer = _Issuer(replace(config) if config else InvoiceIssuerSandboxConfig())
+    app = Flask(__name__)
+
+    @app.post(SERVICES_PATH)
+    def services():
+        cfg = issuer.config
+        params = {key: request.args.get(key, "")
+                  for key in ("senid", "nonce", "timestamp", "appkey")}
+        signature = request.headers.get("X-Nuonuo-Sign", "")
+        if not all(params.values()) or not signature:
+            return _answer(MISSING_PARAMS, "缺少公共参数或签名")
+        if not hmac.compare_digest(params["appkey"].encode(), cfg.app_key.encode()):
+            return _answer(UNKNOWN_APP, "获取app密钥失败或appkey无效")
+        try:
+            skew = abs(time.time() - int(params["timestamp"]))
+        except ValueError:
+            skew = float("inf")
+        if skew > cfg.max_clock_skew_s:
+            return _answer(STALE_TIMESTAMP, "时间戳已过期")
+        body_text = request.get_data(as_text=True)
+        expected = sign(cfg.app_secret, request.path, params["appkey"], params["senid"],
+                        params["nonce"], params["timestamp"], body_text)
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            return _answer(BAD_SIGNATURE, "签名验证失败")
+        handler = _METHODS.get(request.headers.get("method", "").rsplit(".", 1)[-1])
+        if handler is None:
+            return _answer(UNKNOWN_METHOD, "不支持的API方法")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _answer(BAD_REQUEST, "请求体应为JSON对象")
+        with issuer.lock:
+            if issuer.roll(cfg.fail_rate_temporary):
+                return _answer(BUSY, "系统繁忙，请稍后重试")
+            return _answer(*handler(issuer, body))
+
+    @app.route("/sandbox/config", methods=["GET", "POST"])
+    def sandbox_config():
+        if request.method == "POST":
+            try:
+                updates = _check_config(request.get_json(silent=True) or {})
+            except ValueError as err:
+                return jsonify({"error": str(err)}), 400
+            with issuer.lock:
+                for key, value in updates.items():
+                    setattr(issuer.config, key, value)
+                if "seed" in updates:
+                    issuer.rng.seed(updates["seed"])
+        return jsonify({key: value for key, value in asdict(issuer.config).items()
+                        if key != "app_secret"})
+
+    return app
