@@ -31,9 +31,10 @@ def reset_caches() -> None:
     """Forget cached settings, secrets and clients, so a test's environment takes effect."""
     get_settings.cache_clear()
     secret_store.clear_cache()
-    from chalicelib.providers import http, wechat, wechatpay
+    from chalicelib.providers import http, invoice_issuer, wechat, wechatpay
     wechat.get_wechat.cache_clear()
     wechatpay.get_wechatpay.cache_clear()
+    invoice_issuer.get_invoice_issuer.cache_clear()
     http.get_session.cache_clear()
 
 
