@@ -15,7 +15,7 @@ import requests
 
 from devstack import infra, seeding
 from devstack.servers import RunningServer, free_port, serve
-from devstack.sandboxes import wechat, wechatpay
+from devstack.sandboxes import docs, wechat, wechatpay
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
@@ -84,11 +84,13 @@ class LocalStack:
         os.environ.update(self._env)
         self._create_resources(aws_url)
         staff = seeding.seed_all()
+        self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
         info = {
             "api_url": self.api_url,
             "aws_endpoint_url": aws_url,
             "aws_region": REGION,
             "stage": STAGE,
+            "docs_url": self._servers["docs"].url,
             "wechat_url": self._servers["wechat"].url,
             "wechat": {"appid": WECHAT_APPID},
             "wechatpay_url": self._servers["wechatpay"].url,
@@ -140,6 +142,7 @@ class LocalStack:
             "",
             "fuel local stack is up",
             f"  API            {info['api_url']}",
+            f"  API reference  {info['docs_url']}",
             f"  AWS (moto)     {info['aws_endpoint_url']}",
             f"  WeChat         {info['wechat_url']}",
             f"  WeChat Pay     {info['wechatpay_url']}",

@@ -6,6 +6,7 @@ import json
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import contract
 from chalicelib.api.errors import error_response
 from chalicelib.domain.errors import DomainError, InvalidInput, Unauthenticated
 from chalicelib.services.tokens import DRIVER, STAFF, Principal, verify_token
@@ -14,21 +15,36 @@ from chalicelib.services.tokens import DRIVER, STAFF, Principal, verify_token
 MAX_BODY_BYTES = 64 * 1024
 
 
-def route(bp: Blueprint, path: str, methods: list[str], **options):
-    """Register a view whose domain errors become the JSON errors of API.md.
+def route(bp: Blueprint, path: str, methods: list[str], *, summary: str = "",
+          auth: str | None = None, body: type | None = None, query: type | None = None,
+          ok: type | None = None, status: int = 200,
+          errors: dict[int, tuple[str, ...]] | None = None, **options):
+    """Register a view, its contract (api/contract.py) and the error mapping of API.md.
 
-    Chalice turns any exception from a view into a 500 before middleware sees it, so the
-    mapping has to happen here, around the view itself.
+    With `body`/`query` types the view receives `body=`/`query=` already validated; a request
+    that does not fit is a 400 naming the field. Chalice turns any exception from a view into a
+    500 before middleware sees it, so domain errors are mapped here, around the view itself.
     """
     def register(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             try:
+                request = bp.current_request
+                if body is not None:
+                    kwargs["body"] = contract.decode_body(request.raw_body, body)
+                if query is not None:
+                    kwargs["query"] = contract.decode_query(request.query_params, query)
                 return view(*args, **kwargs)
             except DomainError as err:
                 return error_response(err)
 
         bp.route(path, methods=methods, **options)(guarded)
+        tag = view.__module__.rpartition(".")[2]
+        for method in methods:
+            contract.OPERATIONS.append(contract.Operation(
+                path=path, method=method.lower(), summary=summary or view.__doc__ or "",
+                tag=tag, auth=auth, body=body, query=query, ok_status=status, ok=ok,
+                errors=dict(errors or {})))
         return view
 
     return register

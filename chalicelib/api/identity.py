@@ -1,26 +1,70 @@
 """Login of drivers (WeChat) and staff (password), and the driver's own profile."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
 from chalice import Blueprint
 
-from chalicelib.api.http import current_driver, json_object, route, text_field
+from chalicelib.api.http import current_driver, route
 from chalicelib.services import identity
 
 bp = Blueprint(__name__)
 
-
-@route(bp, "/v1/auth/login", methods=["POST"])
-def driver_login():
-    body = json_object(bp.current_request)
-    return identity.login_driver(text_field(body, "code", max_len=256))
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
-@route(bp, "/v1/me", methods=["GET"])
+class DriverLogin(msgspec.Struct, forbid_unknown_fields=True):
+    code: Text  # what wx.login returned; single use, lives 5 minutes
+
+
+class Profile(msgspec.Struct):
+    id: str
+    created_at: str
+    nickname: str | None = None
+
+
+class DriverSession(msgspec.Struct):
+    token: str
+    expires_in: int
+    user: Profile
+
+
+class StaffLogin(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Text
+
+
+class StaffProfile(msgspec.Struct):
+    id: str
+    username: str
+    role: str
+    station_ids: list[str]
+    display_name: str | None = None
+
+
+class StaffSession(msgspec.Struct):
+    token: str
+    expires_in: int
+    staff: StaffProfile
+
+
+@route(bp, "/v1/auth/login", methods=["POST"], body=DriverLogin, ok=DriverSession,
+       summary="Exchange a wx.login code for a driver token; a new openid creates the user",
+       errors={401: ("INVALID_LOGIN_CODE",), 403: ("HIGH_RISK_USER",),
+               429: ("WECHAT_RATE_LIMITED",), 503: ("UPSTREAM_UNAVAILABLE", "WECHAT_UNAVAILABLE")})
+def driver_login(body: DriverLogin):
+    return identity.login_driver(body.code)
+
+
+@route(bp, "/v1/me", methods=["GET"], auth="driver", ok=Profile,
+       summary="The driver's own profile", errors={404: ("USER_NOT_FOUND",)})
 def me():
-    driver = current_driver(bp.current_request)
-    return identity.get_profile(driver.subject)
+    return identity.get_profile(current_driver(bp.current_request).subject)
 
 
-@route(bp, "/v1/staff/login", methods=["POST"])
-def staff_login():
-    body = json_object(bp.current_request)
-    return identity.login_staff(text_field(body, "username", max_len=64),
-                                text_field(body, "password", max_len=256))
+@route(bp, "/v1/staff/login", methods=["POST"], body=StaffLogin, ok=StaffSession,
+       summary="Staff login: a staff token carrying role and stations",
+       errors={401: ("INVALID_CREDENTIALS",), 429: ("ACCOUNT_LOCKED",)})
+def staff_login(body: StaffLogin):
+    return identity.login_staff(body.username, body.password)

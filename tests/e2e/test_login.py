@@ -53,3 +53,12 @@ def test_devstack_json_lets_a_client_act_as_wechat_pay(stack):
     with open(pay["platform_private_key_path"]) as fh:
         assert "PRIVATE KEY" in fh.read()
     assert pay["public_key_id"].startswith("PUB_KEY_ID_") and len(pay["apiv3_key"]) == 32
+
+
+def test_api_reference_page_serves_swagger_ui_and_the_document(stack):
+    page = requests.get(stack["docs_url"], timeout=5)
+    script = requests.get(f"{stack['docs_url']}/static/swagger-ui-bundle.js", timeout=5)
+    document = requests.get(f"{stack['docs_url']}/openapi.json", timeout=5)
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert document.json()["openapi"] == "3.1.0"

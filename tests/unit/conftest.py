@@ -8,6 +8,7 @@ from moto import mock_aws
 from devstack import greedy_routes, infra
 from devstack.servers import serve
 from devstack.sandboxes import wechat as wechat_sandbox
+from tests.contract_check import check_response
 
 WECHAT_APPID = "wx_unit_test_app"
 
@@ -34,6 +35,24 @@ def wechat(monkeypatch):
     running.stop()
 
 
+class _CheckedHTTP:
+    """chalice's test HTTP client, checking every answer against the documented contract."""
+
+    def __init__(self, http):
+        self._http = http
+
+    def request(self, method, path, headers=None, body=b""):
+        response = self._http.request(method, path, headers=headers, body=body)
+        check_response(method, path, response.status_code, response.body)
+        return response
+
+    def __getattr__(self, name):
+        method = name.upper()
+        if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            return lambda path, **kwargs: self.request(method, path, **kwargs)
+        return getattr(self._http, name)
+
+
 @pytest.fixture
 def client(aws):
     from chalice.test import Client
@@ -41,4 +60,5 @@ def client(aws):
     from app import app
     greedy_routes.install()
     with Client(app, stage_name="local") as test_client:
+        test_client._http_client = _CheckedHTTP(test_client.http)
         yield test_client

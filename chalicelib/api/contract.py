@@ -1,0 +1,76 @@
+"""The API contract as code: each route declares its request and response types once, and the
+same declaration validates requests (msgspec) and generates the OpenAPI document.
+
+`route()` in api/http.py records an Operation here for every view it registers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import msgspec
+
+from chalicelib.domain.errors import InvalidInput
+
+
+class Error(msgspec.Struct):
+    """Every error answer: a stable code, human words, and the offending field when known."""
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    summary: str
+    tag: str
+    auth: str | None  # "driver", "driver_optional", "staff", "wechatpay" or None
+    body: type | None
+    query: type | None
+    ok_status: int
+    ok: type | None
+    errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
+
+
+OPERATIONS: list[Operation] = []
+
+_AT = re.compile(r" - at `\$\.?([^`]*)`$")
+_NAMED = re.compile(r"field `([^`]+)`")
+
+
+def _field_of(message: str) -> str | None:
+    match = _AT.search(message) or _NAMED.search(message)
+    return match.group(1) if match else None
+
+
+def _invalid(err: msgspec.ValidationError, where: str) -> InvalidInput:
+    message = str(err)
+    name = _field_of(message)
+    code = "FIELD_REQUIRED" if message.startswith("Object missing required field") else (
+        "UNKNOWN_FIELD" if message.startswith("Object contains unknown field") else "FIELD_INVALID")
+    if name is None and message.startswith("Expected `object`"):
+        code = "BODY_NOT_OBJECT"
+    if where == "query":
+        code = code.replace("FIELD", "PARAM")
+    return InvalidInput(f"{where}: {message}", code=code, field=name)
+
+
+def decode_body(raw: bytes | None, body_type: type):
+    if not raw or not raw.strip():
+        raise InvalidInput("a JSON object body is required", code="BODY_REQUIRED")
+    try:
+        return msgspec.json.decode(raw, type=body_type)
+    except msgspec.ValidationError as err:
+        raise _invalid(err, "body") from err
+    except msgspec.DecodeError as err:
+        raise InvalidInput(f"the body is not valid JSON: {err}", code="MALFORMED_JSON") from err
+
+
+def decode_query(params: dict | None, query_type: type):
+    try:
+        # Query values arrive as text; strict=False lets "5000" become 5000 where an int is due.
+        return msgspec.convert(dict(params or {}), type=query_type, strict=False)
+    except msgspec.ValidationError as err:
+        raise _invalid(err, "query") from err
