@@ -21,6 +21,22 @@ Pay cannot charge 0), and a per-litre reduction never takes the price below 1 fe
 Never more for less fuel: crossing a threshold lowers what is due (满200减20: 199 yuan would
 pay 199, 200 pays 180). An amount just below a threshold therefore pays at most what the
 threshold amount pays, which makes pay non-decreasing in the amount; the quote says so.
+
+Coupon and points (optional; without them nothing above changes). Order of application:
+1. the best promotion or member price, as above;
+2. the coupon, accepted or refused by coupons.coupon_discount alone (the check the coupon list
+   runs, so a coupon shown as usable is never refused at payment); its minimum spend is on the
+   pump amount and an amount below it is refused, not capped. A 满减 coupon takes its amount;
+   a per-litre coupon adds its Y to the per-litre reduction of the rule (if any) on the same
+   exact volume, rounded once together, so the pair never takes off more than pump - 1 fen/L
+   and pay stays non-decreasing in the amount. The rule is chosen with the coupon counted
+   (which can differ from the choice without it only by a fen of rounding), and a threshold
+   cap compares what is due with the coupon too;
+3. points (points.redeem_value): at most points.max_share_percent of what is left after 1
+   and 2, rounded down, in exact multiples of the points step.
+At every step pay stays >= 1 fen. discount_fen is the total of the three; coupon_fen and
+points_fen say what the coupon and the points took. With a coupon or points, price_fen is pay /
+litres.
 """
 from __future__ import annotations
 
@@ -28,8 +44,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Mapping
 
+from chalicelib.domain.coupons import AMOUNT_OFF, Coupon, coupon_discount
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import FEN_PER_YUAN, ML_PER_LITRE, div_round_half_up, yuan_text
+from chalicelib.domain.points import DEFAULT_RULES, PointsRules, check_points, redeem_value
 
 PER_LITRE_OFF = "per_litre_off"
 PER_LITRE_OFF_OVER_AMOUNT = "per_litre_off_over_amount"
@@ -79,14 +97,19 @@ class Quote:
     grade: str
     list_price_fen: int  # pump price
     guide_price_fen: int
-    price_fen: int  # per litre: the rule's price, else pay / litres (fixed reduction, threshold cap)
+    price_fen: int  # per litre: the rule's price, else pay / litres (fixed reduction, threshold cap,
+    # coupon or points)
     liters_ml: int
     gross_fen: int  # pump amount
-    discount_fen: int
+    discount_fen: int  # everything taken off: rule, coupon and points
     pay_fen: int
     rule: str | None  # a promotion kind, MEMBER_PRICE, or None
     promotion_id: str | None
     description: str | None
+    coupon_fen: int = 0
+    points_fen: int = 0
+    points: int = 0  # points redeemed
+    coupon_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,32 +193,52 @@ def _rules(price: GradePrice, promotions: Iterable[Promotion], station_id: str, 
     return rules
 
 
-def _best(rules: list[_Rule], gross_fen: int, pump_price_fen: int) -> tuple[int, _Rule | None]:
+def _with_coupon(rule: _Rule | None, gross: int, pump: int, coupon: Coupon | None) -> int:
+    """Discount of a rule (None: no rule) with the coupon; per-litre parts are rounded together."""
+    applies = rule is not None and gross >= rule.threshold_fen
+    own = rule.discount(gross, pump) if applies else 0
+    if coupon is None:
+        return own
+    if coupon.kind == AMOUNT_OFF:
+        return own + coupon.amount_off_fen
+    fixed = own if applies and rule.amount_off_fen else 0
+    per_litre = min((rule.per_litre_off_fen if applies else 0) + coupon.per_litre_off_fen, pump - 1)
+    return fixed + div_round_half_up(gross * per_litre, pump)
+
+
+_NO_RULE_RANK = (2, "")  # a coupon alone comes after any rule in a tie
+
+
+def _best(rules: list[_Rule], gross_fen: int, pump_price_fen: int,
+          coupon: Coupon | None = None) -> tuple[int, _Rule | None]:
     """(capped discount, rule) of the single best rule at this gross; (0, None) if none helps."""
     cap = max(gross_fen - 1, 0)
-    scored = [(min(r.discount(gross_fen, pump_price_fen), cap), r) for r in rules]
+    scored = [(min(_with_coupon(r, gross_fen, pump_price_fen, coupon), cap), r) for r in rules]
+    if coupon is not None:
+        scored.append((min(_with_coupon(None, gross_fen, pump_price_fen, coupon), cap), None))
     scored = [(d, r) for d, r in scored if d > 0]
     if not scored:
         return 0, None
-    return min(scored, key=lambda dr: (-dr[0], dr[1].rank))
+    return min(scored, key=lambda dr: (-dr[0], dr[1].rank if dr[1] else _NO_RULE_RANK))
 
 
-def _cheapest(rules: list[_Rule], gross: int, pump: int) -> tuple[int, _Rule | None, int | None]:
+def _cheapest(rules: list[_Rule], gross: int, pump: int,
+              coupon: Coupon | None = None) -> tuple[int, _Rule | None, int | None]:
     """(discount, rule, threshold it was capped at): the best rule, or a higher threshold's pay.
 
     Between thresholds pay never falls (a discount grows by at most 1 fen per fen), so the
     least pay at any amount >= gross is at gross itself or at one of the thresholds above.
     """
-    discount, rule = _best(rules, gross, pump)
+    discount, rule = _best(rules, gross, pump, coupon)
     capped_at = None
     for threshold in sorted({r.threshold_fen for r in rules if r.threshold_fen > gross}):
-        at_threshold, threshold_rule = _best(rules, threshold, pump)
+        at_threshold, threshold_rule = _best(rules, threshold, pump, coupon)
         if threshold - at_threshold < gross - discount:
             discount, rule, capped_at = gross - (threshold - at_threshold), threshold_rule, threshold
     return discount, rule, capped_at
 
 
-def _check_request(amount_fen: int | None, volume_ml: int | None, now: datetime) -> None:
+def _check_request(amount_fen: int | None, volume_ml: int | None, now: datetime, points: int) -> None:
     if (amount_fen is None) == (volume_ml is None):
         raise InvalidInput("give exactly one of amount_fen and volume_ml", code="AMOUNT_OR_VOLUME_REQUIRED")
     for name, value, code in (("amount_fen", amount_fen, "AMOUNT_INVALID"),
@@ -204,13 +247,18 @@ def _check_request(amount_fen: int | None, volume_ml: int | None, now: datetime)
             raise InvalidInput(f"{name} must be a positive integer", code=code, field=name)
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    check_points(points)
 
 
 def quote(grade_prices: Iterable[GradePrice], promotions: Iterable[Promotion], *, station_id: str,
           grade: str, now: datetime, member_level: str | None = None, amount_fen: int | None = None,
-          volume_ml: int | None = None) -> Quote:
-    """Price a pump amount (an order) or a volume (the list's reference fill)."""
-    _check_request(amount_fen, volume_ml, now)
+          volume_ml: int | None = None, coupon: Coupon | None = None, points: int = 0,
+          user_id: str | None = None, points_rules: PointsRules = DEFAULT_RULES) -> Quote:
+    """Price a pump amount (an order) or a volume (the list's reference fill).
+
+    coupon is a coupon the driver user_id holds; points are redeemed after it (module doc).
+    """
+    _check_request(amount_fen, volume_ml, now, points)
     price = next((gp for gp in grade_prices if gp.grade == grade), None)
     if price is None:
         raise InvalidInput(f"this station does not sell {grade}", code="UNKNOWN_GRADE", field="grade")
@@ -219,7 +267,14 @@ def quote(grade_prices: Iterable[GradePrice], promotions: Iterable[Promotion], *
         gross, liters = amount_fen, div_round_half_up(amount_fen * ML_PER_LITRE, pump)
     else:
         gross, liters = div_round_half_up(volume_ml * pump, ML_PER_LITRE), volume_ml
-    discount, rule, capped_at = _cheapest(_rules(price, promotions, station_id, now, member_level), gross, pump)
+    if coupon is not None:  # refuses with the coupon's own code; the figure is taken below
+        coupon_discount(coupon, station_id=station_id, grade=grade, now=now, gross_fen=gross,
+                        liters_ml=div_round_half_up(gross * ML_PER_LITRE, pump), user_id=user_id)
+    rules = _rules(price, promotions, station_id, now, member_level)
+    discount, rule, capped_at = _cheapest(rules, gross, pump, coupon)
+    coupon_fen, rule = _coupon_share(discount, rule, gross, capped_at, pump, coupon)
+    points_fen = redeem_value(points, base_fen=gross - discount, rules=points_rules) if points else 0
+    discount += points_fen
     pay = gross - discount
     if rule is None:
         price_fen, text = pump, None
@@ -228,5 +283,23 @@ def quote(grade_prices: Iterable[GradePrice], promotions: Iterable[Promotion], *
     else:
         price_fen = div_round_half_up(pay * ML_PER_LITRE, liters) if liters else pump
         text = rule.text if capped_at is None else f"{rule.text}（未满{_yuan(capped_at)}元，按满额应付封顶）"
+    if (coupon_fen or points_fen) and liters:
+        price_fen = div_round_half_up(pay * ML_PER_LITRE, liters)
     return Quote(grade, pump, price.guide_price_fen, price_fen, liters, gross, discount, pay,
-                 rule and rule.kind, rule and rule.promotion_id, text)
+                 rule and rule.kind, rule and rule.promotion_id, text, coupon_fen, points_fen,
+                 points, coupon.id if coupon is not None else None)
+
+
+def _coupon_share(discount: int, rule: _Rule | None, gross: int, capped_at: int | None, pump: int,
+                  coupon: Coupon | None) -> tuple[int, _Rule | None]:
+    """(fen of the discount that is the coupon's, the rule if it takes anything itself).
+
+    At the amount the discount was worked out for (gross, or the threshold it was capped at)
+    the rule takes its own discount first and the coupon the rest.
+    """
+    at = capped_at if capped_at is not None else gross
+    own = rule.discount(at, pump) if rule is not None else 0
+    if coupon is None:
+        return 0, rule
+    with_coupon = discount - (gross - at)  # what the rule and coupon take at `at`, capped
+    return min(with_coupon - min(own, with_coupon), discount), rule if own > 0 else None
