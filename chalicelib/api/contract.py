@@ -5,6 +5,7 @@ same declaration validates requests (msgspec) and generates the OpenAPI document
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ class Operation:
     ok_status: int
     ok: type | None
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
+    headers: tuple[str, ...] = ()  # required request headers, e.g. Idempotency-Key
 
 
 OPERATIONS: list[Operation] = []
@@ -57,15 +59,23 @@ def _invalid(err: msgspec.ValidationError, where: str) -> InvalidInput:
     return InvalidInput(f"{where}: {message}", code=code, field=name)
 
 
+def _json_number(text: str):
+    """JSON has one number type: 1879.0 is the integer 1879, as JSON Schema says."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def decode_body(raw: bytes | None, body_type: type):
     if not raw or not raw.strip():
         raise InvalidInput("a JSON object body is required", code="BODY_REQUIRED")
     try:
-        return msgspec.json.decode(raw, type=body_type)
+        data = json.loads(raw, parse_float=_json_number)
+    except (ValueError, RecursionError) as err:
+        raise InvalidInput("the body is not valid JSON", code="MALFORMED_JSON") from err
+    try:
+        return msgspec.convert(data, type=body_type, strict=True)
     except msgspec.ValidationError as err:
         raise _invalid(err, "body") from err
-    except msgspec.DecodeError as err:
-        raise InvalidInput(f"the body is not valid JSON: {err}", code="MALFORMED_JSON") from err
 
 
 def decode_query(params: dict | None, query_type: type):

@@ -61,6 +61,8 @@ def _operation(op: contract.Operation, schemas: dict) -> dict:
               for name in re.findall(r"{(\w+)}", op.path)]
     if op.query is not None:
         params += _query_parameters(op.query, schemas)
+    params += [{"name": h, "in": "header", "required": True,
+                "schema": {"type": "string", "pattern": "^[!-~]{1,128}$"}} for h in op.headers]
     if op.auth == "wechatpay":
         params += [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
                    for h in ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature",

@@ -71,7 +71,7 @@ def responses_match_the_contract(stack):
         response = original(self, method, url, *args, **kwargs)
         if url.startswith(stack["api_url"]):
             check_response(method, url[len(stack["api_url"]):], response.status_code,
-                           response.content)
+                           response.content, response.headers.get("content-type"))
         return response
 
     requests.Session.request = checked

@@ -13,6 +13,7 @@ import uuid
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tests.e2e.conftest import driver_token, staff_token
@@ -42,7 +43,10 @@ def _fuzz(operation, tokens, mode) -> None:
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case):
-        case.call_and_validate(headers=_auth_headers(case, tokens))
+        # A schema-valid request may still break a business rule (an unknown station, a pay
+        # method not offered yet): that is a documented 404/422, not a rejected-valid-data bug.
+        case.call_and_validate(headers=_auth_headers(case, tokens),
+                               excluded_checks=[positive_data_acceptance])
 
     run()
 

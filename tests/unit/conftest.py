@@ -43,7 +43,8 @@ class _CheckedHTTP:
 
     def request(self, method, path, headers=None, body=b""):
         response = self._http.request(method, path, headers=headers, body=body)
-        check_response(method, path, response.status_code, response.body)
+        check_response(method, path, response.status_code, response.body,
+                       response.headers.get("content-type") or response.headers.get("Content-Type"))
         return response
 
     def __getattr__(self, name):
