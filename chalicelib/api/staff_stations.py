@@ -1,0 +1,143 @@
+"""Staff running stations: prices, tank stock and promotions (manager: own stations, HQ: all)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import created, current_staff, route
+from chalicelib.api.stations import PromotionOut, doc_only
+from chalicelib.domain.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.services import station_admin
+
+bp = Blueprint(__name__)
+
+Grade = Annotated[str, doc_only(enum=list(GRADE_NAMES))]
+Grades = Annotated[list[Grade], msgspec.Meta(max_length=20)]
+Price = Annotated[int, doc_only(minimum=MIN_PRICE_FEN, maximum=MAX_PRICE_FEN)]
+
+
+class GradePriceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The pump price may not exceed the guide price (the state's maximum retail price)."""
+    grade: Grade
+    guide_price_fen: Price
+    pump_price_fen: Price
+
+
+class PricesIn(msgspec.Struct, forbid_unknown_fields=True):
+    grades: Annotated[list[GradePriceIn], msgspec.Meta(max_length=20)]
+
+
+class GradePriceOut(msgspec.Struct):
+    grade: str
+    guide_price_fen: int
+    pump_price_fen: int
+
+
+class PricesOut(msgspec.Struct):
+    station_id: str
+    version: int
+    changed: list[str]
+    grades: list[GradePriceOut]
+
+
+class StockIn(msgspec.Struct, forbid_unknown_fields=True):
+    grade: Grade
+    liters_ml: Annotated[int, doc_only(minimum=0, maximum=station_admin.MAX_TANK_ML)]
+
+
+class InventoryIn(msgspec.Struct, forbid_unknown_fields=True):
+    grades: Annotated[list[StockIn], msgspec.Meta(max_length=20)]
+
+
+class StockOut(msgspec.Struct):
+    grade: str
+    liters_ml: int | None
+    stock: str
+
+
+class InventoryOut(msgspec.Struct):
+    station_id: str
+    grades: list[StockOut]
+
+
+class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Leave station_ids out for a chain-wide promotion (HQ only), grades out for every grade."""
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    kind: Literal["per_litre_off", "per_litre_off_over_amount", "amount_off_over_amount"]
+    starts_at: str
+    ends_at: str
+    station_ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=50)] | None = None
+    grades: Grades | None = None
+    per_litre_off_fen: int = 0
+    threshold_fen: int = 0
+    amount_off_fen: int = 0
+
+
+class PromotionQuery(msgspec.Struct, forbid_unknown_fields=True):
+    """Promotions not yet ended, in end order; without station_id: all of yours (HQ: all)."""
+    station_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 20
+    cursor: Annotated[str, doc_only(pattern=station_admin.CURSOR_PATTERN)] | None = None
+
+
+class PromotionPage(msgspec.Struct):
+    items: list[PromotionOut]
+    next_cursor: str | None
+
+
+_GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
+                 403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS"), 404: ("STATION_NOT_FOUND",),
+                 409: ("STATION_BUSY",), 422: ("GRADE_NOT_SOLD",)}
+
+
+@route(bp, "/v1/staff/stations/{station_id}/prices", methods=["PUT"], auth="staff", body=PricesIn,
+       ok=PricesOut, summary="New guide and pump prices, effective at once, kept as history",
+       errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID",),
+               422: ("GRADE_NOT_SOLD", "PUMP_PRICE_ABOVE_GUIDE")})
+def put_prices(station_id: str, body: PricesIn):
+    staff = current_staff(bp.current_request)
+    prices = [(g.grade, g.guide_price_fen, g.pump_price_fen) for g in body.grades]
+    return station_admin.update_prices(staff, station_id, prices)
+
+
+@route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["PUT"], auth="staff",
+       body=InventoryIn, ok=InventoryOut, summary="Tank stock per grade from the station's system",
+       errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("INVENTORY_INVALID",)})
+def put_inventory(station_id: str, body: InventoryIn):
+    staff = current_staff(bp.current_request)
+    levels = [(g.grade, g.liters_ml) for g in body.grades]
+    return station_admin.update_inventory(staff, station_id, levels)
+
+
+@route(bp, "/v1/staff/promotions", methods=["POST"], auth="staff", body=PromotionIn,
+       ok=PromotionOut, status=201, summary="Create a promotion for stations (or, HQ, the chain)",
+       errors={400: ("UNKNOWN_GRADE", "PROMOTION_TIME_INVALID", "PROMOTION_WINDOW_INVALID",
+                     "PROMOTION_KIND_UNKNOWN", "PROMOTION_FIGURE_INVALID",
+                     "PROMOTION_SCOPE_INVALID", "TOO_MANY_STATIONS"),
+               403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS", "CHAIN_PROMOTION_HQ_ONLY"),
+               404: ("STATION_NOT_FOUND",), 409: ("STATION_BUSY",),
+               422: ("PROMOTION_ALREADY_ENDED", "GRADE_NOT_SOLD")})
+def post_promotion(body: PromotionIn):
+    staff = current_staff(bp.current_request)
+    return created(station_admin.create_promotion(staff, **msgspec.structs.asdict(body)))
+
+
+@route(bp, "/v1/staff/promotions", methods=["GET"], auth="staff", query=PromotionQuery,
+       ok=PromotionPage, summary="Promotions not yet ended: of a station, yours, or (HQ) all",
+       errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("STATION_NOT_YOURS",),
+               404: ("STATION_NOT_FOUND",)})
+def get_promotions(query: PromotionQuery):
+    staff = current_staff(bp.current_request)
+    return station_admin.list_promotions(staff, query.station_id, query.limit, query.cursor)
+
+
+@route(bp, "/v1/staff/promotions/{promotion_id}", methods=["DELETE"], auth="staff", status=204,
+       summary="Remove a promotion from its stations at once",
+       errors={403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS", "CHAIN_PROMOTION_HQ_ONLY"),
+               404: ("PROMOTION_NOT_FOUND",)})
+def delete_promotion(promotion_id: str):
+    station_admin.delete_promotion(current_staff(bp.current_request), promotion_id)
+    return Response(body="", status_code=204)

@@ -1,0 +1,77 @@
+"""Price history: one item per price change of a station (who, when, each grade's old and new
+prices), written in the same transaction as the new prices (station_changes.change_prices)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+
+from chalicelib.store.base import StageModel
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    grade: str
+    old_guide_price_fen: int
+    old_pump_price_fen: int
+    new_guide_price_fen: int
+    new_pump_price_fen: int
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    station_id: str
+    version: int  # the station's version after the change
+    changed_at: datetime
+    changed_by: str  # staff id
+    role: str
+    grades: tuple[GradeChange, ...]
+
+
+class PriceChangeModel(StageModel):
+    logical_name = "price-history"
+
+    class Meta:
+        pass
+
+    station_id = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)  # changed_at + '#' + version (10 digits)
+    version = NumberAttribute()
+    changed_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute()
+    role = UnicodeAttribute()
+    grades = ListAttribute(of=MapAttribute)
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def to_model(change: PriceChange) -> PriceChangeModel:
+    return PriceChangeModel(
+        change.station_id, f"{_iso(change.changed_at)}#{change.version:010d}",
+        version=change.version, changed_at=_iso(change.changed_at),
+        changed_by=change.changed_by, role=change.role,
+        grades=[{"grade": g.grade, "old_guide": g.old_guide_price_fen,
+                 "old_pump": g.old_pump_price_fen, "new_guide": g.new_guide_price_fen,
+                 "new_pump": g.new_pump_price_fen} for g in change.grades])
+
+
+def _from_model(model: PriceChangeModel) -> PriceChange:
+    def plain(entry):
+        return entry.as_dict() if isinstance(entry, MapAttribute) else entry
+    return PriceChange(
+        station_id=model.station_id, version=int(model.version),
+        changed_at=datetime.strptime(model.changed_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+        .replace(tzinfo=timezone.utc),
+        changed_by=model.changed_by, role=model.role,
+        grades=tuple(GradeChange(str(e["grade"]), int(e["old_guide"]), int(e["old_pump"]),
+                                 int(e["new_guide"]), int(e["new_pump"]))
+                     for e in map(plain, model.grades)))
+
+
+def price_history(station_id: str, limit: int = 50) -> list[PriceChange]:
+    """The station's most recent price changes, newest first."""
+    return [_from_model(m) for m in PriceChangeModel.query(
+        station_id, scan_index_forward=False, limit=limit, consistent_read=True)]

@@ -1,0 +1,39 @@
+"""Stations for tests: placed by bearing and distance from a centre, priced as asked."""
+from __future__ import annotations
+
+import math
+import uuid
+
+from chalicelib.domain.geo import EARTH_RADIUS_M
+from chalicelib.domain.pricing import GradePrice
+from chalicelib.domain.stations import Nozzle, Station
+from chalicelib.services.tokens import STAFF, Principal
+
+TAIYUAN = (37.8706, 112.5489)  # GCJ-02, Yingze district
+
+
+def destination(lat: float, lng: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
+    phi, lmb, theta = math.radians(lat), math.radians(lng), math.radians(bearing_deg)
+    delta = distance_m / EARTH_RADIUS_M
+    phi2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(theta))
+    lmb2 = lmb + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi),
+                            math.cos(delta) - math.sin(phi) * math.sin(phi2))
+    return math.degrees(phi2), (math.degrees(lmb2) + 540.0) % 360.0 - 180.0
+
+
+def make_station(station_id: str | None = None, *, at: tuple[float, float] = TAIYUAN,
+                 bearing: float = 0.0, distance_m: float = 0.0, pump_92: int = 718,
+                 guide_92: int = 718, nozzles: int = 4, stock_92_ml: int = 20_000_000,
+                 open_time: str = "00:00", close_time: str = "24:00") -> Station:
+    lat, lng = destination(*at, bearing, distance_m)
+    return Station(
+        id=station_id or f"st-{uuid.uuid4().hex[:10]}", name="测试加油站", brand="中国石化",
+        district="迎泽区", address="太原市迎泽区测试路1号", lat=lat, lng=lng,
+        open_time=open_time, close_time=close_time, payee="测试石油分公司",
+        grades=(GradePrice("92", guide_92, pump_92), GradePrice("95", 768, 768)),
+        nozzles=tuple(Nozzle(no=i + 1, grade="92" if i % 2 == 0 else "95") for i in range(nozzles)),
+        stock_ml={"92": stock_92_ml, "95": 5_000_000})
+
+
+def staff(role: str = "manager", *station_ids: str, subject: str = "s_test") -> Principal:
+    return Principal(kind=STAFF, subject=subject, role=role, station_ids=frozenset(station_ids))

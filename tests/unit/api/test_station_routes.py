@@ -1,0 +1,197 @@
+"""Station routes over the Chalice test client: parsing, auth, status codes and bodies."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.services.tokens import DRIVER, Principal, issue_token
+from chalicelib.store import stations as station_store
+from tests.station_factory import TAIYUAN, make_station, staff
+
+JSON = {"Content-Type": "application/json"}
+NEARBY = f"/v1/stations/nearby?lat={TAIYUAN[0]}&lng={TAIYUAN[1]}"
+
+
+def bearer(principal) -> dict:
+    return {"Authorization": f"Bearer {issue_token(principal, 600)}"}
+
+
+def put_json(client, path, body, who):
+    return client.http.put(path, body=json.dumps(body), headers={**JSON, **bearer(who)})
+
+
+@pytest.fixture
+def seeded(client):
+    for k, station_id in enumerate(["ty-901", "ty-902", "ty-903"]):
+        station_store.put_station(make_station(station_id, distance_m=300 + 700 * k, bearing=40 * k))
+    return client
+
+
+def test_nearby_answers_a_page_without_a_token(seeded):
+    response = seeded.http.get(NEARBY + "&limit=2")
+
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json_body["items"]] == ["ty-901", "ty-902"]
+    following = seeded.http.get(NEARBY + "&limit=2&cursor=" + response.json_body["next_cursor"])
+    assert [i["id"] for i in following.json_body["items"]] == ["ty-903"]
+    assert following.json_body["next_cursor"] is None
+
+
+def test_nearby_with_a_driver_token_works_and_a_staff_token_is_refused(seeded):
+    driver = Principal(kind=DRIVER, subject="u_1")
+    assert seeded.http.get(NEARBY, headers=bearer(driver)).status_code == 200
+    wrong = seeded.http.get(NEARBY, headers=bearer(staff("hq")))
+    assert (wrong.status_code, wrong.json_body["code"]) == (403, "WRONG_TOKEN_KIND")
+
+
+def test_sort_by_cost_shows_effective_cost_and_saving(seeded):
+    response = seeded.http.get(NEARBY + "&sort=cost&grade=92&liters=40&consumption=9.5")
+
+    assert response.status_code == 200
+    cost = response.json_body["items"][0]["cost"]
+    assert cost["effective_cost_fen"] == cost["fuel_fen"] + cost["detour_fen"]
+    assert cost["saving_fen"] == 0 and cost["liters_ml"] == 40_000
+
+
+@pytest.mark.parametrize("query, code", [
+    ("lng=112.5", "PARAM_REQUIRED"),
+    ("lat=95&lng=112.5", "LAT_OUT_OF_RANGE"),
+    ("lat=37.8&lng=-200", "LNG_OUT_OF_RANGE"),
+    ("lat=abc&lng=112.5", "PARAM_INVALID"),
+    ("lat=37.8&lng=112.5&radius_m=60000", "RADIUS_TOO_LARGE"),
+    ("lat=37.8&lng=112.5&grade=91", "UNKNOWN_GRADE"),
+    ("lat=37.8&lng=112.5&sort=cost&grade=92", "COST_SORT_NEEDS_GRADE_AND_LITERS"),
+    ("lat=37.8&lng=112.5&sort=price", "PRICE_SORT_NEEDS_GRADE"),
+    ("lat=37.8&lng=112.5&sort=nearest", "PARAM_INVALID"),
+    ("lat=37.8&lng=112.5&coord=bd09", "PARAM_INVALID"),
+    ("lat=37.8&lng=112.5&cursor=%%%", "INVALID_CURSOR"),
+    ("lat=37.8&lng=112.5&limit=0", "LIMIT_OUT_OF_RANGE"),
+])
+def test_bad_searches_are_400_with_their_own_code(client, query, code):
+    response = client.http.get(f"/v1/stations/nearby?{query}")
+    assert (response.status_code, response.json_body["code"]) == (400, code)
+
+
+def test_station_detail_and_unknown_station(seeded):
+    found = seeded.http.get("/v1/stations/ty-902")
+    missing = seeded.http.get("/v1/stations/ty-999")
+
+    assert found.status_code == 200 and len(found.json_body["nozzles"]) == 4
+    assert (missing.status_code, missing.json_body["code"]) == (404, "STATION_NOT_FOUND")
+
+
+def test_manager_puts_prices_and_the_next_search_shows_them(seeded):
+    manager = staff("manager", "ty-901")
+
+    response = put_json(seeded, "/v1/staff/stations/ty-901/prices",
+                        {"grades": [{"grade": "92", "guide_price_fen": 718, "pump_price_fen": 699}]},
+                        manager)
+
+    assert response.status_code == 200 and response.json_body["changed"] == ["92"]
+    listed = seeded.http.get(NEARBY + "&grade=92").json_body["items"][0]
+    assert next(g for g in listed["grades"] if g["grade"] == "92")["price_fen"] == 699
+
+
+@pytest.mark.parametrize("who, station_id, status, code", [
+    (staff("attendant", "ty-901"), "ty-901", 403, "ROLE_NOT_ALLOWED"),
+    (staff("manager", "ty-902"), "ty-901", 403, "STATION_NOT_YOURS"),
+    (staff("hq"), "ty-999", 404, "STATION_NOT_FOUND"),
+])
+def test_price_changes_by_the_wrong_staff_are_refused(seeded, who, station_id, status, code):
+    response = put_json(seeded, f"/v1/staff/stations/{station_id}/prices",
+                        {"grades": [{"grade": "92", "guide_price_fen": 718, "pump_price_fen": 700}]},
+                        who)
+    assert (response.status_code, response.json_body["code"]) == (status, code)
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"grades": [{"grade": "92", "guide_price_fen": 718, "pump_price_fen": 7.5}]}, 400, "FIELD_INVALID"),
+    ({"grades": [{"grade": "92", "guide_price_fen": 718, "pump_price_fen": 0}]}, 400, "PRICE_INVALID"),
+    ({"grades": [{"grade": "92", "guide_price_fen": 718}]}, 400, "FIELD_REQUIRED"),
+    ({"grades": [{"grade": "98", "guide_price_fen": 868, "pump_price_fen": 860}]}, 422, "GRADE_NOT_SOLD"),
+    ({"grades": []}, 400, "GRADES_REQUIRED"),
+])
+def test_bad_price_bodies(seeded, body, status, code):
+    response = put_json(seeded, "/v1/staff/stations/ty-901/prices", body, staff("hq"))
+    assert (response.status_code, response.json_body["code"]) == (status, code)
+
+
+def test_a_driver_token_cannot_change_prices(seeded):
+    response = put_json(seeded, "/v1/staff/stations/ty-901/prices",
+                        {"grades": [{"grade": "92", "guide_price_fen": 718, "pump_price_fen": 700}]},
+                        Principal(kind=DRIVER, subject="u_1"))
+    assert (response.status_code, response.json_body["code"]) == (403, "WRONG_TOKEN_KIND")
+
+
+def test_inventory_route(seeded):
+    response = put_json(seeded, "/v1/staff/stations/ty-902/inventory",
+                        {"grades": [{"grade": "95", "liters_ml": 0}]}, staff("manager", "ty-902"))
+
+    assert response.status_code == 200
+    assert {g["grade"]: g["stock"] for g in response.json_body["grades"]}["95"] == "out"
+    refused = put_json(seeded, "/v1/staff/stations/ty-902/inventory",
+                       {"grades": [{"grade": "0", "liters_ml": 10}]}, staff("manager", "ty-902"))
+    assert (refused.status_code, refused.json_body["code"]) == (422, "GRADE_NOT_SOLD")
+
+
+def test_promotion_lifecycle_over_http(seeded):
+    manager = staff("manager", "ty-901")
+    body = {"title": "周末直降", "kind": "per_litre_off", "per_litre_off_fen": 25,
+            "starts_at": "2024-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00+08:00",
+            "station_ids": ["ty-901"], "grades": ["92"]}
+
+    created = seeded.http.post("/v1/staff/promotions", body=json.dumps(body),
+                               headers={**JSON, **bearer(manager)})
+    assert created.status_code == 201
+    promotion_id = created.json_body["id"]
+    assert created.json_body["ends_at"] == "2098-12-31T16:00:00Z"
+
+    listed = seeded.http.get("/v1/staff/promotions?station_id=ty-901", headers=bearer(manager))
+    assert [p["id"] for p in listed.json_body["items"]] == [promotion_id]
+    offer = seeded.http.get(NEARBY).json_body["items"][0]["grades"][0]
+    assert (offer["grade"], offer["price_fen"], offer["promotion"]) == ("92", 693, "直降0.25元/升")
+
+    deleted = seeded.http.delete(f"/v1/staff/promotions/{promotion_id}", headers=bearer(manager))
+    assert deleted.status_code == 204
+    offer = seeded.http.get(NEARBY).json_body["items"][0]["grades"][0]
+    assert offer["price_fen"] == 718
+
+
+@pytest.mark.parametrize("who, body_changes, status, code", [
+    (staff("attendant", "ty-901"), {}, 403, "ROLE_NOT_ALLOWED"),
+    (staff("manager", "ty-902"), {}, 403, "STATION_NOT_YOURS"),
+    (staff("manager", "ty-901"), {"station_ids": None}, 403, "CHAIN_PROMOTION_HQ_ONLY"),
+    (staff("hq"), {"ends_at": "2023-01-01T00:00:00Z"}, 400, "PROMOTION_WINDOW_INVALID"),
+    (staff("hq"), {"kind": "free_fuel"}, 400, "FIELD_INVALID"),
+    (staff("hq"), {"surprise": 1}, 400, "UNKNOWN_FIELD"),
+])
+def test_bad_promotions_over_http(seeded, who, body_changes, status, code):
+    body = {"title": "直降", "kind": "per_litre_off", "per_litre_off_fen": 25,
+            "starts_at": "2024-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z",
+            "station_ids": ["ty-901"], **body_changes}
+    body = {k: v for k, v in body.items() if v is not None}
+
+    response = seeded.http.post("/v1/staff/promotions", body=json.dumps(body),
+                                headers={**JSON, **bearer(who)})
+
+    assert (response.status_code, response.json_body["code"]) == (status, code)
+
+
+def test_deleting_an_unknown_promotion_is_404(seeded):
+    response = seeded.http.delete("/v1/staff/promotions/pr_nope", headers=bearer(staff("hq")))
+    assert (response.status_code, response.json_body["code"]) == (404, "PROMOTION_NOT_FOUND")
+
+
+def test_staff_routes_need_a_token(seeded):
+    response = seeded.http.get("/v1/staff/promotions")
+    assert (response.status_code, response.json_body["code"]) == (401, "TOKEN_REQUIRED")
+
+
+def test_station_detail_prices_the_fill_asked_for(seeded):
+    found = seeded.http.get("/v1/stations/ty-901?liters=10")
+    bad = seeded.http.get("/v1/stations/ty-901?liters=0.2")
+
+    assert found.status_code == 200 and found.json_body["reference_liters_ml"] == 10_000
+    assert found.json_body["grades"][0]["reference_pay_fen"] == 7180
+    assert (bad.status_code, bad.json_body["code"]) == (400, "LITERS_OUT_OF_RANGE")
