@@ -5,9 +5,11 @@ returned or logged.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from chalicelib.domain.errors import (Forbidden, RateLimited, Unauthenticated,
@@ -82,6 +84,52 @@ class WeChatClient:
             expires_in = int(body.get("expires_in", 7200))
             self._token = (body["access_token"], now + max(expires_in - _REFRESH_EARLY_S, 60))
             return self._token[0]
+
+    def upload_shipping_info(self, *, transaction_id: str, openid: str, item_desc: str,
+                             upload_time: datetime) -> None:
+        """Tell WeChat a paid order's goods were handed over (logistics_type 4: picked up by the
+        customer), without which WeChat may hold the settlement.
+
+        Raises ShippingInfoRejected with WeChat's errcode; its `already_recorded` is True when
+        WeChat already holds shipping info for the payment (nothing left to upload).
+        """
+        body = {"order_key": {"order_number_type": 2, "transaction_id": transaction_id},
+                "logistics_type": 4, "delivery_mode": 1,
+                "shipping_list": [{"item_desc": item_desc[:_MAX_ITEM_DESC]}],
+                "upload_time": _shipping_time(upload_time), "payer": {"openid": openid}}
+        # Not resent after a timeout: WeChat counts a second upload as the one re-shipping allowed.
+        response = http.request("POST", f"{self._base_url}/wxa/sec/order/upload_shipping_info",
+                                params={"access_token": self.access_token()},
+                                data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                headers={"Content-Type": "application/json"}, idempotent=False)
+        answer = _json(response)
+        errcode = int(answer.get("errcode") or 0)
+        if errcode in _TOKEN_REFUSED:
+            self._token = None  # refreshed elsewhere or revoked: fetch a new one next time
+        if errcode:
+            raise ShippingInfoRejected(errcode, str(answer.get("errmsg", "")))
+
+
+# errcodes of upload_shipping_info: the access token was refused; WeChat already holds shipping
+# info for the payment (10060003 re-shipping used up, 10060004 not shippable: shipped or refunded).
+_TOKEN_REFUSED = {40001, 40014, 42001}
+_SHIPPING_ALREADY_RECORDED = {10060003, 10060004}
+_MAX_ITEM_DESC = 120
+
+
+class ShippingInfoRejected(UpstreamUnavailable):
+    """WeChat answered upload_shipping_info with an errcode."""
+
+    def __init__(self, errcode: int, errmsg: str):
+        super().__init__(f"WeChat refused the shipping info (errcode {errcode}: {errmsg})",
+                         code="WECHAT_SHIPPING_REJECTED")
+        self.errcode = errcode
+        self.already_recorded = errcode in _SHIPPING_ALREADY_RECORDED
+
+
+def _shipping_time(moment: datetime) -> str:
+    """RFC 3339 with milliseconds in China time, as WeChat's examples write upload_time."""
+    return moment.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="milliseconds")
 
 
 def _json(response) -> dict:

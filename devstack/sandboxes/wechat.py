@@ -94,6 +94,7 @@ def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
             state.tokens[token] = clock() + 7200
         return jsonify({"access_token": token, "expires_in": 7200})
 
+    _add_shipping_routes(app, state, clock)
     return app
 
 
@@ -103,3 +104,89 @@ def valid_access_token(app: Flask, token: str, *, now: float | None = None) -> b
     with state.lock:
         expires = state.tokens.get(token)
     return expires is not None and expires > (time.time() if now is None else now)
+
+
+# --- shipping info (发货信息录入), as WeChat's upload_shipping_info answers it ------------------
+SHIPPING_LOGISTICS_TYPES = (1, 2, 3, 4)  # express, same-city, virtual, picked up by the customer
+SHIPPING_RESHIPMENTS_ALLOWED = 1  # a second upload for one payment is the one re-shipping allowed
+
+
+def _shipping_problem(body) -> str | None:
+    """Why a body is not a valid upload, in WeChat's spirit (errcode 47001), or None."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    key = body.get("order_key")
+    if not isinstance(key, dict) or key.get("order_number_type") not in (1, 2):
+        return "order_key.order_number_type must be 1 or 2"
+    if key["order_number_type"] == 2 and not key.get("transaction_id"):
+        return "order_key.transaction_id is required"
+    if key["order_number_type"] == 1 and not (key.get("mchid") and key.get("out_trade_no")):
+        return "order_key.mchid and out_trade_no are required"
+    if body.get("logistics_type") not in SHIPPING_LOGISTICS_TYPES:
+        return "logistics_type must be 1-4"
+    if body.get("delivery_mode") not in (1, 2):
+        return "delivery_mode must be 1 or 2"
+    items = body.get("shipping_list")
+    if not isinstance(items, list) or not 1 <= len(items) <= 15:
+        return "shipping_list must hold 1-15 entries"
+    for item in items:
+        desc = item.get("item_desc") if isinstance(item, dict) else None
+        if not isinstance(desc, str) or not 1 <= len(desc) <= 120:
+            return "shipping_list[].item_desc must be 1-120 characters"
+        if body["logistics_type"] == 1 and not (item.get("tracking_no") and item.get("express_company")):
+            return "express shipping needs tracking_no and express_company"
+    if not isinstance(body.get("upload_time"), str) or "T" not in body["upload_time"]:
+        return "upload_time must be an RFC 3339 time"
+    payer = body.get("payer")
+    if not isinstance(payer, dict) or not payer.get("openid"):
+        return "payer.openid is required"
+    return None
+
+
+def _add_shipping_routes(app: Flask, state: _State, clock) -> None:
+    """POST /wxa/sec/order/upload_shipping_info, and GET /sandbox/shipping?transaction_id= to
+    see what was recorded; POST /sandbox/shipping/fail-next {errcode} fails the next upload."""
+    uploads: list[dict] = []
+    fail_next: list[int] = []
+    app.config["shipping_uploads"] = uploads
+
+    @app.post("/wxa/sec/order/upload_shipping_info")
+    def upload_shipping_info():
+        if not valid_access_token(app, request.args.get("access_token", ""), now=clock()):
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        body = request.get_json(silent=True)
+        problem = _shipping_problem(body)
+        if problem:
+            return _error(47001, f"data format error, hint: {problem}")
+        key = body["order_key"]
+        identity = key.get("transaction_id") or f"{key.get('mchid')}/{key.get('out_trade_no')}"
+        with state.lock:
+            if fail_next:
+                return _error(fail_next.pop(0), "sandbox failure")
+            earlier = [u for u in uploads if u["order"] == identity]
+            if len(earlier) > SHIPPING_RESHIPMENTS_ALLOWED:
+                return _error(10060003, "支付单已使用重新发货机会")
+            uploads.append({"order": identity, "transaction_id": key.get("transaction_id"),
+                            "out_trade_no": key.get("out_trade_no"),
+                            "logistics_type": body["logistics_type"],
+                            "delivery_mode": body["delivery_mode"],
+                            "item_desc": [i["item_desc"] for i in body["shipping_list"]],
+                            "upload_time": body["upload_time"], "openid": body["payer"]["openid"],
+                            "reshipment": bool(earlier)})
+        return jsonify({"errcode": 0, "errmsg": "ok"})
+
+    @app.get("/sandbox/shipping")
+    def list_shipping():
+        wanted = request.args.get("transaction_id")
+        with state.lock:
+            items = [dict(u) for u in uploads if wanted in (None, u["transaction_id"])]
+        return jsonify({"items": items})
+
+    @app.post("/sandbox/shipping/fail-next")
+    def fail_next_upload():
+        errcode = (request.get_json(silent=True) or {}).get("errcode")
+        if not isinstance(errcode, int):
+            return jsonify({"error": "errcode must be an integer"}), 400
+        with state.lock:
+            fail_next.append(errcode)
+        return jsonify({"queued": errcode})

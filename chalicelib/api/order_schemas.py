@@ -1,0 +1,73 @@
+"""The shapes of orders, refunds and history entries in answers (API.md), shared by the driver
+and staff routes; services/order_views.py fills them."""
+from __future__ import annotations
+
+import msgspec
+
+
+class OrderView(msgspec.Struct):
+    id: str
+    out_trade_no: str
+    status: str
+    station_id: str
+    station_name: str
+    nozzle_no: int
+    grade: str
+    price_fen: int
+    list_price_fen: int
+    pump_amount_fen: int  # what the pump showed when ordering
+    discount_fen: int
+    pay_amount_fen: int
+    liters_ml: int  # final once confirmed
+    actual_amount_fen: int | None  # what the fuel finally cost, once confirmed
+    actual_pump_amount_fen: int | None  # what the pump showed at confirmation
+    refunded_fen: int
+    refund_pending_fen: int  # refunds requested and not yet final
+    pay_method: str
+    created_at: str
+    paid_at: str | None
+    fuelled_at: str | None
+    expires_at: str
+    closed_at: str | None
+    close_reason: str | None
+    invoice_id: str | None
+
+
+class OrderPage(msgspec.Struct):
+    items: list[OrderView]
+    next_cursor: str | None
+
+
+class RefundView(msgspec.Struct):
+    out_refund_no: str
+    order_id: str
+    kind: str  # SETTLEMENT, MANUAL, LATE_PAYMENT
+    amount_fen: int
+    reason: str
+    status: str  # PROCESSING, SUCCESS, CLOSED, ABNORMAL
+    requested_at: str
+    finished_at: str | None
+    failure_reason: str | None
+
+
+class RefundAccepted(msgspec.Struct):
+    refund: RefundView
+    order: OrderView
+
+
+class OrderEventView(msgspec.Struct):
+    seq: int
+    type: str
+    at: str
+    actor: str
+    status_before: str | None
+    status_after: str
+    amounts_before: dict[str, int]
+    amounts_after: dict[str, int]
+    provider_ids: dict[str, str]
+    reason: str | None
+
+
+class OrderHistory(msgspec.Struct):
+    order: OrderView
+    items: list[OrderEventView]

@@ -1,0 +1,96 @@
+"""A driver's orders: create (with Idempotency-Key), list, read, cancel."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib.api.http import created, current_driver, route
+from chalicelib.api.order_schemas import OrderPage, OrderView
+from chalicelib.services import orders
+from chalicelib.services.order_views import CURSOR_PATTERN
+
+bp = Blueprint(__name__)
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
+    station_id: Id
+    nozzle_no: Annotated[int, msgspec.Meta(ge=1, le=999)]
+    # What the pump shows. The range is documented, not enforced here: the service refuses an
+    # amount out of range with its own code, and the cap is configurable (default 300000).
+    amount_fen: Annotated[int, msgspec.Meta(extra_json_schema={"minimum": 100, "maximum": 300000})]
+    grade: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] | None = None
+    coupon_id: Id | None = None
+    points: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    pay_method: Literal["wechatpay", "balance"] = "wechatpay"
+
+
+class PaymentParams(msgspec.Struct):
+    """The arguments of wx.requestPayment."""
+    timeStamp: str
+    nonceStr: str
+    package: str
+    signType: str
+    paySign: str
+
+
+class OrderCreated(msgspec.Struct):
+    order: OrderView
+    payment: PaymentParams | None  # None once the order can no longer be paid
+
+
+class OrderListQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+    # next_cursor of the previous page, passed back unchanged
+    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@route(bp, "/v1/orders", methods=["POST"], auth="driver", body=OrderCreate, ok=OrderCreated,
+       status=201, headers=("Idempotency-Key",),
+       summary="Price and create an order and its WeChat Pay payment "
+               "(header Idempotency-Key: the same key and body answer the same order)",
+       errors={400: ("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_INVALID", "AMOUNT_TOO_SMALL",
+                     "AMOUNT_TOO_LARGE", "UNKNOWN_NOZZLE", "UNKNOWN_GRADE"),
+               404: ("STATION_NOT_FOUND", "USER_NOT_FOUND"),
+               409: ("IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"),
+               422: ("PAY_METHOD_UNAVAILABLE", "DISCOUNT_NOT_AVAILABLE", "NOZZLE_GRADE_MISMATCH",
+                     "STATION_CLOSED", "GRADE_OUT_OF_STOCK"),
+               503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
+def create_order(body: OrderCreate):
+    request = bp.current_request
+    driver = current_driver(request)
+    order_request = orders.OrderRequest(**msgspec.structs.asdict(body))
+    return created(orders.create_order(driver.subject, order_request,
+                                       request.headers.get("idempotency-key"), now=_now()))
+
+
+@route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
+       summary="The driver's own orders, newest first", errors={400: ("INVALID_CURSOR",)})
+def list_orders(query: OrderListQuery):
+    driver = current_driver(bp.current_request)
+    return orders.list_orders(driver.subject, query.limit, query.cursor)
+
+
+@route(bp, "/v1/orders/{order_id}", methods=["GET"], auth="driver", ok=OrderView,
+       summary="One of the driver's own orders", errors={404: ("ORDER_NOT_FOUND",)})
+def get_order(order_id):
+    driver = current_driver(bp.current_request)
+    return orders.get_order(driver.subject, order_id, now=_now())
+
+
+@route(bp, "/v1/orders/{order_id}/cancel", methods=["POST"], auth="driver", ok=OrderView,
+       summary="Cancel an unpaid order (closed at WeChat Pay too)",
+       errors={400: ("PAYMENT_MISMATCH",), 404: ("ORDER_NOT_FOUND",),
+               409: ("ORDER_NOT_CANCELLABLE", "ORDER_ALREADY_PAID", "ORDER_BUSY"),
+               503: ("PAYMENT_UNAVAILABLE",)})
+def cancel_order(order_id):
+    driver = current_driver(bp.current_request)
+    return orders.cancel_order(driver.subject, order_id, now=_now())

@@ -1,0 +1,58 @@
+"""A refund request and the life of its status at WeChat Pay.
+
+PROCESSING -> SUCCESS | CLOSED | ABNORMAL, and ABNORMAL -> SUCCESS | CLOSED (an abnormal refund,
+e.g. to a closed bank card, is settled by hand in the merchant platform and then reported
+again). SUCCESS and CLOSED are final. The amount stays reserved on the order unless CLOSED.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+PROCESSING, SUCCESS, CLOSED, ABNORMAL = "PROCESSING", "SUCCESS", "CLOSED", "ABNORMAL"
+REFUND_STATUSES = (PROCESSING, SUCCESS, CLOSED, ABNORMAL)
+_NEXT = {PROCESSING: {SUCCESS, CLOSED, ABNORMAL}, ABNORMAL: {SUCCESS, CLOSED},
+         SUCCESS: set(), CLOSED: set()}
+
+# Why a refund was made.
+SETTLEMENT = "SETTLEMENT"  # the driver prepaid more than was pumped (confirm)
+MANUAL = "MANUAL"  # a manager refunded part or all (wrong station, wrong amount, complaint)
+LATE_PAYMENT = "LATE_PAYMENT"  # paid after the order was closed: everything goes back
+REFUND_KINDS = (SETTLEMENT, MANUAL, LATE_PAYMENT)
+MAX_REASON_CHARS = 80  # WeChat Pay's limit on `reason`
+
+
+@dataclass(frozen=True)
+class Refund:
+    out_refund_no: str
+    order_id: str
+    kind: str
+    amount_fen: int
+    total_fen: int  # the payment's total, which WeChat Pay wants with every refund
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    status: str = PROCESSING
+    request_hash: str | None = None  # manager refunds: to tell a retry from another request
+    refund_id: str | None = None  # WeChat Pay's id, known once it answered
+    finished_at: datetime | None = None
+    failure_reason: str | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        """Still to be followed up by the schedule (ABNORMAL needs a person, not a poll)."""
+        return self.status == PROCESSING
+
+
+def can_finish(status_before: str, status_after: str) -> bool:
+    return status_after in _NEXT.get(status_before, set())
+
+
+def finish(refund: Refund, status: str, *, at: datetime, refund_id: str | None = None,
+           failure_reason: str | None = None) -> Refund | None:
+    """The refund with its new status, or None when that is already its status or it is final."""
+    if status == refund.status or not can_finish(refund.status, status):
+        return None
+    return replace(refund, status=status, refund_id=refund_id or refund.refund_id,
+                   finished_at=at if status in (SUCCESS, CLOSED) else refund.finished_at,
+                   failure_reason=failure_reason if status in (CLOSED, ABNORMAL) else None)

@@ -1,0 +1,174 @@
+"""Driver use cases of orders: create (priced by the shared pricing function), read, list, cancel.
+
+Creation is idempotent per Idempotency-Key without a separate record: the order id is derived
+from (user, key) and the order's own conditional put decides who was first. The stored request
+hash tells a retry (same body: the same order and payment) from a reuse (another body: 409).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
+from chalicelib.domain.order_ids import check_idempotency_key, order_id_for, request_hash
+from chalicelib.domain.order_lifecycle import PaymentMismatch, close, create
+from chalicelib.domain.orders import (CLOSED, DEFAULT_MAX_ORDER_FEN, PAYMENT_TTL, PENDING_PAYMENT,
+                                      WECHATPAY, Order, check_amount)
+from chalicelib.domain.pricing import quote
+from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.observability import get_logger
+from chalicelib.services import payments
+from chalicelib.services.order_changes import change_order, driver_actor, find_order
+from chalicelib.services.order_views import cursor_position, order_view, page_cursor
+from chalicelib.store import order_queries
+from chalicelib.store import orders as order_store
+from chalicelib.store import stations as station_store
+from chalicelib.store import users as user_store
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    station_id: str
+    nozzle_no: int
+    amount_fen: int  # what the pump shows
+    grade: str | None = None
+    coupon_id: str | None = None
+    points: int | None = None
+    pay_method: str = WECHATPAY
+
+
+def max_order_fen() -> int:
+    """The cap on one order (ORDER_MAX_AMOUNT_FEN, default 3,000 yuan), read at use."""
+    raw = os.environ.get("ORDER_MAX_AMOUNT_FEN")
+    return int(raw) if raw else DEFAULT_MAX_ORDER_FEN
+
+
+def payment_ttl() -> timedelta:
+    raw = os.environ.get("ORDER_PAYMENT_TTL_S")
+    return timedelta(seconds=int(raw)) if raw else PAYMENT_TTL
+
+
+def create_order(user_id: str, request: OrderRequest, idempotency_key: str | None, *,
+                 now: datetime) -> dict:
+    order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
+    fingerprint = request_hash(asdict(request))
+    try:
+        order = _priced(order_id, user_id, request, fingerprint, now)
+    except DomainError:
+        existing = find_order(order_id)  # a retry whose first attempt got through
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint, now)
+    transition = create(order, actor=driver_actor(user_id))
+    try:
+        order_store.commit(transition)
+    except order_store.StaleWrite:
+        existing = order_store.get_order(order_id)
+        if existing is None:
+            raise Conflict("the order is being created; try again", code="ORDER_BUSY") from None
+        return _replay(existing, fingerprint, now)
+    _count_arrival(order)
+    return {"order": order_view(transition.after), "payment": payments.payment_params(order, now)}
+
+
+def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
+    if order.request_hash != fingerprint:
+        raise Conflict("this Idempotency-Key was used for another order",
+                       code="IDEMPOTENCY_KEY_REUSED")
+    return {"order": order_view(order), "payment": payments.payment_params(order, now)}
+
+
+def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
+            now: datetime) -> Order:
+    check_amount(request.amount_fen, max_order_fen())
+    if request.pay_method != WECHATPAY:
+        raise RuleViolation("only WeChat Pay is available for now", code="PAY_METHOD_UNAVAILABLE",
+                            field="pay_method")
+    if request.coupon_id is not None or request.points:
+        raise RuleViolation("coupons and points cannot be used yet",
+                            code="DISCOUNT_NOT_AVAILABLE", field="coupon_id")
+    station = station_store.get_station(request.station_id)
+    if station is None:
+        raise NotFound("the station does not exist", code="STATION_NOT_FOUND", field="station_id")
+    nozzle = station.nozzle(request.nozzle_no)
+    if nozzle is None:
+        raise InvalidInput(f"the station has no nozzle {request.nozzle_no}",
+                           code="UNKNOWN_NOZZLE", field="nozzle_no")
+    if request.grade is not None and request.grade != nozzle.grade:
+        raise RuleViolation(f"nozzle {nozzle.no} pumps {nozzle.grade}, not {request.grade}",
+                            code="NOZZLE_GRADE_MISMATCH", field="grade")
+    if not station.is_open(now):
+        raise RuleViolation("the station is closed now", code="STATION_CLOSED")
+    if station.stock_state(nozzle.grade) == "out":
+        raise RuleViolation(f"{nozzle.grade} is out of stock here", code="GRADE_OUT_OF_STOCK")
+    user = user_store.get_user(user_id)
+    if user is None:
+        raise NotFound("the user does not exist", code="USER_NOT_FOUND")
+    q = quote(station.grades, station.promotions, station_id=station.id, grade=nozzle.grade,
+              now=now, amount_fen=request.amount_fen)
+    grade_name = GRADE_NAMES.get(nozzle.grade, nozzle.grade)
+    return Order(
+        id=order_id, user_id=user_id, openid=user.openid, station_id=station.id,
+        station_name=station.name, grade=nozzle.grade, nozzle_no=nozzle.no, price_fen=q.price_fen,
+        list_price_fen=q.list_price_fen, pump_amount_fen=q.gross_fen, discount_fen=q.discount_fen,
+        pay_amount_fen=q.pay_fen, liters_ml=q.liters_ml, pay_method=request.pay_method,
+        description=f"{station.name} {grade_name} {nozzle.no}号枪"[:127],
+        request_hash=fingerprint, created_at=now, expires_at=now + payment_ttl(),
+        promotion_id=q.promotion_id)
+
+
+def _count_arrival(order: Order) -> None:
+    """Feed the station's queue estimate; advisory, so a failure never fails the order."""
+    try:
+        from chalicelib.services import station_activity
+        station_activity.record_order_created(order.station_id, order.created_at)
+    except Exception:  # noqa: BLE001 - the order is committed; the counter is best effort
+        get_logger().exception("queue counter not updated", extra={"order_id": order.id})
+
+
+def own_order(user_id: str, order_id: str) -> Order:
+    """The driver's own order; another driver's is 404, exactly like one that does not exist."""
+    order = find_order(order_id)
+    if order is None or order.user_id != user_id:
+        raise NotFound("the order does not exist", code="ORDER_NOT_FOUND")
+    return order
+
+
+def get_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+    order = own_order(user_id, order_id)
+    if order.status == PENDING_PAYMENT:
+        order = _healed(order, now)
+    return order_view(order)
+
+
+def _healed(order: Order, now: datetime) -> Order:
+    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late."""
+    try:
+        return payments.sync_payment(order, actor="job:payment-check-on-read", now=now)
+    except PaymentMismatch as err:
+        payments.security_event("QUERIED_PAYMENT_MISMATCH", order_id=order.id, reason=err.message)
+        return order
+    except DomainError as err:  # WeChat Pay slow or unreachable: show what we know
+        get_logger().info("payment check skipped", extra={"order_id": order.id, "code": err.code})
+        return order
+
+
+def list_orders(user_id: str, limit: int, cursor: str | None) -> dict:
+    orders, position = order_queries.orders_of_user(user_id, limit, cursor_position(cursor))
+    return {"items": [order_view(o) for o in orders], "next_cursor": page_cursor(position)}
+
+
+def cancel_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+    """Close an unpaid order at WeChat Pay, then here; cancelling a closed order is a no-op."""
+    order = own_order(user_id, order_id)
+    if order.status == CLOSED:
+        return order_view(order)
+    if order.status != PENDING_PAYMENT:
+        raise Conflict(f"the order is {order.status} and can no longer be cancelled",
+                       code="ORDER_NOT_CANCELLABLE")
+    actor = driver_actor(user_id)
+    payments.close_at_wechatpay(order, actor=actor, now=now)
+    order, _ = change_order(order, lambda current: close(
+        current, at=now, actor=actor, reason="cancelled by the driver"))
+    return order_view(order)

@@ -1,0 +1,99 @@
+"""Races on one order, over HTTP against the app and on both engines: copies of a notification
+arriving at once pay once; refunds and a confirmation at once never return more than was paid."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+import requests
+
+from chalicelib.store import order_events
+from chalicelib.store import orders as order_store
+from tests import paystack
+from tests.paystack import driver_auth, staff_auth, staff_principal, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def _all_at_once(calls):
+    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _create(pay, driver, station, amount_fen=30000) -> dict:
+    answer = requests.post(f"{pay.api_url}/v1/orders", headers={
+        **driver_auth(driver), "Idempotency-Key": uuid.uuid4().hex},
+        json={"station_id": station.id, "nozzle_no": 1, "amount_fen": amount_fen}, timeout=30)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def _paid_silently(pay, driver, station, amount_fen=30000) -> tuple[str, dict]:
+    """An order paid at WeChat Pay whose notification has not been delivered."""
+    created = _create(pay, driver, station, amount_fen)
+    order_id = created["order"]["id"]
+    with pay.sandbox.lock:
+        pay.sandbox.suppressed.add(order_id)
+    assert pay.pay(created["payment"]["package"].split("=", 1)[1]).status_code == 200
+    return order_id, pay.sandbox.query_order(order_id)
+
+
+def test_fifty_copies_of_one_notification_make_one_paid_transition(pay):
+    station, driver = paystack.seed_station(), paystack.seed_driver()
+    order_id, transaction = _paid_silently(pay, driver, station)
+    headers, body = pay.notification("TRANSACTION.SUCCESS", transaction)
+
+    answers = _all_at_once([lambda: requests.post(f"{pay.api_url}/v1/webhooks/wechatpay",
+                                                  headers=headers, data=body, timeout=60)] * 50)
+
+    assert [a.status_code for a in answers] == [204] * 50, {a.status_code: a.text for a in answers}
+    order = order_store.get_order(order_id)
+    assert order.status == "PAID" and order.version == 2
+    assert [e.type for e in order_events.list_events(order_id)] == ["ORDER_CREATED", "ORDER_PAID"]
+
+
+def test_concurrent_refunds_and_a_confirmation_never_refund_more_than_was_paid(pay, dynamodb):
+    station, driver = paystack.seed_station(), paystack.seed_driver()
+    created = _create(pay, driver, station, 30000)
+    order_id = created["order"]["id"]
+    pay.pay(created["payment"]["package"].split("=", 1)[1])
+    wait_for(lambda: order_store.get_order(order_id).status == "PAID")
+    manager = staff_auth(staff_principal("manager", station.id))
+    attendant = staff_auth(staff_principal("attendant", station.id))
+
+    def refund(amount):
+        return lambda: requests.post(
+            f"{pay.api_url}/v1/staff/orders/{order_id}/refund",
+            headers={**manager, "Idempotency-Key": uuid.uuid4().hex},
+            json={"amount_fen": amount, "reason": "并发退款"}, timeout=60)
+
+    def confirm():
+        return requests.post(f"{pay.api_url}/v1/staff/orders/{order_id}/confirm", headers=attendant,
+                             json={"actual_amount_fen": 12000}, timeout=60)
+
+    answers = _all_at_once([refund(4000) for _ in range(10)] + [confirm])
+
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {200, 202, 409, 422}, [a.text for a in answers if a.status_code >= 500]
+    assert any(s == 202 for s in statuses)
+    settled = wait_for(lambda: (o := order_store.get_order(order_id)).refund_pending_fen == 0 and o,
+                       timeout_s=30)
+    records = dynamodb.scan(TableName="fuel-local-refunds", FilterExpression="order_id = :o",
+                            ExpressionAttributeValues={":o": {"S": order_id}})["Items"]
+    requested = sum(int(r["amount_fen"]["N"]) for r in records if r["status"]["S"] != "CLOSED")
+    at_wechatpay = sum(pay.sandbox.refunds[no].refund for no in pay.sandbox.orders[order_id].refund_nos)
+    assert requested == settled.refund_reserved_fen == settled.refunded_fen == at_wechatpay
+    assert at_wechatpay <= 30000
+    if settled.fuelled_at is not None:  # the confirmation got in: the driver pays its amount at most
+        assert settled.pay_amount_fen - settled.refunded_fen <= settled.actual_amount_fen
