@@ -26,10 +26,35 @@ def package(stage: str, out_dir: Path) -> Path:
     template = yaml.safe_load(template_path.read_text(encoding="utf-8"))
     template["Parameters"]["Stage"]["Default"] = stage
     template["Parameters"]["Stage"]["AllowedValues"] = [stage]
+    report_batch_item_failures(template, stage)
     template_path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True),
                              encoding="utf-8")
     return template_path
 
+
+def report_batch_item_failures(template: dict, stage: str) -> None:
+    """Let every SQS consumer answer which records failed (`batchItemFailures`), so Lambda
+    retries only those (Chalice has no switch for FunctionResponseTypes), and point it at the
+    queue of infra/ by GetAtt, so CloudFormation creates the queue before the mapping."""
+    queues = {}
+    for logical, resource in template["Resources"].items():
+        if resource.get("Type") == "AWS::SQS::Queue":
+            name = resource.get("Properties", {}).get("QueueName", {})
+            if isinstance(name, dict) and "Fn::Sub" in name:
+                queues[name["Fn::Sub"].replace("${Stage}", stage)] = logical
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in (resource.get("Properties", {}).get("Events") or {}).values():
+            if event.get("Type") != "SQS":
+                continue
+            props = event.setdefault("Properties", {})
+            props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+            arn = props.get("Queue")
+            arn = arn.get("Fn::Sub", "") if isinstance(arn, dict) else str(arn or "")
+            logical = queues.get(arn.rpartition(":")[2])
+            if logical:
+                props["Queue"] = {"Fn::GetAtt": [logical, "Arn"]}
 
 if __name__ == "__main__":
     print(package(sys.argv[1], Path(sys.argv[2]).resolve()))

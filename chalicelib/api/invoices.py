@@ -1,0 +1,151 @@
+"""A driver's VAT e-invoices: request one for fuelled orders, list, read, mail again."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib.api.http import accepted, current_driver, json_object, route
+from chalicelib.services import invoices
+
+bp = Blueprint(__name__)
+
+
+def _text(limit: int):
+    return Annotated[str, msgspec.Meta(max_length=limit)] | None
+
+
+class InvoiceTitleBody(msgspec.Struct):
+    """`{type: "personal", name}` or `{type: "company", name, tax_id, address?, phone?, bank?,
+    account?}`; tax_id is the 18-character 统一社会信用代码 (its check character is verified)."""
+    type: Literal["personal", "company"]
+    name: _text(100) = None
+    tax_id: _text(40) = None
+    address: _text(80) = None
+    phone: _text(20) = None
+    bank: _text(60) = None
+    account: _text(40) = None
+
+
+OrderIds = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=64)]],
+                     msgspec.Meta(min_length=1, max_length=50,
+                                  extra_json_schema={"uniqueItems": True})]
+
+
+class InvoiceRequest(msgspec.Struct, forbid_unknown_fields=True):
+    order_ids: OrderIds   # 1 to 50 of the driver's own fuelled orders, each once
+    title: InvoiceTitleBody
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+
+
+class InvoiceListQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+    # next_cursor of the previous page, passed back unchanged
+    cursor: Annotated[str, msgspec.Meta(pattern=invoices.CURSOR_PATTERN)] | None = None
+
+
+class InvoiceParty(msgspec.Struct):
+    name: str
+    tax_id: str | None = None
+    type: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    bank: str | None = None
+    account: str | None = None
+
+
+class InvoiceLineView(msgspec.Struct):
+    name: str
+    category: str
+    goods_name: str
+    tax_code: str
+    unit: str
+    quantity: str | None
+    unit_price: str | None
+    amount_fen: int
+    net_fen: int
+    tax_fen: int
+    tax_rate: str
+    rate_label: str
+    vat_exempt: bool = False
+
+
+class InvoiceReversal(msgspec.Struct):
+    number: str
+    reversed_at: str | None = None
+
+
+class InvoiceView(msgspec.Struct):
+    id: str
+    status: str   # REQUESTED, ISSUING, ISSUED, FAILED, REVERSED
+    order_ids: list[str]
+    station_id: str
+    title: InvoiceParty
+    email: str
+    seller: InvoiceParty
+    lines: list[InvoiceLineView]
+    net_fen: int
+    tax_fen: int
+    total_fen: int
+    created_at: str
+    number: str | None = None
+    issued_at: str | None = None
+    pdf_url: str | None = None   # presigned, time-limited
+    pdf_url_expires_at: str | None = None
+    fail_code: str | None = None
+    fail_reason: str | None = None
+    reversal: InvoiceReversal | None = None
+
+
+class InvoicePage(msgspec.Struct):
+    items: list[InvoiceView]
+    next_cursor: str | None = None
+
+
+_REQUEST_ERRORS = {
+    400: ("ORDER_IDS_REQUIRED", "TOO_MANY_ORDERS", "INVALID_ORDER_ID", "DUPLICATE_ORDER_IDS",
+          "INVALID_TITLE_TYPE", "TITLE_NAME_REQUIRED", "TAX_ID_REQUIRED", "INVALID_TAX_ID",
+          "INVALID_TITLE_FIELD", "TITLE_FIELD_TOO_LONG", "INVALID_TITLE_PHONE",
+          "INVALID_TITLE_ACCOUNT", "INVALID_EMAIL"),
+    404: ("ORDER_NOT_FOUND",), 409: ("ORDER_CHANGED",),
+    422: ("ALREADY_INVOICED", "ORDER_NOT_FUELLED", "ORDER_FULLY_REFUNDED",
+          "PAID_FROM_INVOICED_BALANCE", "REFUND_PENDING", "MIXED_SELLERS",
+          "SELLER_NOT_INVOICING", "GRADE_NOT_INVOICEABLE"),
+}
+
+
+@route(bp, "/v1/invoices", methods=["POST"], auth="driver", body=InvoiceRequest,
+       ok=InvoiceView, status=202, errors=_REQUEST_ERRORS,
+       summary="Request a VAT e-invoice for fuelled orders; issued and mailed shortly after")
+def request_invoice(body: InvoiceRequest):
+    driver = current_driver(bp.current_request)
+    title = {k: v for k, v in msgspec.structs.asdict(body.title).items() if v is not None}
+    return accepted(invoices.request_invoice(driver.subject, body.order_ids, title, body.email))
+
+
+@route(bp, "/v1/invoices", methods=["GET"], auth="driver", query=InvoiceListQuery,
+       ok=InvoicePage, errors={400: ("INVALID_CURSOR",)},
+       summary="The driver's invoices, newest first")
+def list_invoices(query: InvoiceListQuery):
+    driver = current_driver(bp.current_request)
+    return invoices.list_invoices(driver.subject, query.limit, query.cursor)
+
+
+@route(bp, "/v1/invoices/{invoice_id}", methods=["GET"], auth="driver", ok=InvoiceView,
+       errors={404: ("INVOICE_NOT_FOUND",)}, summary="One of the driver's invoices")
+def get_invoice(invoice_id: str):
+    driver = current_driver(bp.current_request)
+    return invoices.get_invoice(driver.subject, invoice_id)
+
+
+@route(bp, "/v1/invoices/{invoice_id}/resend", methods=["POST"], auth="driver", ok=InvoiceView,
+       status=202, errors={400: ("INVALID_EMAIL", "MALFORMED_JSON", "BODY_NOT_OBJECT"),
+                           404: ("INVOICE_NOT_FOUND",), 409: ("INVOICE_NOT_ISSUED",),
+                           429: ("RESEND_LIMIT",)},
+       summary="Mail an issued invoice again, optionally to a new address (body {email?})")
+def resend_invoice(invoice_id: str):
+    request = bp.current_request
+    driver = current_driver(request)
+    email = json_object(request).get("email") if (request.raw_body or b"").strip() else None
+    return accepted(invoices.resend_invoice(driver.subject, invoice_id, email))

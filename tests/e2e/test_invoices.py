@@ -1,0 +1,94 @@
+"""A driver pays and is confirmed for a fill, asks for an e-invoice, and finds it in their mail:
+everything over HTTP against the running local stack (API, worker, WeChat Pay and issuer
+sandboxes, SMTP sink with its outbox, S3 on moto)."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.conftest import driver_token, staff_token
+
+COMPANY = {"type": "company", "name": "山西示例物流有限公司", "tax_id": "91110000600037341L"}
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _wait(fetch, done, timeout_s: float = 60, what: str = "it"):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {value}")
+        time.sleep(0.3)
+
+
+def fuelled_order(stack, token: str) -> dict:
+    """Create an order at the attendant's station, pay it in the sandbox, have it confirmed."""
+    api = stack["api_url"]
+    staff, account = staff_token(stack, "attendant")
+    station_id = account["station_ids"][0]
+    station = requests.get(f"{api}/v1/stations/{station_id}", timeout=10).json()
+    nozzle = station["nozzles"][0]["no"]
+    created = requests.post(f"{api}/v1/orders", headers={**_bearer(token),
+                                                         "Idempotency-Key": uuid.uuid4().hex},
+                            json={"station_id": station_id, "nozzle_no": nozzle,
+                                  "amount_fen": 20000, "pay_method": "wechatpay"}, timeout=15)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["order"]["id"]
+    prepay_id = created.json()["payment"]["package"].removeprefix("prepay_id=")
+    paid = requests.post(f"{stack['wechatpay_url']}/sandbox/pay", json={"prepay_id": prepay_id},
+                         timeout=10)
+    assert paid.status_code == 200, paid.text
+    _wait(lambda: requests.get(f"{api}/v1/orders/{order_id}", headers=_bearer(token),
+                               timeout=10).json(),
+          lambda order: order["status"] == "PAID", what="the payment notification")
+    confirmed = requests.post(f"{api}/v1/staff/orders/{order_id}/confirm", json={},
+                              headers=_bearer(staff), timeout=15)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "FUELLED"
+    return confirmed.json()
+
+
+@pytest.mark.slow
+def test_driver_requests_an_invoice_and_downloads_the_pdf_from_the_mail(stack, api):
+    token = driver_token(stack, f"o-e2e-invoice-{uuid.uuid4().hex}")
+    order = fuelled_order(stack, token)
+    email = f"fleet-{uuid.uuid4().hex[:10]}@example.com"
+
+    requested = requests.post(f"{api}/v1/invoices", headers=_bearer(token), timeout=15,
+                              json={"order_ids": [order["id"]], "title": COMPANY, "email": email})
+    assert requested.status_code == 202, requested.text
+    assert requested.json()["status"] == "REQUESTED"
+    assert requested.json()["total_fen"] == order["pay_amount_fen"] - order["refunded_fen"]
+
+    outbox = _wait(lambda: requests.get(stack["mail_outbox_url"], params={"to": email},
+                                        timeout=5).json()["items"],
+                   lambda items: items, what="the invoice mail")
+    invoice = requests.get(f"{api}/v1/invoices/{requested.json()['id']}",
+                           headers=_bearer(token), timeout=10).json()
+    pdf = requests.get(outbox[0]["links"][0], timeout=10)
+
+    assert invoice["status"] == "ISSUED" and len(invoice["number"]) == 20
+    assert invoice["number"] in outbox[0]["subject"] and invoice["number"] in outbox[0]["text"]
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert invoice["number"].encode() in pdf.content
+    assert requests.get(invoice["pdf_url"], timeout=10).content == pdf.content
+    again = requests.post(f"{api}/v1/invoices", headers=_bearer(token), timeout=15,
+                          json={"order_ids": [order["id"]], "title": COMPANY, "email": email})
+    assert (again.status_code, again.json()["code"]) == (422, "ALREADY_INVOICED")
+    time.sleep(3)   # a sweep or two later: still one mail
+    assert len(requests.get(stack["mail_outbox_url"], params={"to": email},
+                            timeout=5).json()["items"]) == 1
+
+
+def test_devstack_json_names_the_issuer_and_the_mail_outbox(stack):
+    assert requests.get(f"{stack['invoice_url']}/sandbox/config", timeout=5).status_code == 200
+    assert requests.get(stack["mail_outbox_url"], params={"to": "nobody@example.com"},
+                        timeout=5).json() == {"items": []}

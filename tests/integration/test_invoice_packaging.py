@@ -1,0 +1,72 @@
+"""The deployed invoice pipeline: the worker reports partial batch failures, reads the queue of
+infra/ (whose visibility timeout exceeds the worker's timeout and whose repeat failures go to the
+alarmed dead-letter queue), and the sweeper runs every minute."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.package import package
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def resources(tmp_path_factory):
+    out = tmp_path_factory.mktemp("invoice-package") / "prod"
+    return yaml.safe_load(package("prod", out).read_text(encoding="utf-8"))["Resources"]
+
+
+def _worker_event(resources) -> dict:
+    (event,) = resources["InvoiceWorker"]["Properties"]["Events"].values()
+    return event
+
+
+def test_worker_reports_batch_item_failures_from_the_infra_queue(resources):
+    event = _worker_event(resources)
+
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["InvoiceQueue", "Arn"]}
+    assert event["Properties"]["BatchSize"] == 10
+
+
+def test_queue_outlives_the_worker_timeout_and_feeds_an_alarmed_dead_letter_queue(resources):
+    worker_timeout = resources["InvoiceWorker"]["Properties"]["Timeout"]
+    queue = resources["InvoiceQueue"]["Properties"]
+    alarm = resources["InvoiceDeadLetterAlarm"]["Properties"]
+
+    assert queue["VisibilityTimeout"] >= 6 * worker_timeout
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["InvoiceDeadLetterQueue", "Arn"]}
+    assert 1 < queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["InvoiceDeadLetterQueue",
+                                                               "QueueName"]}
+
+
+def test_sweeper_runs_every_minute_with_the_worker_timeout(resources):
+    sweeper = resources["InvoiceSweeper"]["Properties"]
+    (event,) = sweeper["Events"].values()
+
+    assert event["Properties"]["Schedule"] == "rate(1 minute)"
+    assert sweeper["Timeout"] == 60
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_policy_lets_the_functions_use_the_invoice_table_queue_bucket(stage):
+    policy = json.loads((PROJECT_DIR / ".chalice" / f"policy-{stage}.json").read_text())
+    granted = {}
+    for statement in policy["Statement"]:
+        listed = statement["Resource"]
+        for resource in listed if isinstance(listed, list) else [listed]:
+            granted.setdefault(resource, set()).update(statement["Action"])
+
+    table = f"arn:aws-cn:dynamodb:cn-north-1:*:table/fuel-{stage}-invoices"
+    assert {"dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:PutItem"} <= granted[table]
+    assert "dynamodb:Query" in granted[f"{table}/index/in-flight"]
+    assert {"sqs:SendMessage", "sqs:GetQueueUrl"} <= granted[
+        f"arn:aws-cn:sqs:cn-north-1:*:fuel-{stage}-invoices"]
+    assert {"s3:PutObject", "s3:GetObject"} <= granted[f"arn:aws-cn:s3:::fuel-{stage}-invoices/*"]

@@ -1,0 +1,68 @@
+"""Mail over SMTP (providers/mail.py) against the devstack's SMTP sink on loopback."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.providers.mail import MailError, build_message, send_mail
+from devstack.sandboxes.mail import SmtpSink
+from tests.conftest import reset_caches
+
+LINK = ("http://127.0.0.1:5000/fuel-local-invoices/invoices/inv_1/25142000000000000001.pdf"
+        "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800&X-Amz-Signature=" + "f" * 64)
+
+
+@pytest.fixture
+def sink(monkeypatch):
+    running = SmtpSink().start()
+    monkeypatch.setenv("SMTP_HOST", running.host)
+    monkeypatch.setenv("SMTP_PORT", str(running.port))
+    monkeypatch.setenv("SMTP_TLS", "none")
+    reset_caches()
+    yield running
+    running.stop()
+
+
+def test_a_chinese_plain_text_mail_arrives_with_its_link_intact(sink):
+    message = build_message("Driver@Example.com", "电子发票 25142000000000000001",
+                            f"您的电子发票已开具。\n下载：\n{LINK}\n", message_id="<inv_1.1@fuel>")
+
+    send_mail(message)
+
+    (mail,) = sink.outbox.find("driver@example.com")
+    assert mail["subject"] == "电子发票 25142000000000000001"
+    assert mail["links"] == [LINK] and "电子发票已开具" in mail["text"]
+    assert mail["message_id"] == "<inv_1.1@fuel>"
+
+
+@pytest.mark.parametrize("code, retryable", [(451, True), (421, True), (550, False)])
+def test_a_refusal_says_whether_a_retry_can_help(sink, code, retryable):
+    sink.outbox.fail_next, sink.outbox.fail_code = 1, code
+
+    with pytest.raises(MailError) as failed:
+        send_mail(build_message("a@example.com", "s", "t"))
+
+    assert failed.value.retryable is retryable and sink.outbox.find(None) == []
+
+
+def test_an_unreachable_server_is_retryable(monkeypatch):
+    from devstack.servers import free_port
+
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))
+    monkeypatch.setenv("SMTP_TLS", "none")
+    reset_caches()
+
+    with pytest.raises(MailError) as failed:
+        send_mail(build_message("a@example.com", "s", "t"))
+
+    assert failed.value.retryable
+
+
+def test_without_a_configured_server_nothing_is_sent(monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    reset_caches()
+
+    with pytest.raises(MailError) as failed:
+        send_mail(build_message("a@example.com", "s", "t"))
+
+    assert not failed.value.retryable
