@@ -1,0 +1,106 @@
+"""GET /v1/staff/reconciliation/{date}: who may read which station, bad dates, JSON and CSV."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.domain.stations import SHANGHAI
+from chalicelib.store import reconciliation as store
+from tests.paystack import staff_auth, staff_principal
+
+DAY = "2026-01-15"
+
+
+def _settlement(station_id: str, paid_fen: int) -> dict:
+    return {"station_id": station_id, "orders": 2, "matched_count": 2,
+            "matched_amount_fen": paid_fen, "paid_fen": paid_fen, "settled_fen": paid_fen,
+            "discount_fen": 300, "refunds": 1, "refund_fen": 1000, "fee_milli_fen": 294000,
+            "fee_fen": 294, "net_fen": paid_fen - 1000 - 294,
+            "grades": [{"grade": "92", "orders": 2, "liters_ml": 69_638,
+                        "gross_fen": paid_fen + 300, "discount_fen": 300, "paid_fen": paid_fen}]}
+
+
+@pytest.fixture
+def reconciled_day(aws):
+    now = datetime.now(timezone.utc)
+    assert store.begin_run(DAY, "t", now, timedelta(minutes=1))
+    store.put_settlements(DAY, [_settlement("st-a", 50000), _settlement("st-b", 20000)])
+    for station_id, order in (("st-a", "FO" + "A" * 26), ("st-b", "FO" + "B" * 26)):
+        store.record_difference(DAY, store.difference_entry("MISSING_IN_BILL", order, None, None),
+                                station_id, {"kind": "MISSING_IN_BILL", "out_trade_no": order,
+                                             "station_id": station_id, "action": "query_payment",
+                                             "expected": {"status": "PAID", "amount_fen": 100},
+                                             "actual": None, "order_transaction_id": "4200"},
+                                "REPORTED")
+    store.finish_run(DAY, "t", "DONE", {"summary": {
+        "matched_count": 4, "matched_amount_fen": 70000, "differences": 2, "healed": 0}}, now)
+    return DAY
+
+
+def _get(client, principal, path):
+    return client.http.get(path, headers=staff_auth(principal))
+
+
+def test_hq_reads_every_station_of_the_day(client, reconciled_day):
+    answer = _get(client, staff_principal("hq"), f"/v1/staff/reconciliation/{DAY}")
+
+    assert answer.status_code == 200
+    body = answer.json_body
+    assert body["status"] == "DONE" and body["summary"]["matched_count"] == 4
+    assert [s["station_id"] for s in body["settlements"]] == ["st-a", "st-b"]
+    assert len(body["differences"]) == 2
+    assert "order_transaction_id" not in body["differences"][0]
+
+
+def test_a_manager_reads_only_their_station(client, reconciled_day):
+    answer = _get(client, staff_principal("manager", "st-a"), f"/v1/staff/reconciliation/{DAY}")
+
+    body = answer.json_body
+    assert [s["station_id"] for s in body["settlements"]] == ["st-a"]
+    assert [d["station_id"] for d in body["differences"]] == ["st-a"]
+    assert body["summary"] == {"matched_count": 2, "matched_amount_fen": 50000,
+                               "differences": 1, "healed": 0}
+
+
+@pytest.mark.parametrize("principal, query, status, code", [
+    (staff_principal("manager", "st-a"), "?station_id=st-b", 403, "NOT_YOUR_STATION"),
+    (staff_principal("attendant", "st-a"), "", 403, "ROLE_NOT_ALLOWED"),
+    (staff_principal("manager", "st-a", "st-b"), "", 400, "STATION_REQUIRED"),
+])
+def test_staff_outside_the_station_are_refused(client, reconciled_day, principal, query, status,
+                                               code):
+    answer = _get(client, principal, f"/v1/staff/reconciliation/{DAY}{query}")
+
+    assert (answer.status_code, answer.json_body["code"]) == (status, code)
+
+
+@pytest.mark.parametrize("date, code", [
+    ("2026-13-01", "DATE_INVALID"), ("20260115", "DATE_INVALID"), ("yesterday", "DATE_INVALID"),
+    ((datetime.now(SHANGHAI).date() + timedelta(days=1)).isoformat(), "DATE_IN_FUTURE"),
+])
+def test_a_malformed_or_future_date_is_a_400(client, aws, date, code):
+    answer = _get(client, staff_principal("hq"), f"/v1/staff/reconciliation/{date}")
+
+    assert (answer.status_code, answer.json_body["code"]) == (400, code)
+
+
+def test_a_day_not_reconciled_is_a_404(client, aws):
+    answer = _get(client, staff_principal("hq"), "/v1/staff/reconciliation/2026-01-01")
+
+    assert (answer.status_code, answer.json_body["code"]) == (404, "RECONCILIATION_NOT_FOUND")
+
+
+def test_csv_gives_the_station_settlement_for_accounting(client, reconciled_day):
+    raw = client.http._http  # the contract check reads JSON bodies; this answer is CSV
+    answer = raw.get(f"/v1/staff/reconciliation/{DAY}?station_id=st-a&format=csv",
+                     headers=staff_auth(staff_principal("manager", "st-a")))
+
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    lines = answer.body.decode("utf-8").splitlines()
+    assert lines == [
+        "bill_date,station_id,grade,orders,litres,gross_yuan,discount_yuan,paid_yuan,refunds,"
+        "refund_yuan,fee_yuan,net_yuan",
+        f"{DAY},st-a,92,2,69.638,503.00,3.00,500.00,,,,",
+        f"{DAY},st-a,TOTAL,2,69.638,503.00,3.00,500.00,1,10.00,2.94,487.06"]
