@@ -5,6 +5,7 @@ Secrets are not settings: they come from providers/secrets.py.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,17 @@ def _int(name: str, default: int) -> int:
 def _str(name: str, default: str | None = None) -> str | None:
     raw = os.environ.get(name)
     return default if raw in (None, "") else raw
+
+
+def _text_pairs(name: str) -> tuple[tuple[str, str], ...]:
+    """A JSON object of text to text (e.g. payee -> tax id), as sorted pairs (hashable)."""
+    raw = _str(name)
+    if raw is None:
+        return ()
+    value = json.loads(raw)
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"{name} must be a JSON object of strings")
+    return tuple(sorted(value.items()))
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,19 @@ class Settings:
     invoice_queue_url: str | None
     invoice_bucket: str | None
     mail_sender: str
+    # Invoices: the queue's name (its URL is looked up when INVOICE_QUEUE_URL is not given),
+    # the seller's tax id per station payee, and how long download links live.
+    invoice_queue_name: str | None
+    invoice_seller_tax_ids: tuple[tuple[str, str], ...]
+    invoice_pdf_url_ttl_s: int
+    invoice_mail_link_ttl_s: int
+    # Mail goes over SMTP (no SES in the China regions): a relay in AWS, the devstack's sink
+    # locally. smtp_tls is "ssl" (implicit TLS), "starttls" or "none" (loopback sink only).
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_tls: str
+    smtp_timeout_s: float
     driver_token_ttl_s: int
     staff_token_ttl_s: int
     staff_max_failed_logins: int
@@ -58,6 +83,10 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    def seller_tax_id(self, payee: str) -> str | None:
+        """The USCC of a station's payee (the seller on its invoices), None if not configured."""
+        return dict(self.invoice_seller_tax_ids).get(payee)
 
 
 def load_settings() -> Settings:
@@ -79,6 +108,16 @@ def load_settings() -> Settings:
         invoice_queue_url=_str("INVOICE_QUEUE_URL"),
         invoice_bucket=_str("INVOICE_BUCKET"),
         mail_sender=_str("MAIL_SENDER", "invoices@fuel.example.cn"),
+        invoice_queue_name=_str("INVOICE_QUEUE_NAME"),
+        invoice_seller_tax_ids=_text_pairs("INVOICE_SELLER_TAX_IDS"),
+        invoice_pdf_url_ttl_s=_int("INVOICE_PDF_URL_TTL_S", 15 * 60),
+        # SigV4 presigned URLs live at most 7 days.
+        invoice_mail_link_ttl_s=_int("INVOICE_MAIL_LINK_TTL_S", 7 * 24 * 3600),
+        smtp_host=_str("SMTP_HOST"),
+        smtp_port=_int("SMTP_PORT", 465),
+        smtp_user=_str("SMTP_USER"),
+        smtp_tls=_str("SMTP_TLS", "ssl"),
+        smtp_timeout_s=float(_str("SMTP_TIMEOUT_S", "10")),
         driver_token_ttl_s=_int("DRIVER_TOKEN_TTL_S", 7200),
         staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
         staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),

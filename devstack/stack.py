@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from devstack import infra, seeding
+from devstack.invoicing import Invoicing
 from devstack.servers import RunningServer, free_port, serve
 from devstack.sandboxes import docs, wechat, wechatpay
 
@@ -36,6 +37,7 @@ class LocalStack:
         self._env: dict[str, str] = {}
         self._resources: dict[str, dict] = {}
         self._on_stop: list = []
+        self.invoicing = Invoicing(host)
 
     # -- start -------------------------------------------------------------------------------
     def start(self) -> dict:
@@ -54,7 +56,10 @@ class LocalStack:
         platform_key_path = self.state_dir / "wechatpay_platform_private_key.pem"
         platform_key_path.write_text(pay_keys["platform_private_key_pem"])
         platform_key_path.chmod(0o600)
+        self.invoicing.start()
+        self._on_stop.append(self.invoicing.stop)
         secrets_doc = {
+            **self.invoicing.secrets(),
             "token_signing_key": secrets.token_urlsafe(48),
             "wechat_app_secret": app_secret,
             "wechatpay_merchant_private_key_pem": pay_keys["merchant_private_key_pem"],
@@ -78,11 +83,14 @@ class LocalStack:
             "WECHATPAY_API_URL": self._servers["wechatpay"].url,
             "WECHATPAY_APPID": WECHAT_APPID,
             "WECHATPAY_MCHID": WECHATPAY_MCHID,
+            **self.invoicing.environment(),
             "POWERTOOLS_SERVICE_NAME": "fuel",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
         }
         os.environ.update(self._env)
         self._create_resources(aws_url)
+        self._env.update(self.invoicing.resource_environment(self._resources))
+        os.environ.update(self._env)
         staff = seeding.seed_all()
         self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
         info = {
@@ -94,6 +102,7 @@ class LocalStack:
             "wechat_url": self._servers["wechat"].url,
             "wechat": {"appid": WECHAT_APPID},
             "wechatpay_url": self._servers["wechatpay"].url,
+            **self.invoicing.info(),
             "wechatpay": {"appid": WECHAT_APPID, "mchid": WECHATPAY_MCHID,
                           "apiv3_key": pay_keys["apiv3_key"],
                           "public_key_id": pay_keys["public_key_id"],
@@ -146,6 +155,8 @@ class LocalStack:
             f"  AWS (moto)     {info['aws_endpoint_url']}",
             f"  WeChat         {info['wechat_url']}",
             f"  WeChat Pay     {info['wechatpay_url']}",
+            f"  invoice issuer {info['invoice_url']}",
+            f"  mail outbox    {info['mail_outbox_url']}?to=ADDRESS",
             f"  settings       {self.state_dir / 'devstack.json'}",
             "  staff logins:",
         ]

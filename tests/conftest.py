@@ -36,6 +36,9 @@ def reset_caches() -> None:
     wechatpay.get_wechatpay.cache_clear()
     invoice_issuer.get_invoice_issuer.cache_clear()
     http.get_session.cache_clear()
+    from chalicelib.providers import queues, storage
+    queues.clear_cache()
+    storage.get_s3.cache_clear()
 
 
 @pytest.fixture(autouse=True)
