@@ -61,3 +61,14 @@ def add_secrets(secrets_path, **values) -> None:
     doc.update(values)
     secrets_path.write_text(json.dumps(doc))
     secret_store.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def pay_servers():
+    """WeChat Pay and WeChat sandboxes and the app on loopback, shared by a session's tests
+    (starting them per test costs seconds); see tests/paystack.py."""
+    from tests import paystack
+
+    servers = paystack.start_paystack()
+    yield servers
+    servers.stop()

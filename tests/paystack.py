@@ -188,3 +188,16 @@ def wait_for(predicate, timeout_s: float = 10.0, interval_s: float = 0.02):
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(interval_s)
+
+
+def point_tests_at(servers: "PayStack", secrets_path, monkeypatch) -> "PayStack":
+    """Point this test's settings and secrets at the shared payment servers, switches reset."""
+    from tests.conftest import add_secrets, reset_caches
+
+    serialize_moto_dynamodb(monkeypatch)  # no effect on DynamoDB Local
+    servers.reset_switches()
+    for key, value in servers.environment().items():
+        monkeypatch.setenv(key, value)
+    add_secrets(secrets_path, **secrets_for(servers.keys))
+    reset_caches()
+    return servers

@@ -5,23 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests import paystack
-from tests.conftest import add_secrets, reset_caches
-
-
-@pytest.fixture(scope="session")
-def pay_servers():
-    stack = paystack.start_paystack()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture
 def pay(dynamodb, base_environment, monkeypatch, pay_servers):
-    paystack.serialize_moto_dynamodb(monkeypatch)  # no effect on DynamoDB Local
-    pay_servers.reset_switches()
-    for key, value in pay_servers.environment().items():
-        monkeypatch.setenv(key, value)
-    add_secrets(base_environment, **paystack.secrets_for(pay_servers.keys))
-    reset_caches()
-    yield pay_servers
+    yield paystack.point_tests_at(pay_servers, base_environment, monkeypatch)
     pay_servers.silence()

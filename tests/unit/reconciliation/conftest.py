@@ -8,20 +8,11 @@ from __future__ import annotations
 import pytest
 
 from tests import paystack
-from tests.conftest import add_secrets, reset_caches
-
-
-@pytest.fixture(scope="session")
-def pay_servers():
-    stack = paystack.start_paystack()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture
 def pay(aws, base_environment, monkeypatch, pay_servers):
-    paystack.serialize_moto_dynamodb(monkeypatch)
-    pay_servers.reset_switches()
+    paystack.point_tests_at(pay_servers, base_environment, monkeypatch)
     sandbox = pay_servers.sandbox
     with sandbox.lock:
         sandbox.orders.clear()
@@ -29,10 +20,6 @@ def pay(aws, base_environment, monkeypatch, pay_servers):
         sandbox.refunds.clear()
         sandbox.suppressed.clear()
     monkeypatch.setattr(pay_servers.config, "bills_available_early", True)
-    for key, value in pay_servers.environment().items():
-        monkeypatch.setenv(key, value)
-    add_secrets(base_environment, **paystack.secrets_for(pay_servers.keys))
-    reset_caches()
     yield pay_servers
     pay_servers.silence()
 
