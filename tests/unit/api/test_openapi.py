@@ -37,3 +37,41 @@ def test_authenticated_operations_declare_their_security_and_auth_errors():
     me = document["paths"]["/v1/me"]["get"]
     assert me["security"] == [{"driverBearer": []}]
     assert "TOKEN_REQUIRED" in me["responses"]["401"]["description"]
+
+
+# Regressions found by the fuzzer (tests/e2e/test_fuzz.py), kept as plain tests.
+
+def test_a_whole_number_written_as_a_float_is_that_integer():
+    """JSON Schema counts 1879.0 as an integer; refusing it rejected valid requests."""
+    from chalicelib.api.contract import decode_body
+    from chalicelib.api.identity import DriverLogin
+    import msgspec
+
+    class Amount(msgspec.Struct):
+        amount_fen: int
+
+    assert decode_body(b'{"amount_fen": 1879.0}', Amount).amount_fen == 1879
+    assert decode_body(b'{"code": "abc"}', DriverLogin).code == "abc"
+
+
+def test_a_fractional_amount_is_still_refused():
+    import msgspec
+    import pytest
+
+    from chalicelib.api.contract import decode_body
+    from chalicelib.domain.errors import InvalidInput
+
+    class Amount(msgspec.Struct):
+        amount_fen: int
+
+    with pytest.raises(InvalidInput) as caught:
+        decode_body(b'{"amount_fen": 18.5}', Amount)
+    assert caught.value.field == "amount_fen"
+
+
+def test_idempotency_key_is_documented_as_a_required_header():
+    document = build_document()
+    for path in ("/v1/orders", "/v1/staff/orders/{order_id}/refund"):
+        params = document["paths"][path]["post"]["parameters"]
+        assert {"name": "Idempotency-Key", "in": "header", "required": True}.items() <= \
+            next(p for p in params if p["name"] == "Idempotency-Key").items()
