@@ -68,6 +68,8 @@ class Settings:
     smtp_tls: str
     smtp_timeout_s: float
     driver_token_ttl_s: int
+    order_max_amount_fen: int
+    order_payment_ttl_s: int
     staff_token_ttl_s: int
     staff_max_failed_logins: int
     staff_lockout_s: int
@@ -119,6 +121,8 @@ def load_settings() -> Settings:
         smtp_tls=_str("SMTP_TLS", "ssl"),
         smtp_timeout_s=float(_str("SMTP_TIMEOUT_S", "10")),
         driver_token_ttl_s=_int("DRIVER_TOKEN_TTL_S", 7200),
+        order_max_amount_fen=_int("ORDER_MAX_AMOUNT_FEN", 300_000),  # 3,000 yuan per order
+        order_payment_ttl_s=_int("ORDER_PAYMENT_TTL_S", 900),  # 15 minutes to pay
         staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
         staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),
         staff_lockout_s=_int("STAFF_LOCKOUT_S", 15 * 60),

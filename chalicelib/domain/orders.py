@@ -16,7 +16,7 @@ A payment that arrives for a CLOSED order is recorded and refunded in full; the 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.order_events import OrderEvent
@@ -34,8 +34,6 @@ ALLOWED = {
 }
 WECHATPAY = "wechatpay"
 MIN_ORDER_FEN = 100  # 1 yuan
-DEFAULT_MAX_ORDER_FEN = 300_000  # 3,000 yuan, configurable
-PAYMENT_TTL = timedelta(minutes=15)
 MAX_REFUNDS_PER_ORDER = 50  # WeChat Pay allows at most 50 partial refunds of one payment
 
 

@@ -6,18 +6,17 @@ hash tells a retry (same body: the same order and payment) from a reuse (another
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.order_ids import check_idempotency_key, order_id_for, request_hash
 from chalicelib.domain.order_lifecycle import PaymentMismatch, close, create
-from chalicelib.domain.orders import (CLOSED, DEFAULT_MAX_ORDER_FEN, PAYMENT_TTL, PENDING_PAYMENT,
-                                      WECHATPAY, Order, check_amount)
+from chalicelib.domain.orders import CLOSED, PENDING_PAYMENT, WECHATPAY, Order, check_amount
 from chalicelib.domain.pricing import quote
 from chalicelib.domain.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
+from chalicelib.settings import get_settings
 from chalicelib.services import payments
 from chalicelib.services.order_changes import change_order, driver_actor, find_order
 from chalicelib.services.order_views import cursor_position, order_view, page_cursor
@@ -39,14 +38,12 @@ class OrderRequest:
 
 
 def max_order_fen() -> int:
-    """The cap on one order (ORDER_MAX_AMOUNT_FEN, default 3,000 yuan), read at use."""
-    raw = os.environ.get("ORDER_MAX_AMOUNT_FEN")
-    return int(raw) if raw else DEFAULT_MAX_ORDER_FEN
+    """The cap on one order (settings: ORDER_MAX_AMOUNT_FEN, default 3,000 yuan)."""
+    return get_settings().order_max_amount_fen
 
 
 def payment_ttl() -> timedelta:
-    raw = os.environ.get("ORDER_PAYMENT_TTL_S")
-    return timedelta(seconds=int(raw)) if raw else PAYMENT_TTL
+    return timedelta(seconds=get_settings().order_payment_ttl_s)
 
 
 def create_order(user_id: str, request: OrderRequest, idempotency_key: str | None, *,

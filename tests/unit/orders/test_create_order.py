@@ -128,6 +128,8 @@ def test_closed_station_refuses_orders(pay, driver, client, aws):
 
 def test_cap_is_configurable(pay, station, driver, client, monkeypatch):
     monkeypatch.setenv("ORDER_MAX_AMOUNT_FEN", "50000")
+    from tests.conftest import reset_caches
+    reset_caches()
 
     assert create_order(client, driver, station, amount_fen=50001).json_body["code"] == "AMOUNT_TOO_LARGE"
     assert create_order(client, driver, station, amount_fen=50000).status_code == 201
