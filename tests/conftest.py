@@ -72,3 +72,30 @@ def pay_servers():
     servers = paystack.start_paystack()
     yield servers
     servers.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def responses_match_the_contract():
+    """Every answer an API served on loopback gives any test over HTTP (the e2e stack, the
+    integration tier's app server) is checked against what /v1/openapi.json documents."""
+    from urllib.parse import urlparse
+
+    import requests
+
+    import app  # noqa: F401 - registers the routes' contracts in this process
+    from tests.contract_check import check_response
+
+    original = requests.Session.request
+
+    def checked(self, method, url, *args, **kwargs):
+        response = original(self, method, url, *args, **kwargs)
+        parsed = urlparse(url)
+        if parsed.hostname in ("127.0.0.1", "localhost") and parsed.path.startswith("/v1/"):
+            path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+            check_response(method, path, response.status_code, response.content,
+                           response.headers.get("content-type"))
+        return response
+
+    requests.Session.request = checked
+    yield
+    requests.Session.request = original
