@@ -69,6 +69,24 @@ def geohash(lat: float, lng: float, precision: int = SORT_PRECISION) -> str:
     return _to_text(_interleave(x, y, _BITS), _BITS)[:precision]
 
 
+def cell_box(code: str) -> tuple[float, float, float, float]:
+    """(south, north, west, east) of a geohash cell."""
+    s, n, w, e = -90.0, 90.0, -180.0, 180.0
+    bit = 0
+    for ch in code:
+        value = _BASE32.index(ch)
+        for shift in range(4, -1, -1):
+            high = (value >> shift) & 1
+            if bit % 2 == 0:
+                mid = (w + e) / 2
+                w, e = (mid, e) if high else (w, mid)
+            else:
+                mid = (s + n) / 2
+                s, n = (mid, n) if high else (s, mid)
+            bit += 1
+    return s, n, w, e
+
+
 def station_cell_keys(lat: float, lng: float, station_id: str) -> tuple[str, str]:
     """(partition key, sort key) of a station at GCJ-02 (lat, lng)."""
     check_lat_lng(lat, lng)

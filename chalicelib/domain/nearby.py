@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.geo import EARTH_RADIUS_M, check_lat_lng, haversine_m, wgs84_to_gcj02
-from chalicelib.domain.geocells import MAX_RADIUS_M, PARTITION_PRECISION, geohash
+from chalicelib.domain.geocells import MAX_RADIUS_M, PARTITION_PRECISION, cell_box, geohash
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 from chalicelib.domain.stations import GRADE_NAMES
 
@@ -134,26 +134,7 @@ def next_ring_m(inner_m: float, outer_m: float, found: int, wanted: int, radius_
 
 DENSITY_PRECISION = 5  # geohash-5 cells, about 4.9 x 4.9 km (4 x 4.9 km at Taiyuan)
 DENSITY_MARGIN = 1.3  # aim the first ring at 1.3x the stations wanted (the map is coarse)
-_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 _SAMPLES = 4  # a cell's stations are taken as spread evenly over a 4 x 4 grid of points
-
-
-def cell_box(code: str) -> tuple[float, float, float, float]:
-    """(south, north, west, east) of a geohash cell."""
-    s, n, w, e = -90.0, 90.0, -180.0, 180.0
-    bit = 0
-    for ch in code:
-        value = _BASE32.index(ch)
-        for shift in range(4, -1, -1):
-            high = (value >> shift) & 1
-            if bit % 2 == 0:
-                mid = (w + e) / 2
-                w, e = (mid, e) if high else (w, mid)
-            else:
-                mid = (s + n) / 2
-                s, n = (mid, n) if high else (s, mid)
-            bit += 1
-    return s, n, w, e
 
 
 def partitions_of(lat: float, lng: float, radius_m: float) -> list[str]:

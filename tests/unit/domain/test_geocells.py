@@ -10,20 +10,11 @@ from chalicelib.domain.geo import EARTH_RADIUS_M, haversine_m
 from chalicelib.domain.geocells import (
     MAX_RADIUS_M, PARTITION_PRECISION, geohash, plan_queries, ring_radii, station_cell_keys,
 )
+from tests.station_factory import destination
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 TAIYUAN = (37.87, 112.55)
 COUNTRYSIDE = (41.45, 113.05)  # farmland north of Jining, Inner Mongolia
-
-
-def destination(lat, lng, bearing_deg, distance_m):
-    """The point distance_m from (lat, lng) on the given bearing, on the same sphere."""
-    phi, lmb, theta = math.radians(lat), math.radians(lng), math.radians(bearing_deg)
-    delta = distance_m / EARTH_RADIUS_M
-    phi2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(theta))
-    lmb2 = lmb + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi),
-                            math.cos(delta) - math.sin(phi) * math.sin(phi2))
-    return math.degrees(phi2), (math.degrees(lmb2) + 540.0) % 360.0 - 180.0
 
 
 def is_covered(plan, lat, lng):

@@ -6,8 +6,8 @@ from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.geo import wgs84_to_gcj02
-from chalicelib.domain.geocells import plan_queries
-from chalicelib.domain.nearby import (DEFAULT_CONSUMPTION, cell_box, detour_fen, detour_ml,
+from chalicelib.domain.geocells import cell_box, plan_queries
+from chalicelib.domain.nearby import (DEFAULT_CONSUMPTION, detour_fen, detour_ml,
                                       nearby_request, next_ring_m, partitions_of,
                                       partitions_touching, ring_for_count)
 
