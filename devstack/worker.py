@@ -4,7 +4,9 @@ It reads the event sources the Chalice app declares, polls each SQS queue and ca
 handler Lambda would call with a Lambda-shaped event, deleting only what the handler accepted
 (a raised exception leaves the whole batch, a `batchItemFailures` answer leaves those items, and
 the queue's redrive policy then moves repeat failures to the dead-letter queue). Schedules fire
-on their rate; `--schedule-every` shortens every period for local use.
+on their rate with EventBridge's scheduled event (its `time` is the firing time);
+`--schedule-every` shortens every period for local use. devstack/jobs_control.py fires one
+schedule on request, as if at a given time, through the same `invoke_schedule`.
 
 Run: python -m devstack.worker  (the devstack starts it with the local environment).
 """
@@ -16,6 +18,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
@@ -78,24 +81,46 @@ _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 
 
+def expression_text(expression) -> str:
+    """`rate(1 minute)` / `cron(30 2-15 * * ? *)`, as the EventBridge rule states it."""
+    return expression if isinstance(expression, str) else expression.to_string()
+
+
 def period_s(expression) -> int:
     """The period of a schedule; cron expressions fire hourly locally (their handlers decide
     themselves whether there is work, e.g. a bill that is not yet available)."""
-    text = expression if isinstance(expression, str) else expression.to_string()
-    match = _RATE.fullmatch(text)
+    match = _RATE.fullmatch(expression_text(expression))
     if not match:
         return 3600
     return int(match.group(1)) * _UNIT_S[match.group(2).rstrip("s")]
 
 
+def scheduled_event(source: ScheduledEventConfig, region: str,
+                    at: datetime | None = None) -> dict:
+    """EventBridge's scheduled event; `time` is when it was meant to fire (default: now)."""
+    at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "000000000000",
+            "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region,
+            "resources": [f"arn:aws:events:{region}:000000000000:rule/{source.name}"],
+            "detail": {}}
+
+
+def invoke_schedule(source: ScheduledEventConfig, region: str, at: datetime | None = None):
+    """Call the schedule's handler once as Lambda would; answers what it returns, raises what it
+    raises (devstack/jobs_control.py fires schedules on request through this too)."""
+    handler = resolve_handler(source.handler_string)
+    return handler(scheduled_event(source, region, at), LambdaContext(source.name))
+
+
+def schedules_of(app) -> dict[str, ScheduledEventConfig]:
+    """The app's schedules by name (the Lambda function name Chalice gives each)."""
+    return {s.name: s for s in app.event_sources if isinstance(s, ScheduledEventConfig)}
+
+
 def fire_schedule(source: ScheduledEventConfig, region: str) -> None:
-    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-             "source": "aws.events", "account": "000000000000",
-             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": region,
-             "resources": [f"arn:aws:events:{region}:000000000000:rule/{source.name}"],
-             "detail": {}}
     try:
-        resolve_handler(source.handler_string)(event, LambdaContext(source.name))
+        invoke_schedule(source, region)
     except Exception:  # noqa: BLE001 - a failed run is logged; the next tick runs it again
         get_logger().exception("schedule failed", extra={"handler": source.name})
 
@@ -113,7 +138,7 @@ def run(app, stop: threading.Event, *, schedule_every_s: float | None = None) ->
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                 "Attributes"]["QueueArn"]
             queues.append((source, url, arn))
-    schedules = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
+    schedules = list(schedules_of(app).values())
     next_fire = {s.name: time.monotonic() for s in schedules}
     while not stop.is_set():
         for source in schedules:

@@ -213,3 +213,32 @@ def test_a_failed_rerun_never_hides_a_finished_day(pay, client, station, driver)
 
     assert (result["status"], result["rerun"]) == ("DONE", "NOT_READY")
     assert _report()["status"] == "DONE"
+
+
+def test_a_heal_that_failed_is_retried_by_the_next_firing_of_the_schedule(
+        pay, client, station, driver, monkeypatch):
+    from chalicelib.domain.errors import UpstreamUnavailable
+    from chalicelib.jobs import reconciliation as job
+    from chalicelib.services import payments
+
+    pending = _paid_silently(pay, client, driver, station)
+    # 10:30 tomorrow in Shanghai: the firing that reconciles today.
+    fired = datetime.combine(_today() + timedelta(days=1), datetime.min.time(),
+                             timezone.utc) + timedelta(hours=2, minutes=30)
+    working = payments.sync_payment
+
+    def unreachable(*args, **kwargs):
+        raise UpstreamUnavailable("WeChat Pay did not answer", code="WECHATPAY_UNAVAILABLE")
+    monkeypatch.setattr(payments, "sync_payment", unreachable)
+    first = job.reconcile_yesterday(fired)
+    assert first["status"] == "DONE"
+    assert [d["outcome"] for d in _report()["differences"]] == ["FAILED"]
+    monkeypatch.setattr(payments, "sync_payment", working)
+
+    second = job.reconcile_yesterday(fired + timedelta(hours=1))
+    third = job.reconcile_yesterday(fired + timedelta(hours=2))
+
+    assert second["status"] == "DONE" and "skipped" not in second
+    assert [d["outcome"] for d in _report()["differences"]] == ["HEALED"]
+    assert order_store.get_order(pending).status == "PAID"
+    assert third == {"bill_date": _today().isoformat(), "status": "DONE", "skipped": True}
