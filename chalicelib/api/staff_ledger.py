@@ -1,0 +1,35 @@
+"""hq's audit of a driver's ledger: both hash chains recomputed and held against the account."""
+from __future__ import annotations
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib.api.http import current_staff, route
+from chalicelib.services import ledger_audit
+
+bp = Blueprint(__name__)
+
+
+class ChainReport(msgspec.Struct):
+    ok: bool
+    entries: int
+    first_broken_seq: int | None  # the first entry that does not verify (or is missing)
+    reason: str | None
+    balance: int  # the running balance of the entries that verified
+    account_balance: int  # what the account item holds
+
+
+class LedgerReport(msgspec.Struct):
+    user_id: str
+    ok: bool
+    balance: ChainReport
+    points: ChainReport
+
+
+@route(bp, "/v1/staff/ledger/{user_id}/verify", methods=["GET"], auth="staff", ok=LedgerReport,
+       summary="Recompute a driver's balance and points chains and report the first broken link "
+               "(hq)",
+       errors={400: ("USER_ID_INVALID",), 403: ("ROLE_NOT_ALLOWED",)})
+def verify_ledger(user_id):
+    staff = current_staff(bp.current_request)
+    return ledger_audit.verify_account(staff, user_id)
