@@ -31,6 +31,12 @@ class OrderView(msgspec.Struct):
     closed_at: str | None
     close_reason: str | None
     invoice_id: str | None
+    member_level: str | None = None  # the level whose member price applied
+    coupon_id: str | None = None
+    coupon_fen: int = 0  # part of discount_fen
+    points_redeemed: int = 0
+    points_fen: int = 0  # part of discount_fen
+    points_earned: int = 0  # once confirmed
 
 
 class OrderPage(msgspec.Struct):

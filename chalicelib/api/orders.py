@@ -24,9 +24,12 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
     # amount out of range with its own code, and the cap is configurable (default 300000).
     amount_fen: Annotated[int, msgspec.Meta(extra_json_schema={"minimum": 100, "maximum": 300000})]
     grade: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] | None = None
-    coupon_id: Id | None = None
-    points: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    pay_method: Literal["wechatpay", "balance"] = "wechatpay"
+    coupon_id: Id | None = None  # one of the driver's usable coupons (GET /v1/coupons)
+    # Points to redeem (default 100 points = 1 yuan, in whole steps, up to a share of the order).
+    points: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
+    # "wallet": paid from the prepaid balance at once (paid money first, then bonus money),
+    # no WeChat Pay step; the answer's payment is null.
+    pay_method: Literal["wechatpay", "wallet"] = "wechatpay"
 
 
 class PaymentParams(msgspec.Struct):
@@ -55,14 +58,18 @@ def _now() -> datetime:
 
 @route(bp, "/v1/orders", methods=["POST"], auth="driver", body=OrderCreate, ok=OrderCreated,
        status=201, headers=("Idempotency-Key",),
-       summary="Price and create an order and its WeChat Pay payment "
+       summary="Price and create an order: WeChat Pay (answers the wx.requestPayment "
+               "parameters) or the wallet (paid at once); coupon and points apply "
                "(header Idempotency-Key: the same key and body answer the same order)",
        errors={400: ("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_INVALID", "AMOUNT_TOO_SMALL",
-                     "AMOUNT_TOO_LARGE", "UNKNOWN_NOZZLE", "UNKNOWN_GRADE"),
-               404: ("STATION_NOT_FOUND", "USER_NOT_FOUND"),
+                     "AMOUNT_TOO_LARGE", "UNKNOWN_NOZZLE", "UNKNOWN_GRADE", "POINTS_INVALID",
+                     "POINTS_NOT_A_MULTIPLE"),
+               404: ("STATION_NOT_FOUND", "USER_NOT_FOUND", "COUPON_NOT_YOURS"),
                409: ("IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"),
-               422: ("PAY_METHOD_UNAVAILABLE", "DISCOUNT_NOT_AVAILABLE", "NOZZLE_GRADE_MISMATCH",
-                     "STATION_CLOSED", "GRADE_OUT_OF_STOCK"),
+               422: ("NOZZLE_GRADE_MISMATCH", "STATION_CLOSED", "GRADE_OUT_OF_STOCK",
+                     "INSUFFICIENT_BALANCE", "POINTS_INSUFFICIENT", "POINTS_OVER_LIMIT",
+                     "COUPON_USED", "COUPON_NOT_STARTED", "COUPON_EXPIRED", "COUPON_OUT_OF_SCOPE",
+                     "COUPON_BELOW_MIN_SPEND"),
                503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_order(body: OrderCreate):
     request = bp.current_request

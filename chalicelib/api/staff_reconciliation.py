@@ -68,6 +68,16 @@ class RunError(msgspec.Struct):
     message: str
 
 
+class TopupSummary(msgspec.Struct):
+    """Wallet top-ups in the bill (chain money, in no station's settlement)."""
+    matched_count: int
+    matched_amount_fen: int
+    refunds_matched_count: int
+    refunds_matched_amount_fen: int
+    fee_milli_fen: int
+    differences: int
+
+
 class DaySummary(msgspec.Struct):
     """The whole day for hq; for one station only its matched figures and differences."""
     matched_count: int
@@ -80,6 +90,7 @@ class DaySummary(msgspec.Struct):
     fee_milli_fen: int | None = None
     fee_fen: int | None = None
     by_kind: dict[str, int] | None = None
+    topups: TopupSummary | None = None
 
 
 class ReconciliationReport(msgspec.Struct):

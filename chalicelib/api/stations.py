@@ -1,6 +1,7 @@
 """Drivers finding stations: nearby search and one station in full (no token needed)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 import msgspec
@@ -140,11 +141,19 @@ NEARBY_ERRORS = {400: ("LAT_OUT_OF_RANGE", "LNG_OUT_OF_RANGE", "RADIUS_TOO_LARGE
        ok=NearbyPage, errors=NEARBY_ERRORS,
        summary="Stations within radius_m, sorted by distance, price of a grade, or effective cost")
 def nearby(query: NearbyQuery):
-    optional_driver(bp.current_request)  # member levels are not sold yet: a token only verifies
+    level = _member_level(optional_driver(bp.current_request))
     req = nearby_request(query.lat, query.lng, coord=query.coord, radius_m=query.radius_m,
                          sort=query.sort, grade=query.grade, liters=query.liters,
                          consumption=query.consumption, limit=query.limit)
-    return stations.search_nearby(req, query.cursor)
+    return stations.search_nearby(req, query.cursor, member_level=level)
+
+
+def _member_level(driver) -> str | None:
+    """A logged-in driver sees the member prices of their level."""
+    if driver is None:
+        return None
+    from chalicelib.services.membership import member_level_of
+    return member_level_of(driver.subject, datetime.now(timezone.utc))
 
 
 class DetailQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -156,5 +165,6 @@ class DetailQuery(msgspec.Struct, forbid_unknown_fields=True):
        ok=StationDetail, errors={400: ("LITERS_OUT_OF_RANGE",), 404: ("STATION_NOT_FOUND",)},
        summary="One station in full: grades and prices, nozzles, promotions, queue, hours, payee")
 def station(station_id: str, query: DetailQuery):
-    optional_driver(bp.current_request)
-    return stations.station_detail(station_id, volume_ml=reference_volume_ml(query.liters))
+    level = _member_level(optional_driver(bp.current_request))
+    return stations.station_detail(station_id, volume_ml=reference_volume_ml(query.liters),
+                                   member_level=level)

@@ -17,8 +17,8 @@ from chalicelib.domain.order_events import (ORDER_CLOSED, ORDER_CREATED, ORDER_F
                                             OrderEvent, Transition)
 from chalicelib.domain.order_ids import late_payment_refund_no, settlement_refund_no
 from chalicelib.domain.order_refunds import new_refund, reserve
-from chalicelib.domain.orders import (CLOSED, FUELLED, PAID, PENDING_PAYMENT, REFUNDED, Order,
-                                      step)
+from chalicelib.domain.orders import (CLOSED, FUELLED, PAID, PENDING_PAYMENT, REFUNDED, WECHATPAY,
+                                      Order, step)
 
 LATE_PAYMENT_REASON = "订单已关闭后付款，全额退款"
 SETTLEMENT_REASON = "预付金额多于实际加油金额，退还差额"
@@ -38,6 +38,16 @@ def create(order: Order, *, actor: str) -> Transition:
                        amounts_before={}, amounts_after=created.amounts(),
                        provider_ids={"out_trade_no": order.out_trade_no})
     return Transition(None, created, (event,))
+
+
+def create_paid_from_wallet(order: Order, *, actor: str) -> Transition:
+    """A wallet order is paid as it is created: the balance is debited in the same transaction,
+    so there is no PENDING_PAYMENT to wait in and nothing to close at WeChat Pay."""
+    created = create(order, actor=actor)
+    paid = replace(order, paid_at=order.created_at)
+    after, events = step(created.after, replace(paid, status=PAID), [ORDER_PAID],
+                         at=order.created_at, actor=actor)
+    return Transition(None, after, created.events + events)
 
 
 def pay(order: Order, *, transaction_id: str, paid_at: datetime, amount_fen: int, openid: str,
@@ -120,7 +130,7 @@ def confirm(order: Order, *, actual_pump_amount_fen: int | None, liters_ml: int 
         actual * ML_PER_LITRE, order.list_price_fen)
     fuelled = replace(order, status=FUELLED if order.status == PAID else order.status,
                       fuelled_at=at, actual_amount_fen=charge, actual_pump_amount_fen=actual,
-                      liters_ml=litres, shipping_due=True)
+                      liters_ml=litres, shipping_due=order.pay_method == WECHATPAY)
     difference = max(0, order.refundable_fen - charge)
     if difference == 0:
         after, events = step(order, fuelled, [ORDER_FUELLED], at=at, actor=actor)

@@ -25,7 +25,8 @@ def new_refund(order: Order, *, out_refund_no: str, kind: str, amount_fen: int, 
                at: datetime, actor: str, request_hash: str | None = None) -> rf.Refund:
     return rf.Refund(out_refund_no=out_refund_no, order_id=order.id, kind=kind,
                      amount_fen=amount_fen, total_fen=order.pay_amount_fen, reason=reason,
-                     requested_by=actor, requested_at=at, request_hash=request_hash)
+                     requested_by=actor, requested_at=at, request_hash=request_hash,
+                     channel=order.pay_method)
 
 
 def reserve(order: Order, changed: Order, refund: rf.Refund) -> Order:

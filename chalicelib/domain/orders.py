@@ -32,7 +32,8 @@ ALLOWED = {
     CLOSED: set(),
     REFUNDED: set(),
 }
-WECHATPAY = "wechatpay"
+WECHATPAY, WALLET = "wechatpay", "wallet"
+PAY_METHODS = (WECHATPAY, WALLET)
 MIN_ORDER_FEN = 100  # 1 yuan
 MAX_REFUNDS_PER_ORDER = 50  # WeChat Pay allows at most 50 partial refunds of one payment
 
@@ -85,6 +86,15 @@ class Order:
     shipping_due: bool = False
     shipping_uploaded_at: datetime | None = None
     invoice_id: str | None = None
+    # Membership (issue: wallet, points, coupons). discount_fen includes coupon_fen and points_fen.
+    member_level: str | None = None  # the level whose member price applied
+    coupon_id: str | None = None
+    coupon_fen: int = 0
+    points_redeemed: int = 0
+    points_fen: int = 0
+    wallet_paid_fen: int = 0  # a wallet order: the paid money spent ...
+    wallet_bonus_fen: int = 0  # ... and the bonus money (they go back where they came from)
+    points_earned: int = 0  # at confirmation
     version: int = 0
 
     @property
@@ -93,7 +103,7 @@ class Order:
 
     @property
     def refundable_fen(self) -> int:
-        return self.pay_amount_fen - self.refund_reserved_fen if self.transaction_id else 0
+        return self.pay_amount_fen - self.refund_reserved_fen if self.paid_at else 0
 
     @property
     def refund_pending_fen(self) -> int:

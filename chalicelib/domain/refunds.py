@@ -37,6 +37,7 @@ class Refund:
     refund_id: str | None = None  # WeChat Pay's id, known once it answered
     finished_at: datetime | None = None
     failure_reason: str | None = None
+    channel: str = "wechatpay"  # where the money goes back: "wechatpay", or "wallet" for a wallet order
 
     @property
     def in_flight(self) -> bool:

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.order_events import Transition
 from chalicelib.domain.order_ids import is_order_id
 from chalicelib.domain.orders import Order
+from chalicelib.services import order_effects
 from chalicelib.settings import get_settings
 from chalicelib.store import orders as order_store
 
@@ -44,7 +45,7 @@ def change_order(order: Order | str, decide: Callable[[Order], Transition | None
         if transition is None:
             return current, None
         try:
-            order_store.commit(transition)
+            transition = order_effects.commit(transition)
             return transition.after, transition
         except order_store.StaleWrite:
             pause(attempt)

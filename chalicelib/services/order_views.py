@@ -34,6 +34,9 @@ def order_view(order: Order) -> dict:
         "paid_at": utc_text(order.paid_at), "fuelled_at": utc_text(order.fuelled_at),
         "expires_at": utc_text(order.expires_at), "closed_at": utc_text(order.closed_at),
         "close_reason": order.close_reason, "invoice_id": order.invoice_id,
+        "member_level": order.member_level, "coupon_id": order.coupon_id,
+        "coupon_fen": order.coupon_fen, "points_redeemed": order.points_redeemed,
+        "points_fen": order.points_fen, "points_earned": order.points_earned,
     }
 
 

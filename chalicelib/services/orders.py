@@ -11,14 +11,18 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.order_ids import check_idempotency_key, order_id_for, request_hash
-from chalicelib.domain.order_lifecycle import PaymentMismatch, close, create
-from chalicelib.domain.orders import CLOSED, PENDING_PAYMENT, WECHATPAY, Order, check_amount
+from chalicelib.domain.order_lifecycle import (PaymentMismatch, close, create,
+                                              create_paid_from_wallet)
+from chalicelib.domain.orders import (CLOSED, PAY_METHODS, PENDING_PAYMENT, WALLET, WECHATPAY,
+                                      Order, check_amount)
 from chalicelib.domain.pricing import quote
 from chalicelib.domain.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
-from chalicelib.services import payments
-from chalicelib.services.order_changes import change_order, driver_actor, find_order
+from chalicelib.services import order_effects, payments
+from chalicelib.services.membership import member_terms
+from chalicelib.services.order_changes import (ATTEMPTS, change_order, driver_actor, find_order,
+                                               pause)
 from chalicelib.services.order_views import cursor_position, order_view, page_cursor
 from chalicelib.store import order_queries
 from chalicelib.store import orders as order_store
@@ -50,41 +54,59 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
                  now: datetime) -> dict:
     order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
     fingerprint = request_hash(asdict(request))
-    try:
-        order = _priced(order_id, user_id, request, fingerprint, now)
-    except DomainError:
-        existing = find_order(order_id)  # a retry whose first attempt got through
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint, now)
-    transition = create(order, actor=driver_actor(user_id))
-    try:
-        order_store.commit(transition)
-    except order_store.StaleWrite:
-        existing = order_store.get_order(order_id)
-        if existing is None:
-            raise Conflict("the order is being created; try again", code="ORDER_BUSY") from None
-        return _replay(existing, fingerprint, now)
-    _count_arrival(order)
-    return {"order": order_view(transition.after), "payment": payments.payment_params(order, now)}
+    actor = driver_actor(user_id)
+    for attempt in range(ATTEMPTS):
+        try:
+            order, account, coupon = _priced(order_id, user_id, request, fingerprint, now)
+        except DomainError:
+            existing = find_order(order_id)  # a retry whose first attempt got through
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint, now)
+        try:
+            order, also = order_effects.for_creation(order, account, coupon)
+        except DomainError:  # e.g. the balance is short now, unless this is a retry that got through
+            existing = find_order(order_id)
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint, now)
+        transition = (create_paid_from_wallet(order, actor=actor) if order.pay_method == WALLET
+                      else create(order, actor=actor))
+        try:
+            order_store.commit(transition, also)
+        except order_store.StaleWrite:
+            existing = order_store.get_order(order_id)
+            if existing is not None:
+                return _replay(existing, fingerprint, now)
+            pause(attempt)  # the balance, points or coupon changed meanwhile: price it again
+            continue
+        _count_arrival(order)
+        if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
+            from chalicelib.services import notifications
+            notifications.publish(notifications.payment_received(transition.after))
+        return {"order": order_view(transition.after), "payment": _payment(transition.after, now)}
+    raise Conflict("the order is being created; try again", code="ORDER_BUSY")
+
+
+def _payment(order: Order, now: datetime) -> dict | None:
+    """wx.requestPayment parameters; a wallet order is paid already and has none."""
+    return payments.payment_params(order, now) if order.pay_method == WECHATPAY else None
 
 
 def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
     if order.request_hash != fingerprint:
         raise Conflict("this Idempotency-Key was used for another order",
                        code="IDEMPOTENCY_KEY_REUSED")
-    return {"order": order_view(order), "payment": payments.payment_params(order, now)}
+    return {"order": order_view(order), "payment": _payment(order, now)}
 
 
 def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
-            now: datetime) -> Order:
+            now: datetime):
+    """The order as priced now, with the account and coupon as read for it."""
     check_amount(request.amount_fen, max_order_fen())
-    if request.pay_method != WECHATPAY:
-        raise RuleViolation("only WeChat Pay is available for now", code="PAY_METHOD_UNAVAILABLE",
-                            field="pay_method")
-    if request.coupon_id is not None or request.points:
-        raise RuleViolation("coupons and points cannot be used yet",
-                            code="DISCOUNT_NOT_AVAILABLE", field="coupon_id")
+    if request.pay_method not in PAY_METHODS:
+        raise InvalidInput("pay_method must be wechatpay or wallet", code="PAY_METHOD_UNKNOWN",
+                           field="pay_method")
     station = station_store.get_station(request.station_id)
     if station is None:
         raise NotFound("the station does not exist", code="STATION_NOT_FOUND", field="station_id")
@@ -102,17 +124,37 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
     user = user_store.get_user(user_id)
     if user is None:
         raise NotFound("the user does not exist", code="USER_NOT_FOUND")
+    account, level, rules = member_terms(user_id, now)
+    points = request.points or 0
+    coupon = _coupon(request.coupon_id)
     q = quote(station.grades, station.promotions, station_id=station.id, grade=nozzle.grade,
-              now=now, amount_fen=request.amount_fen)
+              now=now, amount_fen=request.amount_fen, member_level=level, coupon=coupon,
+              points=points, user_id=user_id, points_rules=rules)
+    if points > account.points_available(now):
+        raise RuleViolation(f"{account.points_available(now)} points are available",
+                            code="POINTS_INSUFFICIENT", field="points")
     grade_name = GRADE_NAMES.get(nozzle.grade, nozzle.grade)
-    return Order(
+    order = Order(
         id=order_id, user_id=user_id, openid=user.openid, station_id=station.id,
         station_name=station.name, grade=nozzle.grade, nozzle_no=nozzle.no, price_fen=q.price_fen,
         list_price_fen=q.list_price_fen, pump_amount_fen=q.gross_fen, discount_fen=q.discount_fen,
         pay_amount_fen=q.pay_fen, liters_ml=q.liters_ml, pay_method=request.pay_method,
         description=f"{station.name} {grade_name} {nozzle.no}号枪"[:127],
         request_hash=fingerprint, created_at=now, expires_at=now + payment_ttl(),
-        promotion_id=q.promotion_id)
+        promotion_id=q.promotion_id, member_level=level,
+        coupon_id=coupon.id if coupon is not None else None, coupon_fen=q.coupon_fen,
+        points_redeemed=points, points_fen=q.points_fen)
+    return order, account, coupon
+
+
+def _coupon(coupon_id: str | None):
+    if coupon_id is None:
+        return None
+    from chalicelib.store import coupons as coupon_store
+    coupon = coupon_store.get_coupon(coupon_id)
+    if coupon is None:
+        raise NotFound("no such coupon", code="COUPON_NOT_YOURS", field="coupon_id")
+    return coupon
 
 
 def _count_arrival(order: Order) -> None:

@@ -15,9 +15,10 @@ from chalicelib.domain.order_ids import (check_idempotency_key, is_refund_no, ma
                                          request_hash)
 from chalicelib.domain.order_lifecycle import PaymentMismatch
 from chalicelib.domain.order_refunds import refund_outcome, request_refund
-from chalicelib.domain.orders import Order
+from chalicelib.domain.orders import WALLET, Order
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
+from chalicelib.services import notifications, order_effects
 from chalicelib.services.order_changes import (ATTEMPTS, change_order, find_order, notify_url,
                                                pause, staff_actor)
 from chalicelib.services.order_views import order_view, refund_view
@@ -70,7 +71,13 @@ def request_manual_refund(staff, order_id: str, amount_fen: int, reason: str,
 
 def submit(refund: rf.Refund, *, now: datetime) -> rf.Refund:
     """Send the refund to WeChat Pay and apply a final answer; never raises for WeChat Pay's sake
-    (what is not final is left PROCESSING for the follow-up schedule)."""
+    (what is not final is left PROCESSING for the follow-up schedule).
+
+    A wallet order's refund never goes to WeChat Pay: it succeeds by crediting the wallet, in
+    the transaction that settles it (services/order_effects.py).
+    """
+    if refund.channel == WALLET:
+        return apply_outcome(refund.out_refund_no, rf.SUCCESS, now=now, actor="wallet")
     log = get_logger()
     try:
         answer = get_wechatpay().create_refund(
@@ -114,12 +121,13 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
                 _reverse_invoice(order)  # a repeat gets a failed reversal request through
             return refund
         try:
-            order_store.commit(transition)
+            transition = order_effects.commit(transition)
         except order_store.StaleWrite:
             pause(attempt)
             continue
         finished = transition.refund_changed[1]
         if status == rf.SUCCESS:
+            notifications.publish(notifications.refund_arrived(finished, transition.after))
             _reverse_invoice(transition.after)
         if status != rf.SUCCESS:
             get_logger().error("refund did not reach the driver", extra={
@@ -174,6 +182,9 @@ def follow_up(now: datetime, *, resend_after_s: float = 15, limit: int = 100) ->
 
 
 def _follow_up_one(refund: rf.Refund, now: datetime, resend_after_s: float) -> str:
+    if refund.channel == WALLET:  # its settling transaction did not get through: try it again
+        submit(refund, now=now)
+        return "settled"
     try:
         answer = get_wechatpay().query_refund(refund.out_refund_no)
     except WeChatPayError as err:

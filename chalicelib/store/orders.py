@@ -15,6 +15,8 @@ the order first: the caller reads it again and decides again.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -113,6 +115,14 @@ class OrderModel(StageModel):
     shipping_shard = UnicodeAttribute(null=True)
     shipping_uploaded_at = UTCDateTimeAttribute(null=True)
     invoice_id = UnicodeAttribute(null=True)
+    member_level = UnicodeAttribute(null=True)
+    coupon_id = UnicodeAttribute(null=True)
+    coupon_fen = NumberAttribute(default=0)
+    points_redeemed = NumberAttribute(default=0)
+    points_fen = NumberAttribute(default=0)
+    wallet_paid_fen = NumberAttribute(default=0)
+    wallet_bonus_fen = NumberAttribute(default=0)
+    points_earned = NumberAttribute(default=0)
     version = NumberAttribute(default=0)
 
     by_user = _ByUser()
@@ -123,12 +133,13 @@ class OrderModel(StageModel):
 
 _NUMBERS = ("nozzle_no", "price_fen", "list_price_fen", "pump_amount_fen", "discount_fen",
             "pay_amount_fen", "liters_ml", "refunded_fen", "refund_reserved_fen", "refund_count",
-            "version")
+            "coupon_fen", "points_redeemed", "points_fen", "wallet_paid_fen", "wallet_bonus_fen",
+            "points_earned", "version")
 _OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen")
 _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", "pay_method",
           "transaction_id", "description", "request_hash", "promotion_id", "created_at",
           "expires_at", "paid_at", "fuelled_at", "closed_at", "close_reason",
-          "shipping_uploaded_at", "invoice_id")
+          "shipping_uploaded_at", "invoice_id", "member_level", "coupon_id")
 
 
 def station_day(station_id: str, created_at) -> str:
@@ -179,8 +190,12 @@ def _unchanged_since(order: Order):
     return (OrderModel.version == order.version) & invoice
 
 
-def commit(transition: Transition) -> None:
-    """Write one change of one order atomically; raises StaleWrite if it lost a race."""
+def commit(transition: Transition, also: Callable | None = None) -> None:
+    """Write one change of one order atomically; raises StaleWrite if it lost a race.
+
+    `also(tx)` adds the change's other records to the same transaction (the wallet and points
+    movements and the coupon it spends or gives back), so they happen with it or not at all.
+    """
     after = to_model(transition.after)
     try:
         with TransactWrite(connection=get_connection()) as tx:
@@ -202,6 +217,8 @@ def commit(transition: Transition) -> None:
                           actions=_changes(refunds.RefundModel, refunds.to_model(old),
                                            refunds.to_model(new)),
                           condition=refunds.RefundModel.status == old.status)
+            if also is not None:
+                also(tx)
     except TransactWriteError as err:
         codes = {r.code for r in err.cancellation_reasons if r is not None}
         if codes and codes <= _RETRYABLE | {"None"}:

@@ -30,7 +30,7 @@ SLICES, PARALLEL_READS = 96, 8  # a day read as 15-minute ranges, 8 at a time
 _ORDER_FIELDS = ("order_id", "station_id", "status", "grade", "pay_amount_fen", "liters_ml",
                  "pump_amount_fen", "actual_pump_amount_fen", "actual_amount_fen",
                  "transaction_id")
-_REFUND_FIELDS = ("out_refund_no", "order_id", "amount_fen", "status")
+_REFUND_FIELDS = ("out_refund_no", "order_id", "amount_fen", "status", "channel")
 
 
 class _ByPaidAt(GlobalSecondaryIndex):
@@ -156,13 +156,16 @@ def _paid_in(connection, start: datetime, end: datetime) -> list[PaidOrder]:
 
 
 def refunds_requested_between(start: datetime, end: datetime) -> list[RefundLine]:
-    """Refunds of every kind requested in [start, end)."""
+    """Refunds of every kind made through WeChat Pay, requested in [start, end).
+
+    A wallet order's refunds go back to the wallet and are never in WeChat Pay's bill."""
     connection = _Refunds._get_connection()
     condition = RefundModel.requested_at.between(start, end)
     return [_refund(item) for kind in rf.REFUND_KINDS
             for item in _before(_query(connection, kind, REFUND_INDEX, condition,
                                        _REFUND_FIELDS + ("requested_at",)),
-                                "requested_at", RefundModel.requested_at, end)]
+                                "requested_at", RefundModel.requested_at, end)
+            if _s(item, "channel") in (None, WECHATPAY)]
 
 
 def _batch_get(connection, table: str, key_name: str, keys: Iterable[str],

@@ -46,6 +46,7 @@ class RefundModel(StageModel):
     refund_id = UnicodeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # absent on older records: WeChat Pay
     in_flight_shard = UnicodeAttribute(null=True)
     in_flight = InFlightIndex()
 
@@ -57,6 +58,7 @@ def to_model(refund: Refund) -> RefundModel:
         requested_by=refund.requested_by, requested_at=refund.requested_at, status=refund.status,
         request_hash=refund.request_hash, refund_id=refund.refund_id,
         finished_at=refund.finished_at, failure_reason=refund.failure_reason,
+        channel=refund.channel,
         in_flight_shard=shard_of(refund.out_refund_no, SHARDS) if refund.in_flight else None)
 
 
@@ -66,7 +68,8 @@ def to_refund(model: RefundModel) -> Refund:
         amount_fen=int(model.amount_fen), total_fen=int(model.total_fen), reason=model.reason,
         requested_by=model.requested_by, requested_at=model.requested_at, status=model.status,
         request_hash=model.request_hash, refund_id=model.refund_id,
-        finished_at=model.finished_at, failure_reason=model.failure_reason)
+        finished_at=model.finished_at, failure_reason=model.failure_reason,
+        channel=model.channel or "wechatpay")
 
 
 def get_refund(out_refund_no: str) -> Refund | None:

@@ -23,6 +23,10 @@ def dynamodb_local():
 def real_dynamodb(dynamodb_local, monkeypatch):
     """The store pointed at DynamoDB Local (tables shared by the session: use unique ids)."""
     monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", dynamodb_local.endpoint_url)
+    # This tier has no SQS or S3: point them at a closed loopback port, so a best-effort publish
+    # (notifications, alerts) fails at once and nothing ever leaves the machine.
+    for service in ("SQS", "S3"):
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", "http://127.0.0.1:9")
     reset_caches()
     yield dynamodb_local.client()
 

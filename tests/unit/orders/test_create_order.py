@@ -100,8 +100,11 @@ def test_missing_idempotency_key_is_refused(pay, station, driver, client, aws):
     ({"nozzle_no": 9}, 400, "UNKNOWN_NOZZLE"),
     ({"grade": "95"}, 422, "NOZZLE_GRADE_MISMATCH"),
     ({"nozzle_no": 3}, 422, "GRADE_OUT_OF_STOCK"),
-    ({"pay_method": "balance"}, 422, "PAY_METHOD_UNAVAILABLE"),
-    ({"coupon_id": "c1"}, 422, "DISCOUNT_NOT_AVAILABLE"),
+    ({"pay_method": "balance"}, 400, "FIELD_INVALID"),
+    ({"coupon_id": "c1"}, 404, "COUPON_NOT_YOURS"),
+    ({"pay_method": "wallet"}, 422, "INSUFFICIENT_BALANCE"),
+    ({"points": 100}, 422, "POINTS_INSUFFICIENT"),
+    ({"points": 10_000_000}, 422, "POINTS_OVER_LIMIT"),
     ({"amount_fen": True}, 400, "FIELD_INVALID"),
 ])
 def test_bad_orders_are_refused_with_their_code_and_nothing_is_written(
