@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from chalicelib.domain.errors import (Forbidden, RateLimited, Unauthenticated,
                                       UpstreamUnavailable)
+from chalicelib.domain.subscribe_messages import TOKEN, classify_send_error
 from chalicelib.providers import http
 from chalicelib.providers.secrets import get_secret
 from chalicelib.settings import get_settings
@@ -85,6 +86,50 @@ class WeChatClient:
             self._token = (body["access_token"], now + max(expires_in - _REFRESH_EARLY_S, 60))
             return self._token[0]
 
+    def send_subscribe_message(self, openid: str, template_id: str, data: dict,
+                               page: str | None = None, *, state: str = "formal") -> str | None:
+        """subscribeMessage.send; returns WeChat's msgid.
+
+        `data` is WeChat's `{key: {"value": text}}` (domain/subscribe_messages.build_message).
+        `state` is the mini-program version the message opens: developer, trial or formal.
+        A refused access token (40001/40014/42001) is dropped and the send tried once more with
+        a fresh one. Raises SubscribeMessageRejected (errcode and its `outcome`), or
+        SubscribeSendUncertain when WeChat did not answer in time (it may have sent it), or
+        UpstreamUnavailable when WeChat could not be reached (surely not sent).
+        """
+        import requests
+
+        body = {"touser": openid, "template_id": template_id, "data": data,
+                "miniprogram_state": state, "lang": "zh_CN"}
+        if page:
+            body["page"] = page
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for attempt in (1, 2):
+            token = self.access_token()
+            try:
+                response = http.request(
+                    "POST", f"{self._base_url}/cgi-bin/message/subscribe/send",
+                    params={"access_token": token}, data=payload,
+                    headers={"Content-Type": "application/json"}, idempotent=False)
+            except UpstreamUnavailable as err:
+                cause = err.__cause__  # read timeout: sent, answer lost; connect: never sent
+                if isinstance(cause, requests.ReadTimeout):
+                    raise SubscribeSendUncertain(str(err)) from err
+                raise
+            answer = _json(response)
+            errcode = int(answer.get("errcode") or 0)
+            if errcode == 0:
+                return None if answer.get("msgid") is None else str(answer["msgid"])
+            outcome = classify_send_error(errcode)
+            if outcome == TOKEN:
+                with self._token_lock:
+                    if self._token and self._token[0] == token:
+                        self._token = None  # refreshed elsewhere or revoked
+                if attempt == 1:
+                    continue
+            raise SubscribeMessageRejected(errcode, str(answer.get("errmsg", "")), outcome)
+        raise AssertionError("unreachable")
+
     def upload_shipping_info(self, *, transaction_id: str, openid: str, item_desc: str,
                              upload_time: datetime) -> None:
         """Tell WeChat a paid order's goods were handed over (logistics_type 4: picked up by the
@@ -125,6 +170,25 @@ class ShippingInfoRejected(UpstreamUnavailable):
                          code="WECHAT_SHIPPING_REJECTED")
         self.errcode = errcode
         self.already_recorded = errcode in _SHIPPING_ALREADY_RECORDED
+
+
+class SubscribeMessageRejected(UpstreamUnavailable):
+    """WeChat answered subscribeMessage.send with an errcode; `outcome` is what it means
+    (domain/subscribe_messages.classify_send_error: no_quota and invalid are final)."""
+
+    def __init__(self, errcode: int, errmsg: str, outcome: str):
+        super().__init__(f"WeChat refused the message (errcode {errcode}: {errmsg})",
+                         code="WECHAT_MESSAGE_REJECTED")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.outcome = outcome
+
+
+class SubscribeSendUncertain(UpstreamUnavailable):
+    """The send reached WeChat but no answer came back: the message may have been sent."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="WECHAT_MESSAGE_UNCERTAIN")
 
 
 def _shipping_time(moment: datetime) -> str:

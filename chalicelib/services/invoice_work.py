@@ -13,6 +13,7 @@ from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssuerFinalError,
                                                  InvoiceNotSubmitted, get_invoice_issuer)
 from chalicelib.services import invoice_delivery as delivery
+from chalicelib.services import notifications
 from chalicelib.services.invoice_reversal import reverse
 from chalicelib.services.invoices import enqueue, iso, utc_now
 from chalicelib.store import invoice_moves as moves
@@ -111,6 +112,8 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
         issued_at = result.issued_at or iso(utc_now())
         key = delivery.put_pdf(invoice, result.number, issued_at)
         issued = moves.mark_issued(invoice.id, result.number, issued_at, iso(utc_now()), key)
+        if issued is not None:  # only the worker whose write made it ISSUED tells the driver
+            notifications.publish(notifications.invoice_issued(issued))
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                    "number": result.number})
         return issued or _load(invoice.id)

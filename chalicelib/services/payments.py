@@ -14,10 +14,11 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, UpstreamUnavailable
 from chalicelib.domain.order_lifecycle import PaymentMismatch, pay
-from chalicelib.domain.orders import PENDING_PAYMENT, Order
+from chalicelib.domain.orders import PAID, PENDING_PAYMENT, Order
+from chalicelib.domain.topups import is_topup_id
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import InvalidNotification, WeChatPayError, get_wechatpay
-from chalicelib.services import refunds
+from chalicelib.services import notifications, refunds
 from chalicelib.services.order_changes import change_order, find_order, notify_url
 
 PAID_STATES = ("SUCCESS", "REFUND")  # REFUND: paid, and something was refunded since
@@ -97,6 +98,9 @@ def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Order:
     client = get_wechatpay()
     if transaction.get("appid") != client.appid or transaction.get("mchid") != client.mchid:
         raise PaymentMismatch("the transaction is for another appid or merchant")
+    if is_topup_id(transaction.get("out_trade_no")):  # a wallet top-up (services/topups.py)
+        from chalicelib.services import topups
+        return topups.apply_transaction(transaction, actor=actor, now=now)
     order = find_order(str(transaction.get("out_trade_no", "")))
     if order is None:
         raise PaymentMismatch("the transaction names no order of ours")
@@ -111,6 +115,8 @@ def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Order:
     order, transition = change_order(order, lambda current: pay(
         current, transaction_id=transaction_id, paid_at=paid_at, amount_fen=amount_fen,
         openid=openid, at=now, actor=actor))
+    if transition is not None and transition.after.status == PAID:  # best effort, never raises
+        notifications.publish(notifications.payment_received(transition.after))
     if transition is not None and transition.refund_created is not None:
         get_logger().warning("payment arrived after the order was closed; refunding it in full",
                              extra={"order_id": order.id, "transaction_id": transaction_id})
@@ -138,6 +144,11 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
     try:
         if notification.event_type == "TRANSACTION.SUCCESS":
             apply_transaction(notification.resource, actor=actor, now=now)
+        elif notification.event_type.startswith("REFUND.") and is_topup_id(
+                notification.resource.get("out_trade_no")):  # a top-up's refund
+            from chalicelib.services import topups
+            topups.apply_refund_notification(notification.event_type, notification.resource,
+                                             actor=actor, now=now)
         elif notification.event_type.startswith("REFUND."):
             refunds.apply_notification(notification.event_type, notification.resource,
                                        actor=actor, now=now)

@@ -3,6 +3,7 @@
 It keeps WeChat's rules: a login code works once and lives 5 minutes; a wrong appid/secret is
 refused; errors use WeChat's errcodes (40029 invalid code, 40163 code used, 45011 rate limit,
 40226 high-risk user). Tests make the next login fail with POST /sandbox/fail-next {errcode}.
+Subscribe messages (send, quotas, outbox) are in wechat_messages.py.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class WeChatSandboxConfig:
     app_secret: str
     # openids refused as high-risk users (errcode 40226).
     high_risk_openids: set[str] = field(default_factory=set)
+    # Subscribe-message templates: template id -> its data keys (wechat_messages.templates_for).
+    subscribe_templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +98,8 @@ def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
         return jsonify({"access_token": token, "expires_in": 7200})
 
     _add_shipping_routes(app, state, clock)
+    from devstack.sandboxes.wechat_messages import add_subscribe_routes
+    add_subscribe_routes(app, state.lock, config.subscribe_templates, clock)
     return app
 
 

@@ -1,0 +1,45 @@
+"""A driver's subscribe-message acceptances (after wx.requestSubscribeMessage) and quotas held."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from chalice import Blueprint
+
+from chalicelib.api.http import current_driver, route
+from chalicelib.services import subscriptions
+
+bp = Blueprint(__name__)
+
+TemplateIds = Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=128)]],
+                        msgspec.Meta(max_length=3)]
+
+
+class AcceptedTemplates(msgspec.Struct, forbid_unknown_fields=True):
+    # The template ids wx.requestSubscribeMessage answered 'accept' for (it asks for at most 3).
+    accepted: TemplateIds
+
+
+class Quota(msgspec.Struct):
+    kind: str   # payment_received, refund_arrived, invoice_issued, price_drop
+    template_id: str
+    remaining: int   # messages of this kind we may still send the driver
+
+
+class Quotas(msgspec.Struct):
+    quotas: list[Quota]
+
+
+@route(bp, "/v1/subscriptions", methods=["POST"], auth="driver", body=AcceptedTemplates,
+       ok=Quotas, errors={400: ("UNKNOWN_TEMPLATE_ID",)},
+       summary="Report the message templates the driver accepted; each is one message we may send")
+def accept_templates(body: AcceptedTemplates):
+    driver = current_driver(bp.current_request)
+    return subscriptions.accept(driver.subject, body.accepted)
+
+
+@route(bp, "/v1/subscriptions", methods=["GET"], auth="driver", ok=Quotas,
+       summary="How many messages of each kind the driver's subscriptions still allow")
+def list_quotas():
+    driver = current_driver(bp.current_request)
+    return subscriptions.held(driver.subject)

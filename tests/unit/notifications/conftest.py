@@ -1,0 +1,41 @@
+"""Notifications on moto: the template ids configured, the WeChat sandbox with those templates,
+the notifier queue of infra/template.yaml."""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from devstack import infra
+from tests.unit.notifications.fixtures import new_driver, point_at_templates, start_wechat
+
+
+@pytest.fixture(autouse=True)
+def templates(monkeypatch, base_environment):
+    point_at_templates(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def message_sandbox():
+    sandbox = start_wechat()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def wechat(message_sandbox, monkeypatch, templates):
+    """Overrides the unit tier's sandbox: this one knows the subscribe-message templates."""
+    return message_sandbox.point(monkeypatch)
+
+
+@pytest.fixture
+def queue(aws):
+    """The notifier queue (and every other queue of infra/) in moto; yields its URL."""
+    session = boto3.session.Session(region_name="cn-north-1")
+    resources = infra.create_queues_and_buckets(session, "local", "cn-north-1", None)
+    return resources["NotificationQueue"]["Ref"]
+
+
+@pytest.fixture
+def driver(aws):
+    return new_driver()
+
