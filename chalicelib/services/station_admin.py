@@ -10,10 +10,12 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.pricing import Promotion, validate_price
-from chalicelib.domain.stations import GRADE_NAMES, Station
+from chalicelib.domain.stations import GRADE_NAMES, MAX_TANK_ML, Station
 from chalicelib.observability import get_logger
+from chalicelib.services import alerts
 from chalicelib.services.stations import promotion_view
 from chalicelib.services.tokens import Principal
 from chalicelib.store import promotions as promotion_store
@@ -22,12 +24,9 @@ from chalicelib.store import stations as station_store
 from chalicelib.store.price_history import GradeChange, PriceChange
 
 WRITERS = ("manager", "hq")
-MAX_TANK_ML = 1_000_000_000  # 1000 m3: far beyond any forecourt's tanks; catches unit slips
 MAX_PROMOTION_STATIONS = 50  # one transaction holds the promotion and each station's copy
 _PRICE_RETRIES = 3
-# listing cursor: "<ends_at>#<promotion id>", the index sort key of the last promotion listed
-CURSOR_PATTERN = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z#[A-Za-z0-9_]{1,64}$"
-_CURSOR = re.compile(CURSOR_PATTERN)
+_CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
 
 
 def _now() -> datetime:
@@ -60,6 +59,7 @@ def update_prices(staff: Principal, station_id: str, prices: list[tuple[str, int
             get_logger().info("prices changed", extra={"station_id": station_id,
                                                        "staff_id": staff.subject,
                                                        "grades": [c.grade for c in changes]})
+            alerts.announce_price_change(change, station.name)  # best effort, one SendMessage
             return _prices_view(station, change.version, changes)
     raise Conflict("the station's prices kept changing; try again", code="STATION_BUSY")
 
@@ -229,7 +229,7 @@ def _key(p: Promotion) -> str:
 
 
 def _after_key(cursor: str | None) -> str | None:
-    """A cursor is the end key of the last promotion listed: any of CURSOR_PATTERN's shape."""
+    """A cursor is the end key of the last promotion listed: any of PROMOTION_CURSOR_PATTERN's shape."""
     if cursor is None:
         return None
     if _CURSOR.fullmatch(cursor) is None:
