@@ -66,3 +66,13 @@ def transaction_condition_failed(err: Exception) -> bool:
     """True when a transaction was cancelled because one of its conditions did not hold."""
     reasons = getattr(err, "cancellation_reasons", None) or []
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+def error_code(err: Exception) -> str | None:
+    """DynamoDB's error code behind a PynamoDB error ("ConditionalCheckFailedException" ...).
+
+    PynamoDB's own `cause_response_code` raises when the cause carries no response at all (a
+    read timeout), which would hide the real error behind an AttributeError.
+    """
+    response = getattr(getattr(err, "cause", None), "response", None) or {}
+    return (response.get("Error") or {}).get("Code")

@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.coupons import CouponTemplate
-from chalicelib.store.base import StageModel
+from chalicelib.store.base import StageModel, error_code
 from chalicelib.store.stations import StationModel
 
 ACTIVE, PAUSED, ENDED = "ACTIVE", "PAUSED", "ENDED"
@@ -167,7 +167,7 @@ def change_status(template_id: str, allowed_from: tuple[str, ...], to: str, now:
         M(template_id).update(actions=[M.status.set(to), M.status_changed_at.set(now)],
                               condition=M.template_id.exists() & M.status.is_in(*allowed_from))
     except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return False
         raise
     return True

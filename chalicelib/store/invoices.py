@@ -18,7 +18,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invoice_flow import REQUESTED, work_shard
-from chalicelib.store.base import StageModel, get_connection, transaction_condition_failed
+from chalicelib.store.base import (StageModel, error_code, get_connection,
+                                   transaction_condition_failed)
 from chalicelib.store.orders import OrderModel
 
 
@@ -162,7 +163,7 @@ def update_invoice(invoice_id: str, actions: list, condition) -> Invoice | None:
         model.update(actions=actions, condition=condition)
     except UpdateError as err:
         # A transaction on the item at the same moment is a lost race like a failed condition.
-        if err.cause_response_code in ("ConditionalCheckFailedException",
+        if error_code(err) in ("ConditionalCheckFailedException",
                                        "TransactionConflictException"):
             return None
         raise

@@ -27,7 +27,7 @@ from chalicelib.domain.order_ids import shard_of
 from chalicelib.domain.orders import PENDING_PAYMENT, Order
 from chalicelib.domain.stations import SHANGHAI
 from chalicelib.store import order_events, refunds
-from chalicelib.store.base import StageModel, get_connection
+from chalicelib.store.base import StageModel, error_code, get_connection
 
 SHARDS = 8
 _RETRYABLE = {"ConditionalCheckFailed", "TransactionConflict"}
@@ -233,7 +233,7 @@ def mark_shipping_uploaded(order_id: str, at) -> bool:
             actions=[OrderModel.shipping_shard.remove(), OrderModel.shipping_uploaded_at.set(at)],
             condition=OrderModel.shipping_shard.exists())
     except UpdateError as err:
-        if err.cause_response_code in ("ConditionalCheckFailedException",
+        if error_code(err) in ("ConditionalCheckFailedException",
                                        "TransactionConflictException"):
             return False
         raise

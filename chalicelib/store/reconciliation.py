@@ -18,7 +18,7 @@ from pynamodb.attributes import (JSONAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from chalicelib.store.base import StageModel
+from chalicelib.store.base import StageModel, error_code
 
 DAY, DIFF, STATION = "DAY", "DIFF#", "STATION#"
 _LOST = ("ConditionalCheckFailedException", "TransactionConflictException")
@@ -48,7 +48,7 @@ class ReconciliationModel(StageModel):
 
 
 def _lost(err: Exception) -> bool:
-    return getattr(err, "cause_response_code", None) in _LOST
+    return error_code(err) in _LOST
 
 
 def difference_entry(kind: str, out_trade_no: str, out_refund_no: str | None,

@@ -8,7 +8,7 @@ from pynamodb.attributes import (NumberAttribute, UnicodeAttribute, UnicodeSetAt
                                  UTCDateTimeAttribute)
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store.base import StageModel
+from chalicelib.store.base import StageModel, error_code
 
 
 class StaffModel(StageModel):
@@ -77,7 +77,7 @@ def record_failed_login(username: str, *, max_failures: int, lock_until: datetim
                          condition=StaffModel.failed_logins == count)
         except UpdateError as err:
             # Another failure was counted in between; that request locks the account instead.
-            if err.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(err) != "ConditionalCheckFailedException":
                 raise
     return count
 

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.pricing import Promotion
 from chalicelib.store import price_history, promotions
-from chalicelib.store.base import get_connection, transaction_condition_failed
+from chalicelib.store.base import error_code, get_connection, transaction_condition_failed
 from chalicelib.store.stations import StationModel
 
 
@@ -48,7 +48,7 @@ def set_stock(station_id: str, levels_ml: dict[str, int]) -> bool:
             station_id, actions=[Path(["stock", g]).set(ml) for g, ml in levels_ml.items()],
             condition=condition)
     except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return False
         raise
     return True
@@ -113,5 +113,5 @@ def _ensure_promotions_map(station_id: str) -> None:
             station_id, actions=[StationModel.promotions.set({})],
             condition=StationModel.station_id.exists() & StationModel.promotions.does_not_exist())
     except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(err) != "ConditionalCheckFailedException":
             raise

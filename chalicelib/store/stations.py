@@ -13,7 +13,7 @@ from chalicelib.domain.geocells import station_cell_keys
 from chalicelib.domain.pricing import GradePrice, Promotion
 from chalicelib.domain.stations import Nozzle, QueueCounters, Station
 from chalicelib.store import promotions as promotion_store
-from chalicelib.store.base import StageModel
+from chalicelib.store.base import StageModel, error_code
 from chalicelib.store.station_density import density_cell, move_station
 
 
@@ -176,9 +176,9 @@ def add_arrival(station_id: str, bucket: str, expired_buckets: list[str]) -> lis
             station_id, actions=actions, condition=StationModel.station_id.exists(),
             return_values="ALL_NEW")
     except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return None
-        if err.cause_response_code == "ValidationException" and "document path" in str(err):
+        if error_code(err) == "ValidationException" and "document path" in str(err):
             raise ArrivalsMapMissing(station_id) from err
         raise
     arrivals = _attributes_from(raw).get("arrivals", {}).get("M", {})
@@ -201,7 +201,7 @@ def ensure_arrivals_map(station_id: str) -> None:
             station_id, actions=[StationModel.arrivals.set({})],
             condition=StationModel.station_id.exists() & StationModel.arrivals.does_not_exist())
     except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(err) != "ConditionalCheckFailedException":
             raise
 
 
@@ -217,7 +217,7 @@ def remove_arrival_buckets(station_id: str, buckets: list[str]) -> None:
             station_id, actions=[Path(["arrivals", b]).remove() for b in buckets],
             condition=StationModel.station_id.exists())
     except UpdateError as err:
-        if err.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(err) != "ConditionalCheckFailedException":
             raise
 
 
@@ -247,7 +247,7 @@ def set_service_mean(station_id: str, expected_samples: int, mean_s: float, samp
                      StationModel.service_samples.set(samples)],
             condition=StationModel.station_id.exists() & unchanged)
     except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return False
         raise
     return True

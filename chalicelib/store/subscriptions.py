@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store.base import StageModel
+from chalicelib.store.base import StageModel, error_code
 
 SENDING, SENT, RETRY, FAILED, SKIPPED = "SENDING", "SENT", "RETRY", "FAILED", "SKIPPED"
 RECORD_TTL = timedelta(days=30)  # longer than SQS keeps a message (14 days)
@@ -71,7 +71,7 @@ def _conditional(model, actions, condition) -> bool:
     try:
         model.update(actions=actions, condition=condition)
     except UpdateError as err:
-        if err.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return False
         raise
     return True

@@ -25,7 +25,7 @@ from chalicelib.domain.order_ids import shard_of
 from chalicelib.domain.stations import SHANGHAI
 from chalicelib.domain.topups import Topup
 from chalicelib.store import accounts as account_store
-from chalicelib.store.base import StageModel, get_connection
+from chalicelib.store.base import StageModel, error_code, get_connection
 
 SHARDS = 8
 BATCH_GET_MAX = 100
@@ -126,7 +126,7 @@ def create(topup: Topup) -> bool:
     try:
         to_model(topup, 1).save(condition=TopupModel.topup_id.does_not_exist())
     except PutError as err:
-        if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if error_code(err) == "ConditionalCheckFailedException":
             return False
         raise
     return True
