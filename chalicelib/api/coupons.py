@@ -7,9 +7,13 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import created, current_driver, route
-from chalicelib.services import coupons
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
+
+# A next_cursor is opaque (domain/cursors.py encode_cursor); the service checks what it holds.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,400}$"
 
 
 class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -22,7 +26,7 @@ class CouponListQuery(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["usable", "used", "expired"] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
-    cursor: Annotated[str, msgspec.Meta(pattern=coupons.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
 
 class CouponOffer(msgspec.Struct):
@@ -74,6 +78,8 @@ class CouponPage(msgspec.Struct):
 @route(bp, "/v1/coupons/center", methods=["GET"], auth="driver", ok=CouponCenter,
        summary="Coupon templates the driver can claim now, ending soonest first")
 def coupon_center():
+    from chalicelib.services import coupons
+
     return coupons.coupon_center(current_driver(bp.current_request).subject)
 
 
@@ -83,6 +89,8 @@ def coupon_center():
                422: ("TEMPLATE_NOT_ACTIVE", "COUPON_NOT_STARTED", "COUPON_EXPIRED",
                      "COUPON_OUT_OF_STOCK", "COUPON_LIMIT_REACHED")})
 def claim_coupon(body: ClaimIn):
+    from chalicelib.services import coupons
+
     driver = current_driver(bp.current_request)
     return created(coupons.claim_coupon(driver.subject, body.template_id))
 
@@ -90,5 +98,7 @@ def claim_coupon(body: ClaimIn):
 @route(bp, "/v1/coupons", methods=["GET"], auth="driver", query=CouponListQuery, ok=CouponPage,
        errors={400: ("INVALID_CURSOR",)}, summary="The driver's coupons, newest first")
 def list_coupons(query: CouponListQuery):
+    from chalicelib.services import coupons
+
     driver = current_driver(bp.current_request)
     return coupons.list_coupons(driver.subject, query.status, query.limit, query.cursor)

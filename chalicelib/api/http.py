@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
 
 from chalicelib.api import contract
 from chalicelib.api.errors import error_response
 from chalicelib.domain.errors import DomainError, InvalidInput, Unauthenticated
-from chalicelib.services.tokens import DRIVER, STAFF, Principal, verify_token
+
+if TYPE_CHECKING:
+    from chalicelib.services.tokens import Principal
 
 # The middleware refuses bodies above this with a 413 before any view runs.
 MAX_BODY_BYTES = 64 * 1024
@@ -75,6 +78,9 @@ def _bearer(request) -> str:
 
 
 def current_driver(request) -> Principal:
+    # Imported here, like every service: the token code (and its settings) loads on first use.
+    from chalicelib.services.tokens import DRIVER, verify_token
+
     return verify_token(_bearer(request), expected_kind=DRIVER)
 
 
@@ -86,6 +92,8 @@ def optional_driver(request) -> Principal | None:
 
 
 def current_staff(request) -> Principal:
+    from chalicelib.services.tokens import STAFF, verify_token
+
     return verify_token(_bearer(request), expected_kind=STAFF)
 
 

@@ -7,7 +7,8 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_driver, route
-from chalicelib.services import identity
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -54,12 +55,16 @@ class StaffSession(msgspec.Struct):
        errors={401: ("INVALID_LOGIN_CODE",), 403: ("HIGH_RISK_USER",),
                429: ("WECHAT_RATE_LIMITED",), 503: ("UPSTREAM_UNAVAILABLE", "WECHAT_UNAVAILABLE")})
 def driver_login(body: DriverLogin):
+    from chalicelib.services import identity
+
     return identity.login_driver(body.code)
 
 
 @route(bp, "/v1/me", methods=["GET"], auth="driver", ok=Profile,
        summary="The driver's own profile", errors={404: ("USER_NOT_FOUND",)})
 def me():
+    from chalicelib.services import identity
+
     return identity.get_profile(current_driver(bp.current_request).subject)
 
 
@@ -67,4 +72,6 @@ def me():
        summary="Staff login: a staff token carrying role and stations",
        errors={401: ("INVALID_CREDENTIALS",), 429: ("ACCOUNT_LOCKED",)})
 def staff_login(body: StaffLogin):
+    from chalicelib.services import identity
+
     return identity.login_staff(body.username, body.password)

@@ -7,7 +7,9 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import accepted, current_driver, json_object, route
-from chalicelib.services import invoices
+from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -42,7 +44,7 @@ class InvoiceRequest(msgspec.Struct, forbid_unknown_fields=True):
 class InvoiceListQuery(msgspec.Struct, forbid_unknown_fields=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
-    cursor: Annotated[str, msgspec.Meta(pattern=invoices.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=INVOICE_CURSOR_PATTERN)] | None = None
 
 
 class InvoiceParty(msgspec.Struct):
@@ -119,6 +121,8 @@ _REQUEST_ERRORS = {
        ok=InvoiceView, status=202, errors=_REQUEST_ERRORS,
        summary="Request a VAT e-invoice for fuelled orders; issued and mailed shortly after")
 def request_invoice(body: InvoiceRequest):
+    from chalicelib.services import invoices
+
     driver = current_driver(bp.current_request)
     title = {k: v for k, v in msgspec.structs.asdict(body.title).items() if v is not None}
     return accepted(invoices.request_invoice(driver.subject, body.order_ids, title, body.email))
@@ -128,6 +132,8 @@ def request_invoice(body: InvoiceRequest):
        ok=InvoicePage, errors={400: ("INVALID_CURSOR",)},
        summary="The driver's invoices, newest first")
 def list_invoices(query: InvoiceListQuery):
+    from chalicelib.services import invoices
+
     driver = current_driver(bp.current_request)
     return invoices.list_invoices(driver.subject, query.limit, query.cursor)
 
@@ -135,6 +141,8 @@ def list_invoices(query: InvoiceListQuery):
 @route(bp, "/v1/invoices/{invoice_id}", methods=["GET"], auth="driver", ok=InvoiceView,
        errors={404: ("INVOICE_NOT_FOUND",)}, summary="One of the driver's invoices")
 def get_invoice(invoice_id: str):
+    from chalicelib.services import invoices
+
     driver = current_driver(bp.current_request)
     return invoices.get_invoice(driver.subject, invoice_id)
 
@@ -145,6 +153,8 @@ def get_invoice(invoice_id: str):
                            429: ("RESEND_LIMIT",)},
        summary="Mail an issued invoice again, optionally to a new address (body {email?})")
 def resend_invoice(invoice_id: str):
+    from chalicelib.services import invoices
+
     request = bp.current_request
     driver = current_driver(request)
     email = json_object(request).get("email") if (request.raw_body or b"").strip() else None

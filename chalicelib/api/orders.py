@@ -9,8 +9,9 @@ from chalice import Blueprint
 
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.api.order_schemas import OrderPage, OrderView
-from chalicelib.services import orders
-from chalicelib.services.order_views import CURSOR_PATTERN
+from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -49,7 +50,7 @@ class OrderCreated(msgspec.Struct):
 class OrderListQuery(msgspec.Struct, forbid_unknown_fields=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
-    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=ORDER_CURSOR_PATTERN)] | None = None
 
 
 def _now() -> datetime:
@@ -72,6 +73,8 @@ def _now() -> datetime:
                      "COUPON_BELOW_MIN_SPEND"),
                503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_order(body: OrderCreate):
+    from chalicelib.services import orders
+
     request = bp.current_request
     driver = current_driver(request)
     order_request = orders.OrderRequest(**msgspec.structs.asdict(body))
@@ -82,6 +85,8 @@ def create_order(body: OrderCreate):
 @route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
        summary="The driver's own orders, newest first", errors={400: ("INVALID_CURSOR",)})
 def list_orders(query: OrderListQuery):
+    from chalicelib.services import orders
+
     driver = current_driver(bp.current_request)
     return orders.list_orders(driver.subject, query.limit, query.cursor)
 
@@ -89,6 +94,8 @@ def list_orders(query: OrderListQuery):
 @route(bp, "/v1/orders/{order_id}", methods=["GET"], auth="driver", ok=OrderView,
        summary="One of the driver's own orders", errors={404: ("ORDER_NOT_FOUND",)})
 def get_order(order_id):
+    from chalicelib.services import orders
+
     driver = current_driver(bp.current_request)
     return orders.get_order(driver.subject, order_id, now=_now())
 
@@ -99,5 +106,7 @@ def get_order(order_id):
                409: ("ORDER_NOT_CANCELLABLE", "ORDER_ALREADY_PAID", "ORDER_BUSY"),
                503: ("PAYMENT_UNAVAILABLE",)})
 def cancel_order(order_id):
+    from chalicelib.services import orders
+
     driver = current_driver(bp.current_request)
     return orders.cancel_order(driver.subject, order_id, now=_now())

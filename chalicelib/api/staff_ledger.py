@@ -5,7 +5,8 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_staff, route
-from chalicelib.services import ledger_audit
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -31,5 +32,7 @@ class LedgerReport(msgspec.Struct):
                "(hq)",
        errors={400: ("USER_ID_INVALID",), 403: ("ROLE_NOT_ALLOWED",)})
 def verify_ledger(user_id):
+    from chalicelib.services import ledger_audit
+
     staff = current_staff(bp.current_request)
     return ledger_audit.verify_account(staff, user_id)

@@ -9,13 +9,19 @@ from chalice import Blueprint
 
 from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
+from chalicelib.domain.coupons import (MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER,
+                                      MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
 from chalicelib.domain.stations import GRADE_NAMES
-from chalicelib.services import campaigns, coupon_templates
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
+# A next_cursor is opaque (domain/cursors.py encode_cursor); the service checks what it holds.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Fen = Annotated[int, doc_only(minimum=0, maximum=coupon_templates.MAX_FIGURE_FEN)]
+Fen = Annotated[int, doc_only(minimum=0, maximum=MAX_FIGURE_FEN)]
 
 
 class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -27,22 +33,21 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["amount_off", "per_litre_off"]
     starts_at: Annotated[str, msgspec.Meta(max_length=40)]
     ends_at: Annotated[str, msgspec.Meta(max_length=40)]
-    total_stock: Annotated[int, doc_only(minimum=1, maximum=coupon_templates.MAX_STOCK)]
-    per_user_limit: Annotated[int, doc_only(minimum=1, maximum=coupon_templates.MAX_PER_USER)] = 1
+    total_stock: Annotated[int, doc_only(minimum=1, maximum=MAX_STOCK)]
+    per_user_limit: Annotated[int, doc_only(minimum=1, maximum=MAX_PER_USER)] = 1
     amount_off_fen: Fen = 0
     per_litre_off_fen: Fen = 0
     min_spend_fen: Fen = 0
-    station_ids: Annotated[list[Id], doc_only(maxItems=coupon_templates.MAX_STATIONS)] | None = None
+    station_ids: Annotated[list[Id], doc_only(maxItems=MAX_STATIONS)] | None = None
     grades: Annotated[list[Annotated[str, doc_only(enum=list(GRADE_NAMES))]],
                       msgspec.Meta(max_length=20)] | None = None
-    valid_days: Annotated[int, doc_only(minimum=1,
-                                        maximum=coupon_templates.MAX_VALID_DAYS)] | None = None
+    valid_days: Annotated[int, doc_only(minimum=1, maximum=MAX_VALID_DAYS)] | None = None
 
 
 class TemplateListQuery(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["ACTIVE", "PAUSED", "ENDED"] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
-    cursor: Annotated[str, msgspec.Meta(pattern=coupon_templates.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
 
 class TemplateStats(msgspec.Struct):
@@ -81,7 +86,7 @@ class TemplatePage(msgspec.Struct):
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
     template_id: Id
-    user_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=campaigns.MAX_USERS)]
+    user_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=MAX_CAMPAIGN_USERS)]
 
 
 class SkippedByReason(msgspec.Struct):
@@ -116,6 +121,8 @@ _CHANGE_ERRORS = {**_HQ, 404: ("TEMPLATE_NOT_FOUND",), 409: ("TEMPLATE_STATUS_CO
                             "COUPON_FIGURE_INVALID", "UNKNOWN_GRADE", "TOO_MANY_STATIONS"),
                422: ("COUPON_ALREADY_ENDED", "UNKNOWN_STATION", "GRADE_NOT_SOLD")})
 def create_template(body: TemplateIn):
+    from chalicelib.services import coupon_templates
+
     staff = current_staff(bp.current_request)
     return created(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)))
 
@@ -124,11 +131,15 @@ def create_template(body: TemplateIn):
        query=TemplateListQuery, ok=TemplatePage, errors={**_HQ, 400: ("INVALID_CURSOR",)},
        summary="Coupon templates newest first, with issued, stock left, used and revenue (HQ)")
 def list_templates(query: TemplateListQuery):
+    from chalicelib.services import coupon_templates
+
     staff = current_staff(bp.current_request)
     return coupon_templates.list_templates(staff, query.status, query.limit, query.cursor)
 
 
 def _change(template_id: str, action: str) -> dict:
+    from chalicelib.services import coupon_templates
+
     staff = current_staff(bp.current_request)
     return coupon_templates.change_status(staff, template_id, action)
 
@@ -162,6 +173,8 @@ def end_template(template_id: str):
                      "COUPON_OUT_OF_STOCK"),
                503: ("QUEUE_UNAVAILABLE",)})
 def create_campaign(body: CampaignIn):
+    from chalicelib.services import campaigns
+
     staff = current_staff(bp.current_request)
     return accepted(campaigns.create_campaign(staff, body.template_id, body.user_ids))
 
@@ -170,4 +183,6 @@ def create_campaign(body: CampaignIn):
        ok=CampaignView, errors={**_HQ, 404: ("CAMPAIGN_NOT_FOUND",)},
        summary="A campaign's progress: granted, skipped and why (HQ)")
 def get_campaign(campaign_id: str):
+    from chalicelib.services import campaigns
+
     return campaigns.get_campaign(current_staff(bp.current_request), campaign_id)

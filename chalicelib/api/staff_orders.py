@@ -9,8 +9,9 @@ from chalice import Blueprint
 
 from chalicelib.api.http import accepted, current_staff, route
 from chalicelib.api.order_schemas import OrderHistory, OrderPage, OrderView, RefundAccepted
-from chalicelib.services import fuelling, refunds, staff_orders
-from chalicelib.services.order_views import CURSOR_PATTERN
+from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -23,7 +24,7 @@ class StaffOrderQuery(msgspec.Struct, forbid_unknown_fields=True):
     date: datetime.date | None = None  # YYYY-MM-DD, an Asia/Shanghai business day
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
-    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=ORDER_CURSOR_PATTERN)] | None = None
 
 
 class ConfirmRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,6 +50,8 @@ def _now() -> datetime.datetime:
        errors={400: ("STATION_REQUIRED", "INVALID_CURSOR"),
                403: ("NOT_YOUR_STATION",)})
 def list_station_orders(query: StaffOrderQuery):
+    from chalicelib.services import staff_orders
+
     staff = current_staff(bp.current_request)
     return staff_orders.list_station_orders(
         staff, station_id=query.station_id, status=query.status, day=query.date,
@@ -63,6 +66,8 @@ def list_station_orders(query: StaffOrderQuery):
                      "ORDER_REFUNDED", "ORDER_BUSY"),
                422: ("ACTUAL_AMOUNT_ABOVE_PAID", "REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})
 def confirm_fuelling(order_id, body: ConfirmRequest):
+    from chalicelib.services import fuelling
+
     staff = current_staff(bp.current_request)
     return fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen, body.liters_ml,
                                      now=_now())
@@ -76,6 +81,8 @@ def confirm_fuelling(order_id, body: ConfirmRequest):
                409: ("ORDER_NOT_REFUNDABLE", "IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"),
                422: ("REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})
 def refund_order(order_id, body: RefundRequest):
+    from chalicelib.services import refunds
+
     request = bp.current_request
     staff = current_staff(request)
     return accepted(refunds.request_manual_refund(
@@ -87,4 +94,6 @@ def refund_order(order_id, body: RefundRequest):
        ok=OrderHistory, summary="Every change of an order: who, when, amounts before and after",
        errors=_ORDER_ERRORS)
 def order_history(order_id):
+    from chalicelib.services import staff_orders
+
     return staff_orders.order_history(current_staff(bp.current_request), order_id)

@@ -8,9 +8,11 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import PromotionOut, doc_only
+from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
-from chalicelib.domain.stations import GRADE_NAMES
-from chalicelib.services import station_admin
+from chalicelib.domain.stations import GRADE_NAMES, MAX_TANK_ML
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -45,7 +47,7 @@ class PricesOut(msgspec.Struct):
 
 class StockIn(msgspec.Struct, forbid_unknown_fields=True):
     grade: Grade
-    liters_ml: Annotated[int, doc_only(minimum=0, maximum=station_admin.MAX_TANK_ML)]
+    liters_ml: Annotated[int, doc_only(minimum=0, maximum=MAX_TANK_ML)]
 
 
 class InventoryIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,7 +82,7 @@ class PromotionQuery(msgspec.Struct, forbid_unknown_fields=True):
     """Promotions not yet ended, in end order; without station_id: all of yours (HQ: all)."""
     station_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
     limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 20
-    cursor: Annotated[str, doc_only(pattern=station_admin.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, doc_only(pattern=PROMOTION_CURSOR_PATTERN)] | None = None
 
 
 class PromotionPage(msgspec.Struct):
@@ -98,6 +100,8 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
        errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID",),
                422: ("GRADE_NOT_SOLD", "PUMP_PRICE_ABOVE_GUIDE")})
 def put_prices(station_id: str, body: PricesIn):
+    from chalicelib.services import station_admin
+
     staff = current_staff(bp.current_request)
     prices = [(g.grade, g.guide_price_fen, g.pump_price_fen) for g in body.grades]
     return station_admin.update_prices(staff, station_id, prices)
@@ -107,6 +111,8 @@ def put_prices(station_id: str, body: PricesIn):
        body=InventoryIn, ok=InventoryOut, summary="Tank stock per grade from the station's system",
        errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("INVENTORY_INVALID",)})
 def put_inventory(station_id: str, body: InventoryIn):
+    from chalicelib.services import station_admin
+
     staff = current_staff(bp.current_request)
     levels = [(g.grade, g.liters_ml) for g in body.grades]
     return station_admin.update_inventory(staff, station_id, levels)
@@ -121,6 +127,8 @@ def put_inventory(station_id: str, body: InventoryIn):
                404: ("STATION_NOT_FOUND",), 409: ("STATION_BUSY",),
                422: ("PROMOTION_ALREADY_ENDED", "GRADE_NOT_SOLD")})
 def post_promotion(body: PromotionIn):
+    from chalicelib.services import station_admin
+
     staff = current_staff(bp.current_request)
     return created(station_admin.create_promotion(staff, **msgspec.structs.asdict(body)))
 
@@ -130,6 +138,8 @@ def post_promotion(body: PromotionIn):
        errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("STATION_NOT_YOURS",),
                404: ("STATION_NOT_FOUND",)})
 def get_promotions(query: PromotionQuery):
+    from chalicelib.services import station_admin
+
     staff = current_staff(bp.current_request)
     return station_admin.list_promotions(staff, query.station_id, query.limit, query.cursor)
 
@@ -139,5 +149,7 @@ def get_promotions(query: PromotionQuery):
        errors={403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS", "CHAIN_PROMOTION_HQ_ONLY"),
                404: ("PROMOTION_NOT_FOUND",)})
 def delete_promotion(promotion_id: str):
+    from chalicelib.services import station_admin
+
     station_admin.delete_promotion(current_staff(bp.current_request), promotion_id)
     return Response(body="", status_code=204)

@@ -8,12 +8,14 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import optional_driver, route
+from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.geocells import MAX_RADIUS_M
 from chalicelib.domain.nearby import (CONSUMPTION_RANGE, DEFAULT_CONSUMPTION, DEFAULT_RADIUS_M,
                                       LITERS_RANGE, MAX_ABS_LAT, nearby_request,
                                       reference_volume_ml)
 from chalicelib.domain.stations import GRADE_NAMES
-from chalicelib.services import stations
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -40,7 +42,7 @@ class NearbyQuery(msgspec.Struct, forbid_unknown_fields=True):
     consumption: Annotated[float, doc_only(minimum=CONSUMPTION_RANGE[0],
                                        maximum=CONSUMPTION_RANGE[1])] = DEFAULT_CONSUMPTION
     limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 20
-    cursor: Annotated[str, doc_only(pattern=stations.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, doc_only(pattern=NEARBY_CURSOR_PATTERN)] | None = None
 
 
 class Location(msgspec.Struct):
@@ -141,6 +143,8 @@ NEARBY_ERRORS = {400: ("LAT_OUT_OF_RANGE", "LNG_OUT_OF_RANGE", "RADIUS_TOO_LARGE
        ok=NearbyPage, errors=NEARBY_ERRORS,
        summary="Stations within radius_m, sorted by distance, price of a grade, or effective cost")
 def nearby(query: NearbyQuery):
+    from chalicelib.services import stations
+
     level = _member_level(optional_driver(bp.current_request))
     req = nearby_request(query.lat, query.lng, coord=query.coord, radius_m=query.radius_m,
                          sort=query.sort, grade=query.grade, liters=query.liters,
@@ -165,6 +169,8 @@ class DetailQuery(msgspec.Struct, forbid_unknown_fields=True):
        ok=StationDetail, errors={400: ("LITERS_OUT_OF_RANGE",), 404: ("STATION_NOT_FOUND",)},
        summary="One station in full: grades and prices, nozzles, promotions, queue, hours, payee")
 def station(station_id: str, query: DetailQuery):
+    from chalicelib.services import stations
+
     level = _member_level(optional_driver(bp.current_request))
     return stations.station_detail(station_id, volume_ml=reference_volume_ml(query.liters),
                                    member_level=level)

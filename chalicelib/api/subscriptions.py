@@ -7,7 +7,8 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_driver, route
-from chalicelib.services import subscriptions
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -34,6 +35,8 @@ class Quotas(msgspec.Struct):
        ok=Quotas, errors={400: ("UNKNOWN_TEMPLATE_ID",)},
        summary="Report the message templates the driver accepted; each is one message we may send")
 def accept_templates(body: AcceptedTemplates):
+    from chalicelib.services import subscriptions
+
     driver = current_driver(bp.current_request)
     return subscriptions.accept(driver.subject, body.accepted)
 
@@ -41,5 +44,7 @@ def accept_templates(body: AcceptedTemplates):
 @route(bp, "/v1/subscriptions", methods=["GET"], auth="driver", ok=Quotas,
        summary="How many messages of each kind the driver's subscriptions still allow")
 def list_quotas():
+    from chalicelib.services import subscriptions
+
     driver = current_driver(bp.current_request)
     return subscriptions.held(driver.subject)

@@ -8,9 +8,13 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import created, current_driver, route
-from chalicelib.services import topups, wallet
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
+
+# A page position is the seq of the last entry given: seqs run 1, 2, 3 ... per chain.
+CURSOR_PATTERN = r"^[1-9][0-9]{0,11}$"
 
 
 class BonusRuleView(msgspec.Struct):
@@ -79,7 +83,7 @@ class EntryListQuery(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["balance", "points"] = "balance"
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
-    cursor: Annotated[str, msgspec.Meta(pattern=wallet.CURSOR_PATTERN)] | None = None
+    cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
 
 class EntryView(msgspec.Struct):
@@ -107,6 +111,8 @@ def _now() -> datetime:
 @route(bp, "/v1/wallet", methods=["GET"], auth="driver", ok=WalletView,
        summary="The driver's balance (paid and bonus money), points and their expiry, member level")
 def get_wallet():
+    from chalicelib.services import wallet
+
     driver = current_driver(bp.current_request)
     return wallet.wallet_view(driver.subject, _now())
 
@@ -119,6 +125,8 @@ def get_wallet():
                404: ("USER_NOT_FOUND",), 409: ("IDEMPOTENCY_KEY_REUSED", "TOPUP_BUSY"),
                422: ("TOPUP_OVER_CAP",), 503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_topup(body: TopupCreate):
+    from chalicelib.services import topups
+
     request = bp.current_request
     driver = current_driver(request)
     return created(topups.create_topup(driver.subject, body.amount_fen,
@@ -128,6 +136,8 @@ def create_topup(body: TopupCreate):
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
        summary="One of the driver's own top-ups", errors={404: ("TOPUP_NOT_FOUND",)})
 def get_topup(topup_id):
+    from chalicelib.services import topups
+
     driver = current_driver(bp.current_request)
     return topups.get_topup(driver.subject, topup_id, now=_now())
 
@@ -136,5 +146,7 @@ def get_topup(topup_id):
        ok=EntryPage, summary="Every movement of the driver's balance or points, newest first",
        errors={400: ("INVALID_CURSOR",)})
 def list_entries(query: EntryListQuery):
+    from chalicelib.services import wallet
+
     driver = current_driver(bp.current_request)
     return wallet.entries_page(driver.subject, query.kind, query.limit, query.cursor)

@@ -12,7 +12,8 @@ from chalice import Blueprint, Response
 from chalicelib.api.errors import status_of
 from chalicelib.api.http import route
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import payments
+
+# Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
@@ -22,6 +23,8 @@ bp = Blueprint(__name__)
        errors={400: ("FAIL",), 401: ("FAIL",), 404: ("FAIL",), 409: ("FAIL",),
                415: ("UNSUPPORTED_MEDIA_TYPE",), 503: ("FAIL",)})
 def wechatpay_notification():
+    from chalicelib.services import payments
+
     request = bp.current_request
     try:
         payments.handle_notification(dict(request.headers), request.raw_body or b"")

@@ -11,6 +11,8 @@ from chalicelib.domain.pricing import GradePrice, Promotion
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Below this a grade shows as 'low' (a tanker is due); at zero it is 'out' and cannot be ordered.
 LOW_STOCK_ML = 1_000_000
+# The most stock a grade can report: 1000 m3, far beyond any forecourt's tanks; catches unit slips.
+MAX_TANK_ML = 1_000_000_000
 
 GRADE_NAMES = {"92": "92#汽油", "95": "95#汽油", "98": "98#汽油", "0": "0#柴油",
                "-10": "-10#柴油", "-20": "-20#柴油", "-35": "-35#柴油"}

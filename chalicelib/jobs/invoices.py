@@ -9,7 +9,6 @@ tries again on its schedule.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.observability import get_logger
 
@@ -27,6 +26,8 @@ def invoice_id_of(body: str) -> str:
 def handle_messages(event) -> dict:
     """Advance each record's invoice, the records of a batch side by side (the work waits on
     DynamoDB, the issuer, S3 and SMTP far more than it computes)."""
+    from concurrent.futures import ThreadPoolExecutor  # only the queue workers need threads
+
     records = list(event)
     if len(records) <= 1:
         outcomes = [_handle(record) for record in records]

@@ -8,7 +8,6 @@ maxReceiveCount, wait in the dead-letter queue whose alarm fires.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.observability import get_logger
 
@@ -16,6 +15,8 @@ MAX_PARALLEL = 10
 
 
 def handle_messages(event) -> dict:
+    from concurrent.futures import ThreadPoolExecutor  # only the queue workers need threads
+
     records = list(event)
     if len(records) <= 1:
         outcomes = [_handle(record) for record in records]

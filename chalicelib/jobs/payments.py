@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.services import payment_expiry, refunds, shipping
+# Services are imported inside the schedule that uses them: every Lambda of this app imports
+# app.py, so a top-level import here would load payment code into each of them.
 
 
 def _now() -> datetime:
@@ -17,12 +18,21 @@ def _now() -> datetime:
 
 
 def expire_unpaid_orders() -> dict:
-    return payment_expiry.expire_pending_orders(_now())
+    from chalicelib.services import payment_expiry, topup_expiry
+
+    now = _now()
+    counts = payment_expiry.expire_pending_orders(now)
+    # Wallet top-ups share this schedule: unpaid ones close, over-cap refunds are followed up.
+    return {**counts, "topups": topup_expiry.settle_due(now)}
 
 
 def follow_up_refunds() -> dict:
+    from chalicelib.services import refunds
+
     return refunds.follow_up(_now())
 
 
 def upload_shipping_info() -> dict:
+    from chalicelib.services import shipping
+
     return shipping.upload_due(_now())

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.services import points_expiry
-
 
 def expire_points() -> dict:
+    # Imported here: every Lambda of this app imports app.py, and only this one expires points.
+    from chalicelib.services import points_expiry
+
     return points_expiry.expire_due(datetime.now(timezone.utc))

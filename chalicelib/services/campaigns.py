@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime, timezone
 
 from chalicelib.domain import coupons as rules
+from chalicelib.domain.coupons import MAX_CAMPAIGN_USERS
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation, UpstreamUnavailable
 from chalicelib.observability import get_logger
 from chalicelib.services.coupon_templates import require_marketing
@@ -19,7 +20,6 @@ from chalicelib.store import campaigns as store
 from chalicelib.store import coupon_templates as templates
 
 USERS_PER_MESSAGE = 50  # one message is at most 50 grants: a few seconds of a worker's 60
-MAX_USERS = 1000
 
 
 def _now() -> datetime:
@@ -42,8 +42,8 @@ def create_campaign(staff: Principal, template_id: str, user_ids: list[str],
     now = now or _now()
     require_marketing(staff)
     users = list(dict.fromkeys(user_ids))
-    if not 0 < len(users) <= MAX_USERS or not all(plausible_id(u) for u in users):
-        raise InvalidInput(f"give 1 to {MAX_USERS} user ids of printable text",
+    if not 0 < len(users) <= MAX_CAMPAIGN_USERS or not all(plausible_id(u) for u in users):
+        raise InvalidInput(f"give 1 to {MAX_CAMPAIGN_USERS} user ids of printable text",
                            code="USER_IDS_INVALID", field="user_ids")
     stored = templates.get_template(template_id) if plausible_id(template_id) else None
     if stored is None:

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from chalicelib.domain import coupons as rules
-from chalicelib.domain.coupons import CouponTemplate
+from chalicelib.domain.coupons import (MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK,
+                                      MAX_VALID_DAYS, CouponTemplate)
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.stations import GRADE_NAMES
@@ -22,9 +23,6 @@ from chalicelib.services.tokens import Principal
 from chalicelib.store import coupon_stats
 from chalicelib.store import coupon_templates as store
 
-MAX_STATIONS = 500
-MAX_STOCK, MAX_PER_USER, MAX_VALID_DAYS, MAX_FIGURE_FEN = 10_000_000, 100, 3650, 10_000_000
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 # the listing index's sort key of the last template listed, inside the opaque cursor
 _CREATED_KEY = re.compile(r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]{15}Z#ct_[A-Za-z0-9_]{1,61}$")
 _TRANSITIONS = {"pause": ((store.ACTIVE,), store.PAUSED), "resume": ((store.PAUSED,), store.ACTIVE),

@@ -24,7 +24,6 @@ from chalicelib.store import coupons as store
 from chalicelib.store.coupon_templates import ACTIVE
 
 STATUSES = (rules.USABLE, rules.USED, rules.EXPIRED)
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,400}$"
 _CACHE_MAX = 1000
 _definitions: dict[str, tuple[float, CouponTemplate]] = {}
 _REFUSALS = {  # store refusal -> (code, words); codes shared with domain coupons.check_claim

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain import invoice_flow as flow
+from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, RuleViolation
 from chalicelib.domain.invoice import Fill, build_lines, invoice_totals
 from chalicelib.domain.invoice_title import parse_title, validate_email
@@ -18,8 +19,7 @@ from chalicelib.store import invoice_moves as moves
 from chalicelib.store import invoices as store
 from chalicelib.store.stations import get_station
 
-CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z~inv_[0-9a-f]{32}$"
-CURSOR = re.compile(CURSOR_PATTERN)
+CURSOR = re.compile(INVOICE_CURSOR_PATTERN)
 # Orders a driver may put on an invoice: fuelled, possibly refunded in part since.
 INVOICEABLE_STATUSES = ("FUELLED", "PARTIALLY_REFUNDED")
 BALANCE_PAY_METHODS = ("balance", "wallet")
@@ -162,7 +162,7 @@ def get_invoice(user_id: str, invoice_id: str) -> dict:
 def list_invoices(user_id: str, limit: int, cursor: str | None) -> dict:
     """Newest first. The cursor is the position after the last invoice of the page, as
     `<created_at>~<invoice_id>`: every text of that shape is a position, so the API can describe
-    valid cursors exactly (CURSOR_PATTERN); the user always comes from the token."""
+    valid cursors exactly (INVOICE_CURSOR_PATTERN); the user always comes from the token."""
     after = None
     if cursor:
         if not CURSOR.search(cursor):   # the schema's (JSON Schema) reading of the pattern

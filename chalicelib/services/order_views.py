@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput
 
 from chalicelib.domain.order_events import OrderEvent
@@ -59,10 +60,9 @@ def event_view(event: OrderEvent) -> dict:
 
 
 # A page position is the last order's (created_at, id), written "20261126T054400123456-FO...":
-# opaque to clients, and exactly describable by a pattern (CURSOR_PATTERN, also in the API
-# schema), so a cursor of the right shape is always one DynamoDB accepts as a start key.
-CURSOR_PATTERN = r"^[0-9]{8}T[0-9]{12}-FO[A-Z2-7]{26}$"
-_CURSOR = re.compile(CURSOR_PATTERN)
+# opaque to clients, and exactly describable by a pattern (ORDER_CURSOR_PATTERN, also in the
+# API schema), so a cursor of the right shape is always one DynamoDB accepts as a start key.
+_CURSOR = re.compile(ORDER_CURSOR_PATTERN)
 # A UTC time as PynamoDB stores it, e.g. 2026-11-26T05:44:00.123456+0000.
 _STORED = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
                      r"\.([0-9]{6})\+0000")

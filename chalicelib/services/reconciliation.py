@@ -25,6 +25,7 @@ from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import (BillNotFound, BillNotReady, InvalidResponse,
                                             WeChatPayError, get_wechatpay)
 from chalicelib.services import reconciliation_healing as healing
+from chalicelib.services import reconciliation_topups
 from chalicelib.store import reconciliation as store
 from chalicelib.store import reconciliation_queries as queries
 
@@ -116,13 +117,16 @@ def _records(paid: dict, earlier: list[dict]) -> list[OrderRecord]:
 
 def _reconcile_day(bill_date: date, bill: TradeBill, now: datetime) -> dict:
     key = bill_date.isoformat()
+    # Wallet top-ups are matched on their own and kept out of the stations' settlement.
+    topups = reconciliation_topups.reconcile_topups(bill_date, bill, now)
+    bill = topups.bill
     paid, refunds, refunded_orders = _load(bill_date, bill)
     ours = [RefundRecord(r.out_refund_no, r.order_id, r.amount_fen, r.status)
             for r in refunds.values()]
     result = reconcile(bill, _records(paid, store.differences(key)), ours)
     owners = {**refunded_orders, **paid}
     entries = [_record(key, d, paid, owners, now) for d in result.differences]
-    store.drop_reported_except(key, set(entries))
+    store.drop_reported_except(key, set(entries) | topups.entries)
     stations = settle(bill, {o.order_id: _facts(o) for o in owners.values()})
     unmatched = {d.bill_line for d in result.differences if d.out_refund_no is None}
     matched = _matched_by_station(bill, unmatched, owners)
@@ -136,7 +140,7 @@ def _reconcile_day(bill_date: date, bill: TradeBill, now: datetime) -> dict:
         "fee_milli_fen": result.fee_total_milli_fen, "fee_fen": result.fees_fen,
         "differences": len(result.differences),
         "by_kind": dict(sorted(Counter(d.kind for d in result.differences).items())),
-        "healed": outcomes.get(healing.HEALED, 0)}}
+        "healed": outcomes.get(healing.HEALED, 0), "topups": topups.summary}}
 
 
 def _record(key: str, d: Difference, paid: dict, owners: dict, now: datetime) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.geo import haversine_m
 from chalicelib.domain.geocells import plan_queries
@@ -25,13 +26,10 @@ from chalicelib.store import promotions as promotion_store
 from chalicelib.store import station_density as density_store
 from chalicelib.store import stations as station_store
 
-# A cursor is a position "<first>.<second>.<station id>": for sort=distance the last distance
-# (mm) and how many stations the pages so far held; for price and cost the last value (fen)
-# and distance (mm). Any cursor of this shape is a valid position, so the contract describes
-# cursors exactly. Station ids are [A-Za-z0-9_-]; "~" sorts after all of them ("past every
-# station at that distance").
-CURSOR_PATTERN = r"^([0-9]{1,12})\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,64}|~)$"
-_CURSOR = re.compile(CURSOR_PATTERN)
+# A cursor is a position "<first>.<second>.<station id>" (NEARBY_CURSOR_PATTERN says what each
+# part holds). Any cursor of this shape is a valid position, so the contract describes cursors
+# exactly.
+_CURSOR = re.compile(NEARBY_CURSOR_PATTERN)
 _AFTER_ANY_ID = "~"
 _MAX_ID_CHARS = 64
 
@@ -238,7 +236,7 @@ def _queue_view(station: Station, now: datetime) -> dict:
 
 
 def _read_cursor(cursor: str | None, sort: str) -> dict:
-    """The position a cursor holds; any cursor of CURSOR_PATTERN's shape is a position."""
+    """The position a cursor holds; any cursor of NEARBY_CURSOR_PATTERN's shape is a position."""
     if cursor is None:
         return {}
     match = _CURSOR.fullmatch(cursor)

@@ -11,9 +11,6 @@ from chalicelib.services.account_rules import bonus_rule
 from chalicelib.services.order_views import utc_text
 from chalicelib.store import accounts as store
 
-# A page position is the seq of the last entry given: seqs run 1, 2, 3 ... per chain.
-CURSOR_PATTERN = r"^[1-9][0-9]{0,11}$"
-
 
 def wallet_view(user_id: str, now: datetime) -> dict:
     account = store.get_account(user_id)
