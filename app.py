@@ -3,11 +3,17 @@ import os
 
 from chalice import Chalice, Cron, Rate
 
-from chalicelib.api import (fallback, identity, invoices, openapi, orders, staff_orders,
-                            staff_reconciliation, staff_stations, stations, webhooks)
+from chalicelib.api import (alerts, coupons, fallback, home, identity, invoices, openapi, orders,
+                            staff_ledger, staff_marketing_coupons, staff_marketing_popups,
+                            staff_orders, staff_reconciliation, staff_stations, stations,
+                            subscriptions, wallet, webhooks)
 from chalicelib.api.middleware import http_middleware
+from chalicelib.jobs import alerts as alert_jobs
+from chalicelib.jobs import campaigns as campaign_jobs
 from chalicelib.jobs import invoices as invoice_jobs
+from chalicelib.jobs import notifications as notification_jobs
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import points as points_jobs
 from chalicelib.jobs import reconciliation as reconciliation_jobs
 
 app = Chalice(app_name="fuel")
@@ -22,6 +28,14 @@ app.register_blueprint(orders.bp)
 app.register_blueprint(staff_orders.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(staff_reconciliation.bp)
+app.register_blueprint(subscriptions.bp)
+app.register_blueprint(alerts.bp)
+app.register_blueprint(home.bp)
+app.register_blueprint(staff_marketing_popups.bp)
+app.register_blueprint(coupons.bp)
+app.register_blueprint(staff_marketing_coupons.bp)
+app.register_blueprint(wallet.bp)
+app.register_blueprint(staff_ledger.bp)
 # Registered last: it answers only paths that no other route claims.
 app.register_blueprint(fallback.bp)
 
@@ -32,6 +46,29 @@ app.register_blueprint(fallback.bp)
                     batch_size=10)
 def invoice_worker(event):
     return invoice_jobs.handle_messages(event)
+
+
+# Subscribe messages off the request path (see chalicelib/jobs/notifications.py).
+@app.on_sqs_message(queue=os.environ.get("NOTIFY_QUEUE_NAME", "fuel-local-notifications"),
+                    batch_size=10)
+def notification_worker(event):
+    return notification_jobs.handle_messages(event)
+
+
+# Price-drop alerts off the request path (see chalicelib/services/alerts.py): each message is
+# one page of a price change's followers, so a small batch bounds one invocation's work.
+@app.on_sqs_message(queue=os.environ.get("ALERT_FANOUT_QUEUE_NAME", "fuel-local-alert-fanout"),
+                    batch_size=2)
+def alert_fanout_worker(event):
+    return alert_jobs.handle_messages(event)
+
+
+# Expired points written off (chalicelib/services/points_expiry.py): lots expire at midnight
+# Asia/Shanghai; 16:05-19:05 UTC = 00:05-03:05 there, hourly, each run with a time budget, so
+# the later runs of the night take what an earlier one left.
+@app.schedule(Cron(5, "16-19", "*", "*", "?", "*"))
+def expire_points(event):
+    return points_jobs.expire_points()
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
@@ -58,6 +95,14 @@ def upload_shipping_info(event):
 
 # Yesterday's WeChat Pay trade bill (ready about 10:00 Asia/Shanghai): 02:30 UTC = 10:30 there,
 # then hourly until 23:30 there; a day already DONE is skipped (chalicelib/jobs/reconciliation.py).
+# "Yesterday" is the day before the event's scheduled `time`, so a late retry keeps its day.
 @app.schedule(Cron(30, "2-15", "*", "*", "?", "*"))
 def reconcile_trade_bill(event):
-    return reconciliation_jobs.reconcile_yesterday()
+    return reconciliation_jobs.reconcile_yesterday(event.time)
+
+
+# Coupon campaigns granted off the request path (see chalicelib/jobs/campaigns.py).
+@app.on_sqs_message(queue=os.environ.get("COUPON_CAMPAIGN_QUEUE_NAME", "fuel-local-coupon-campaigns"),
+                    batch_size=10)
+def coupon_campaign_worker(event):
+    return campaign_jobs.handle_messages(event)

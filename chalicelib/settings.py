@@ -60,6 +60,12 @@ class Settings:
     invoice_seller_tax_ids: tuple[tuple[str, str], ...]
     invoice_pdf_url_ttl_s: int
     invoice_mail_link_ttl_s: int
+    # Subscribe messages: the notifier queue's name (its URL is looked up), the WeChat template id
+    # of each message kind (domain/subscribe_messages.py; from the WeChat console, per
+    # environment) and which mini-program version a message opens.
+    notify_queue_name: str | None
+    subscribe_template_ids: tuple[tuple[str, str], ...]
+    miniprogram_state: str
     # Mail goes over SMTP (no SES in the China regions): a relay in AWS, the devstack's sink
     # locally. smtp_tls is "ssl" (implicit TLS), "starttls" or "none" (loopback sink only).
     smtp_host: str | None
@@ -77,6 +83,30 @@ class Settings:
     http_read_timeout_s: float
     ddb_connect_timeout_s: float
     ddb_read_timeout_s: float
+    # Price-drop alerts: the fan-out queue (its URL is looked up when ALERT_FANOUT_QUEUE_URL is
+    # not given) and how many followers one fan-out message handles before it hands on a cursor.
+    alert_fanout_queue_name: str | None
+    alert_fanout_queue_url: str | None
+    alert_fanout_page_size: int
+    # Home page: how long a Lambda keeps the list of live popups before reading it again.
+    home_popup_cache_s: float
+    # Coupons: the campaign queue (its URL is looked up when COUPON_CAMPAIGN_QUEUE_URL is not
+    # given), and how long a Lambda keeps a template's definition (immutable once created; status
+    # and stock are enforced by the claim's own conditions, never from this copy).
+    coupon_campaign_queue_name: str | None
+    coupon_campaign_queue_url: str | None
+    coupon_template_cache_s: float
+    # Wallet and points (services/accounts.py parses these): the top-up bonus 每满X赠Y as
+    # "X:Y" in fen (empty or "none": no bonus), the time to pay a top-up, points earned "P:F"
+    # (P points per whole F fen paid), redeemed "P:F" (P points are worth F fen), the share of an
+    # order points may pay, a lot's lifetime, and member levels "name:min_spend_fen,...".
+    topup_bonus_rule: str | None
+    topup_payment_ttl_s: int
+    points_earn_rule: str
+    points_redeem_rule: str
+    points_max_share_percent: int
+    points_expiry_days: int
+    member_levels: str | None
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -85,6 +115,10 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    def template_id(self, kind: str) -> str | None:
+        """The configured WeChat template id of a message kind, None if not configured."""
+        return dict(self.subscribe_template_ids).get(kind)
 
     def seller_tax_id(self, payee: str) -> str | None:
         """The USCC of a station's payee (the seller on its invoices), None if not configured."""
@@ -115,6 +149,9 @@ def load_settings() -> Settings:
         invoice_pdf_url_ttl_s=_int("INVOICE_PDF_URL_TTL_S", 15 * 60),
         # SigV4 presigned URLs live at most 7 days.
         invoice_mail_link_ttl_s=_int("INVOICE_MAIL_LINK_TTL_S", 7 * 24 * 3600),
+        notify_queue_name=_str("NOTIFY_QUEUE_NAME"),
+        subscribe_template_ids=_text_pairs("WECHAT_TEMPLATE_IDS"),
+        miniprogram_state=_str("WECHAT_MINIPROGRAM_STATE", "formal"),
         smtp_host=_str("SMTP_HOST"),
         smtp_port=_int("SMTP_PORT", 465),
         smtp_user=_str("SMTP_USER"),
@@ -130,6 +167,20 @@ def load_settings() -> Settings:
         http_read_timeout_s=float(_str("HTTP_READ_TIMEOUT_S", "10")),
         ddb_connect_timeout_s=float(_str("DDB_CONNECT_TIMEOUT_S", "2")),
         ddb_read_timeout_s=float(_str("DDB_READ_TIMEOUT_S", "5")),
+        alert_fanout_queue_name=_str("ALERT_FANOUT_QUEUE_NAME"),
+        alert_fanout_queue_url=_str("ALERT_FANOUT_QUEUE_URL"),
+        alert_fanout_page_size=_int("ALERT_FANOUT_PAGE_SIZE", 1000),
+        home_popup_cache_s=float(_str("HOME_POPUP_CACHE_S", "30")),
+        coupon_campaign_queue_name=_str("COUPON_CAMPAIGN_QUEUE_NAME"),
+        coupon_campaign_queue_url=_str("COUPON_CAMPAIGN_QUEUE_URL"),
+        coupon_template_cache_s=float(_str("COUPON_TEMPLATE_CACHE_S", "60")),
+        topup_bonus_rule=_str("TOPUP_BONUS_RULE", "50000:2000"),
+        topup_payment_ttl_s=_int("TOPUP_PAYMENT_TTL_S", 900),
+        points_earn_rule=_str("POINTS_EARN_RULE", "1:100"),
+        points_redeem_rule=_str("POINTS_REDEEM_RULE", "100:100"),
+        points_max_share_percent=_int("POINTS_MAX_SHARE_PERCENT", 50),
+        points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
+        member_levels=_str("MEMBER_LEVELS"),
     )
 
 

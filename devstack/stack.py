@@ -13,16 +13,20 @@ from pathlib import Path
 
 import requests
 
-from devstack import infra, seeding
+from chalicelib.domain.subscribe_messages import MESSAGE_KINDS
+from devstack import infra, jobs_control, seeding
 from devstack.invoicing import Invoicing
 from devstack.servers import RunningServer, free_port, serve
 from devstack.sandboxes import docs, wechat, wechatpay
+from devstack.sandboxes.wechat_messages import templates_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
 REGION = "cn-north-1"
 WECHAT_APPID = "wx5a1d0b5e1c0ffee1"
 WECHATPAY_MCHID = "1900000109"
+# The subscribe-message template of each message kind (real ones come from the WeChat console).
+WECHAT_TEMPLATE_IDS = {kind: f"sandbox-tmpl-{kind}" for kind in MESSAGE_KINDS}
 
 
 class LocalStack:
@@ -46,7 +50,9 @@ class LocalStack:
         app_secret = secrets.token_hex(16)
         self._servers["wechat"] = serve(wechat.create_app(
             wechat.WeChatSandboxConfig(appid=WECHAT_APPID, app_secret=app_secret,
-                                       high_risk_openids={"sandbox-high-risk"})), self.host)
+                                       high_risk_openids={"sandbox-high-risk"},
+                                       subscribe_templates=templates_for(WECHAT_TEMPLATE_IDS))),
+            self.host)
         pay_keys = wechatpay.generate_keys()
         pay_app = wechatpay.create_app(wechatpay.WeChatPaySandboxConfig.from_keys(
             pay_keys, appid=WECHAT_APPID, mchid=WECHATPAY_MCHID,
@@ -80,6 +86,8 @@ class LocalStack:
             "PUBLIC_BASE_URL": self.api_url,
             "WECHAT_API_URL": self._servers["wechat"].url,
             "WECHAT_APPID": WECHAT_APPID,
+            "WECHAT_TEMPLATE_IDS": json.dumps(WECHAT_TEMPLATE_IDS),
+            "WECHAT_MINIPROGRAM_STATE": "developer",
             "WECHATPAY_API_URL": self._servers["wechatpay"].url,
             "WECHATPAY_APPID": WECHAT_APPID,
             "WECHATPAY_MCHID": WECHATPAY_MCHID,
@@ -93,14 +101,18 @@ class LocalStack:
         os.environ.update(self._env)
         staff = seeding.seed_all()
         self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
+        # Fires a schedule on request, as if at a given time; runs the handler in this process,
+        # whose environment is now the app's (the worker's is the same).
+        self._servers["jobs"] = serve(jobs_control.create_app(REGION), self.host)
         info = {
             "api_url": self.api_url,
             "aws_endpoint_url": aws_url,
             "aws_region": REGION,
             "stage": STAGE,
             "docs_url": self._servers["docs"].url,
+            "jobs_url": self._servers["jobs"].url,
             "wechat_url": self._servers["wechat"].url,
-            "wechat": {"appid": WECHAT_APPID},
+            "wechat": {"appid": WECHAT_APPID, "template_ids": WECHAT_TEMPLATE_IDS},
             "wechatpay_url": self._servers["wechatpay"].url,
             **self.invoicing.info(),
             "wechatpay": {"appid": WECHAT_APPID, "mchid": WECHATPAY_MCHID,
@@ -157,6 +169,8 @@ class LocalStack:
             f"  WeChat Pay     {info['wechatpay_url']}",
             f"  invoice issuer {info['invoice_url']}",
             f"  mail outbox    {info['mail_outbox_url']}?to=ADDRESS",
+            f"  schedules      {info['jobs_url']}/schedules  (POST /schedules/NAME/run "
+            '{"time": "..."} fires one as if then)',
             f"  settings       {self.state_dir / 'devstack.json'}",
             "  staff logins:",
         ]

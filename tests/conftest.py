@@ -39,6 +39,8 @@ def reset_caches() -> None:
     from chalicelib.providers import queues, storage
     queues.clear_cache()
     storage.get_s3.cache_clear()
+    from chalicelib.services import coupons
+    coupons.clear_cache()
 
 
 @pytest.fixture(autouse=True)
