@@ -17,6 +17,7 @@ from chalicelib.domain.coupons import (MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATION
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.domain.times import parse_time
 from chalicelib.observability import get_logger
 from chalicelib.services.coupons import iso, plausible_id, sorted_scope
 from chalicelib.services.tokens import Principal
@@ -40,15 +41,7 @@ def require_marketing(staff: Principal) -> None:
 
 
 def _time(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-        value = value.astimezone(timezone.utc) if value.utcoffset() is not None else None
-    except (TypeError, ValueError, OverflowError):
-        value = None
-    if value is None or not 2000 <= value.year <= 2099:
-        raise InvalidInput(f"{field} must be an ISO 8601 time in 2000..2099 with Z or an offset",
-                           code="COUPON_TIME_INVALID", field=field)
-    return value.replace(microsecond=0)
+    return parse_time(text, field, code="COUPON_TIME_INVALID")
 
 
 def _check_bounds(total_stock, per_user_limit, valid_days, figures: dict) -> None:

@@ -15,6 +15,7 @@ from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.membership import DEFAULT_LEVELS
 from chalicelib.domain.targeting import Popup, parse_rules, rule_to_dict, validate_popup
+from chalicelib.domain.times import parse_time
 from chalicelib.observability import get_logger
 from chalicelib.services.tokens import Principal
 from chalicelib.store import popups as store
@@ -128,12 +129,4 @@ def _locate(station_id: str) -> tuple[float, float] | None:
 
 
 def _time(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-        value = value.astimezone(timezone.utc) if value.utcoffset() is not None else None
-    except (TypeError, ValueError, OverflowError):
-        value = None
-    if value is None or not 2000 <= value.year <= 2099:
-        raise InvalidInput(f"{field} must be an ISO 8601 time in 2000..2099 with Z or an offset",
-                           code="POPUP_TIME_INVALID", field=field)
-    return value.replace(microsecond=0)
+    return parse_time(text, field, code="POPUP_TIME_INVALID")

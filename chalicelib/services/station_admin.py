@@ -14,6 +14,7 @@ from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.pricing import Promotion, validate_price
 from chalicelib.domain.stations import GRADE_NAMES, MAX_TANK_ML, Station
+from chalicelib.domain.times import parse_time
 from chalicelib.observability import get_logger
 from chalicelib.services import alerts
 from chalicelib.services.stations import promotion_view
@@ -213,15 +214,7 @@ def _distinct(rows: list[tuple], field: str) -> list[tuple]:
 
 
 def _time(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-        value = value.astimezone(timezone.utc) if value.utcoffset() is not None else None
-    except (TypeError, ValueError, OverflowError):
-        value = None
-    if value is None or not 2000 <= value.year <= 2099:
-        raise InvalidInput(f"{field} must be an ISO 8601 time in 2000..2099 with Z or an offset",
-                           code="PROMOTION_TIME_INVALID", field=field)
-    return value.replace(microsecond=0)
+    return parse_time(text, field, code="PROMOTION_TIME_INVALID")
 
 
 def _key(p: Promotion) -> str:
