@@ -74,3 +74,14 @@ def staff_token(stack, role: str) -> tuple[str, dict]:
                                    "password": account["password"]}, timeout=10)
     response.raise_for_status()
     return response.json()["token"], account
+
+
+def eventually(fetch, accept, timeout_s=30.0):
+    """fetch() until accept(value), polling; fails with the last value after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = fetch()
+        if accept(value):
+            return value
+        assert time.monotonic() < deadline, f"not reached in time; last: {value}"
+        time.sleep(0.25)

@@ -9,20 +9,11 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token
+from tests.e2e.conftest import driver_token, eventually
 
 MANAGER = "mgr-ty047"  # a station no other e2e test changes prices at
 pytestmark = pytest.mark.slow
 
-
-def _eventually(fetch, accept, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fetch()
-        if accept(value):
-            return value
-        assert time.monotonic() < deadline, f"not reached in time; last: {value}"
-        time.sleep(0.25)
 
 
 def _manager(stack) -> tuple[dict, str]:
@@ -62,7 +53,7 @@ def test_a_follower_gets_exactly_one_message_per_price_drop(stack, api):
     assert changed.status_code == 200 and changed.json()["changed"] == ["92"], changed.text
 
     outbox = f"{stack['wechat_url']}/sandbox/messages"
-    (message,) = _eventually(lambda: requests.get(outbox, params={"openid": openid},
+    (message,) = eventually(lambda: requests.get(outbox, params={"openid": openid},
                                                   timeout=5).json()["items"], bool)
     assert message["template_id"] == stack["wechat"]["template_ids"]["price_drop"]
     assert message["page"] == f"pages/station/detail?id={station_id}"

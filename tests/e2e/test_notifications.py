@@ -2,27 +2,17 @@
 template, pays an order, and the payment message is in the WeChat sandbox's outbox."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token
+from tests.e2e.conftest import driver_token, eventually
 
 STATION = "ty-001"
 
 pytestmark = pytest.mark.slow
 
-
-def _eventually(fetch, accept, timeout_s=20.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fetch()
-        if accept(value):
-            return value
-        assert time.monotonic() < deadline, f"not reached in time; last: {value}"
-        time.sleep(0.25)
 
 
 def test_an_accepted_payment_template_brings_the_payment_message(stack, api):
@@ -46,7 +36,7 @@ def test_an_accepted_payment_template_brings_the_payment_message(stack, api):
                   json={"prepay_id": payment["package"].split("=", 1)[1]}).raise_for_status()
 
     outbox = f"{stack['wechat_url']}/sandbox/messages"
-    messages = _eventually(lambda: requests.get(outbox, params={"openid": openid},
+    messages = eventually(lambda: requests.get(outbox, params={"openid": openid},
                                                 timeout=5).json()["items"], bool)
     (message,) = messages
     assert message["template_id"] == template_id

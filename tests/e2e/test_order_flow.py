@@ -3,27 +3,17 @@ and pays at the pump, the attendant confirms a smaller amount, the difference co
 order cancelled is closed at WeChat Pay too."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token, staff_token
+from tests.e2e.conftest import driver_token, eventually, staff_token
 
 STATION = "ty-001"  # seeded; its attendant is the first attendant in devstack.json
 
 pytestmark = pytest.mark.slow
 
-
-def _eventually(fetch, accept, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fetch()
-        if accept(value):
-            return value
-        assert time.monotonic() < deadline, f"not reached in time; last: {value}"
-        time.sleep(0.25)
 
 
 def _nozzle_of_92(api, headers) -> int:
@@ -56,7 +46,7 @@ def test_pay_at_the_pump_confirm_less_and_get_the_difference_back(stack, api):
 
     paid_there = requests.post(f"{stack['wechatpay_url']}/sandbox/pay", timeout=10,
                                json={"prepay_id": payment["package"].split("=", 1)[1]}).json()
-    paid = _eventually(lambda: _order(api, driver, order["id"]), lambda o: o.get("status") == "PAID")
+    paid = eventually(lambda: _order(api, driver, order["id"]), lambda o: o.get("status") == "PAID")
     assert paid["paid_at"] and paid["pay_amount_fen"] == order["pay_amount_fen"]
 
     token, account = staff_token(stack, "attendant")
@@ -73,14 +63,14 @@ def test_pay_at_the_pump_confirm_less_and_get_the_difference_back(stack, api):
     assert fuelled["status"] == "FUELLED" and difference > 0
     assert fuelled["refund_pending_fen"] == difference
 
-    settled = _eventually(lambda: _order(api, driver, order["id"]),
+    settled = eventually(lambda: _order(api, driver, order["id"]),
                           lambda o: o.get("refunded_fen") == difference and not o["refund_pending_fen"])
     assert settled["status"] == "FUELLED"
     history = requests.get(f"{api}/v1/staff/orders/{order['id']}/history", headers=staff,
                            timeout=10).json()["items"]
     assert [e["type"] for e in history] == [
         "ORDER_CREATED", "ORDER_PAID", "ORDER_FUELLED", "REFUND_REQUESTED", "REFUND_SUCCEEDED"]
-    shipped = _eventually(lambda: requests.get(
+    shipped = eventually(lambda: requests.get(
         f"{stack['wechat_url']}/sandbox/shipping", timeout=10,
         params={"transaction_id": paid_there["transaction_id"]}).json()["items"], bool)
     assert shipped[0]["logistics_type"] == 4

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token
+from tests.e2e.conftest import driver_token, eventually
 
 STATION = "ty-013"  # seeded, open day and night, managed by a manager of two stations
 SHANGHAI = timezone(timedelta(hours=8))
@@ -26,15 +26,6 @@ REFUND_FEN = 5000
 
 pytestmark = pytest.mark.slow
 
-
-def _eventually(fetch, accept, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fetch()
-        if accept(value):
-            return value
-        assert time.monotonic() < deadline, f"not reached in time; last: {value}"
-        time.sleep(0.25)
 
 
 def _yuan(fen: int) -> str:
@@ -155,9 +146,9 @@ def _run(stack, api, day, next_morning):
     for created in (refunded, plain, silent):
         _pay(stack, created)
     for created in (refunded, plain):
-        _eventually(lambda: _driver_view(api, driver, created["order"]["id"]),
+        eventually(lambda: _driver_view(api, driver, created["order"]["id"]),
                     lambda o: o.get("status") == "PAID")
-    deliveries = _eventually(lambda: requests.get(
+    deliveries = eventually(lambda: requests.get(
         f"{stack['wechatpay_url']}/sandbox/notifications", timeout=10,
         params={"out_trade_no": silent_id}).json()["items"], lambda items: items
         and items[0]["suppressed"])
@@ -169,7 +160,7 @@ def _run(stack, api, day, next_morning):
                            headers={**manager, "Idempotency-Key": str(uuid.uuid4())},
                            json={"amount_fen": REFUND_FEN, "reason": "e2e reconciliation"})
     assert refund.status_code == 202, refund.text
-    _eventually(lambda: _driver_view(api, driver, refunded["order"]["id"]),
+    eventually(lambda: _driver_view(api, driver, refunded["order"]["id"]),
                 lambda o: o.get("refunded_fen") == REFUND_FEN and not o["refund_pending_fen"])
 
     run = _fire_reconciliation(stack, next_morning)

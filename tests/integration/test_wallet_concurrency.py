@@ -3,7 +3,6 @@ copies of a top-up notification arriving at once credit once; account changes bu
 same read commit exactly once; concurrent debits never take more than the balance holds."""
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -15,6 +14,7 @@ from chalicelib.services import accounts
 from chalicelib.store import accounts as store
 from chalicelib.store import topups as topup_store
 from tests import paystack
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.slow
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
@@ -24,24 +24,6 @@ NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
 def pay(real_dynamodb, base_environment, monkeypatch, pay_servers):
     yield paystack.point_tests_at(pay_servers, base_environment, monkeypatch)
     pay_servers.silence()
-
-
-def _all_at_once(calls):
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            results[index] = call()
-        except Exception as err:  # noqa: BLE001 - the race's losers are part of the result
-            results[index] = err
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _funded(user_id: str, amount_fen: int):
@@ -60,7 +42,7 @@ def test_ten_copies_of_one_topup_notification_credit_once(pay):
     assert pay.pay(created["payment"]["package"].split("=", 1)[1]).status_code == 200
     headers, body = pay.notification("TRANSACTION.SUCCESS", pay.sandbox.query_order(topup_id))
 
-    answers = _all_at_once([
+    answers = all_at_once([
         lambda: requests.post(f"{pay.api_url}/v1/webhooks/wechatpay", headers=headers, data=body,
                               timeout=60) for _ in range(10)])
 
@@ -76,7 +58,7 @@ def test_two_changes_from_the_same_read_commit_exactly_once(real_dynamodb):
     before = _funded(user, 10_000)
     changes = [accounts.for_wallet_order(before, f"FO{n}", 6_000, 0, NOW) for n in range(2)]
 
-    results = _all_at_once([lambda c=c: store.commit_change(c) for c in changes])
+    results = all_at_once([lambda c=c: store.commit_change(c) for c in changes], keep_errors=True)
 
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert sum(isinstance(r, store.StaleAccount) for r in results) == 1
@@ -95,7 +77,7 @@ def test_twenty_concurrent_debits_against_a_balance_for_three_take_three(real_dy
         except RuleViolation as refused:
             return refused.code
 
-    results = _all_at_once([lambda n=n: debit(n) for n in range(20)])
+    results = all_at_once([lambda n=n: debit(n) for n in range(20)], keep_errors=True)
 
     assert sum(isinstance(r, accounts.AccountChange) for r in results) == 3
     assert set(r for r in results if isinstance(r, str)) == {"INSUFFICIENT_BALANCE"}

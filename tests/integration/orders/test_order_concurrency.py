@@ -2,7 +2,6 @@
 arriving at once pay once; refunds and a confirmation at once never return more than was paid."""
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from chalicelib.store import order_events
 from chalicelib.store import orders as order_store
 from tests import paystack
 from tests.paystack import driver_auth, staff_auth, staff_principal, wait_for
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -21,21 +21,6 @@ def dynamodb(real_dynamodb):
     """Races need DynamoDB's atomic conditional writes, so they run on DynamoDB Local only:
     moto does not serialize concurrent writes to one item."""
     return real_dynamodb
-
-
-def _all_at_once(calls):
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _create(pay, driver, station, amount_fen=30000) -> dict:
@@ -61,7 +46,7 @@ def test_fifty_copies_of_one_notification_make_one_paid_transition(pay):
     order_id, transaction = _paid_silently(pay, driver, station)
     headers, body = pay.notification("TRANSACTION.SUCCESS", transaction)
 
-    answers = _all_at_once([lambda: requests.post(f"{pay.api_url}/v1/webhooks/wechatpay",
+    answers = all_at_once([lambda: requests.post(f"{pay.api_url}/v1/webhooks/wechatpay",
                                                   headers=headers, data=body, timeout=60)] * 50)
 
     assert [a.status_code for a in answers] == [204] * 50, {a.status_code: a.text for a in answers}
@@ -89,7 +74,7 @@ def test_concurrent_refunds_and_a_confirmation_never_refund_more_than_was_paid(p
         return requests.post(f"{pay.api_url}/v1/staff/orders/{order_id}/confirm", headers=attendant,
                              json={"actual_amount_fen": 12000}, timeout=60)
 
-    answers = _all_at_once([refund(4000) for _ in range(10)] + [confirm])
+    answers = all_at_once([refund(4000) for _ in range(10)] + [confirm])
 
     statuses = sorted(a.status_code for a in answers)
     assert set(statuses) <= {200, 202, 409, 422}, [a.text for a in answers if a.status_code >= 500]

@@ -2,7 +2,6 @@
 spend more than the balance, and a coupon never pays two orders."""
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +17,7 @@ from chalicelib.store import coupon_templates as template_store
 from chalicelib.store import coupons as coupon_store
 from tests import paystack
 from tests.paystack import driver_auth
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -26,21 +26,6 @@ pytestmark = pytest.mark.slow
 def dynamodb(real_dynamodb):
     """Races need DynamoDB's atomic conditional writes: DynamoDB Local only."""
     return real_dynamodb
-
-
-def _all_at_once(calls):
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _order(pay, driver, station, **extra):
@@ -54,7 +39,7 @@ def test_twenty_wallet_orders_against_a_balance_for_three_make_exactly_three(pay
     accounts.change_account(driver.id, lambda a: accounts.for_topup(
         a, f"T{uuid.uuid4().hex[:20]}", 35000, None, datetime.now(timezone.utc)))
 
-    answers = _all_at_once([_order(pay, driver, station, pay_method="wallet")] * 20)
+    answers = all_at_once([_order(pay, driver, station, pay_method="wallet")] * 20)
 
     statuses = sorted(a.status_code for a in answers)
     assert statuses.count(201) == 3, [a.text for a in answers]
@@ -78,7 +63,7 @@ def test_one_coupon_offered_to_ten_orders_at_once_pays_exactly_one(pay):
     template_store.put_template(template, "s_hq_test", now)
     coupon_id = coupon_service.claim_coupon(driver.id, template.id, now)["id"]
 
-    answers = _all_at_once([_order(pay, driver, station, coupon_id=coupon_id)] * 10)
+    answers = all_at_once([_order(pay, driver, station, coupon_id=coupon_id)] * 10)
 
     created = [a.json()["order"] for a in answers if a.status_code == 201]
     assert len(created) == 1, [a.text for a in answers]
