@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 
+from chalicelib.jobs.batches import handle_batch
 from chalicelib.observability import get_logger
 
 
 def handle_messages(event) -> dict:
-    failed = [message_id for message_id in map(_handle, event) if message_id]
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+    return handle_batch(event, _handle)
 
 
 def _handle(record) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from chalicelib.jobs.batches import handle_batch
 from chalicelib.observability import get_logger
 
 
@@ -23,8 +24,7 @@ def chunk_of(body: str) -> tuple[str, list[str]]:
 
 
 def handle_messages(event) -> dict:
-    failures = [message_id for message_id in map(_handle, list(event)) if message_id]
-    return {"batchItemFailures": [{"itemIdentifier": m} for m in failures]}
+    return handle_batch(event, _handle)
 
 
 def _handle(record) -> str | None:

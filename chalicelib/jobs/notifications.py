@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import json
 
+from chalicelib.jobs.batches import handle_batch
 from chalicelib.observability import get_logger
 
 MAX_PARALLEL = 10
 
 
 def handle_messages(event) -> dict:
-    from concurrent.futures import ThreadPoolExecutor  # only the queue workers need threads
-
-    records = list(event)
-    if len(records) <= 1:
-        outcomes = [_handle(record) for record in records]
-    else:
-        with ThreadPoolExecutor(max_workers=min(len(records), MAX_PARALLEL)) as pool:
-            outcomes = list(pool.map(_handle, records))
-    return {"batchItemFailures": [{"itemIdentifier": message_id}
-                                  for message_id in outcomes if message_id]}
+    return handle_batch(event, _handle, parallel=MAX_PARALLEL)
 
 
 def _handle(record) -> str | None:
