@@ -22,10 +22,14 @@ Price = Annotated[int, doc_only(minimum=MIN_PRICE_FEN, maximum=MAX_PRICE_FEN)]
 
 
 class GradePriceIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The pump price may not exceed the guide price (the state's maximum retail price)."""
+    """The pump price may not exceed the guide price (the state's maximum retail price).
+    member_prices: member level -> fen/L, each below the pump price; left out: unchanged,
+    {}: no member price for this grade."""
     grade: Grade
     guide_price_fen: Price
     pump_price_fen: Price
+    member_prices: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=20)], Price],
+                             msgspec.Meta(max_length=10)] | None = None
 
 
 class PricesIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,6 +40,7 @@ class GradePriceOut(msgspec.Struct):
     grade: str
     guide_price_fen: int
     pump_price_fen: int
+    member_prices: dict[str, int] = {}
 
 
 class PricesOut(msgspec.Struct):
@@ -97,13 +102,14 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
 
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["PUT"], auth="staff", body=PricesIn,
        ok=PricesOut, summary="New guide and pump prices, effective at once, kept as history",
-       errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID",),
-               422: ("GRADE_NOT_SOLD", "PUMP_PRICE_ABOVE_GUIDE")})
+       errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID", "UNKNOWN_MEMBER_LEVEL"),
+               422: ("GRADE_NOT_SOLD", "PUMP_PRICE_ABOVE_GUIDE", "MEMBER_PRICE_NOT_BELOW_PUMP")})
 def put_prices(station_id: str, body: PricesIn):
     from chalicelib.services import station_admin
 
     staff = current_staff(bp.current_request)
-    prices = [(g.grade, g.guide_price_fen, g.pump_price_fen) for g in body.grades]
+    prices = [(g.grade, g.guide_price_fen, g.pump_price_fen, g.member_prices)
+              for g in body.grades]
     return station_admin.update_prices(staff, station_id, prices)
 
 

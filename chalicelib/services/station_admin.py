@@ -34,24 +34,32 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def update_prices(staff: Principal, station_id: str, prices: list[tuple[str, int, int]],
-                  now: datetime | None = None) -> dict:
-    """New guide and pump prices for some grades, effective at once, old ones kept as history."""
+def update_prices(staff: Principal, station_id: str,
+                  prices: list[tuple], now: datetime | None = None) -> dict:
+    """New guide, pump and member prices for some grades, effective at once, old ones kept as
+    history: rows (grade, guide, pump[, member_prices]). Member prices (level -> fen/L) left
+    out or None stay as they are; {} removes them."""
     _require_writer(staff)
     _require_station(staff, station_id)
     wanted = {}
-    for grade, guide, pump in _distinct(prices, "grades"):
+    for grade, guide, pump, *member_given in _distinct(prices, "grades"):
+        member = member_given[0] if member_given else None
         validate_price(guide, pump)
         if pump > guide:  # the guide price is the state's maximum retail price (最高零售价)
             raise RuleViolation(f"{grade}: the pump price may not exceed the guide price",
                                 code="PUMP_PRICE_ABOVE_GUIDE", field="pump_price_fen")
-        wanted[grade] = (guide, pump)
+        wanted[grade] = (guide, pump, _member_prices(grade, member, pump))
     for _ in range(_PRICE_RETRIES):
         station = _existing(station_id)
         _require_sold(station, wanted)
-        changes = tuple(GradeChange(g, old.guide_price_fen, old.pump_price_fen, *wanted[g])
-                        for g in sorted(wanted) for old in [station.grade_price(g)]
-                        if (old.guide_price_fen, old.pump_price_fen) != wanted[g])
+        changes = tuple(
+            GradeChange(g, old.guide_price_fen, old.pump_price_fen, guide, pump,
+                        dict(old.member_prices), dict(old.member_prices) if member is None
+                        else member)
+            for g in sorted(wanted) for old in [station.grade_price(g)]
+            for guide, pump, member in [wanted[g]]
+            if (old.guide_price_fen, old.pump_price_fen) != (guide, pump)
+            or (member is not None and member != dict(old.member_prices)))
         if not changes:
             return _prices_view(station, station.version, [])
         change = PriceChange(station_id, station.version + 1, now or _now(), staff.subject,
@@ -63,6 +71,23 @@ def update_prices(staff: Principal, station_id: str, prices: list[tuple[str, int
             alerts.announce_price_change(change, station.name)  # best effort, one SendMessage
             return _prices_view(station, change.version, changes)
     raise Conflict("the station's prices kept changing; try again", code="STATION_BUSY")
+
+
+def _member_prices(grade: str, member: dict[str, int] | None, pump: int) -> dict[str, int] | None:
+    """Member prices of known levels, each a valid price below the pump price."""
+    if member is None:
+        return None
+    from chalicelib.services.account_rules import member_levels
+    known = {level.name for level in member_levels()}
+    for level, price in member.items():
+        if level not in known:
+            raise InvalidInput(f"{grade}: no member level {level!r} (levels: {sorted(known)})",
+                               code="UNKNOWN_MEMBER_LEVEL", field="member_prices")
+        validate_price(price, price)
+        if price >= pump:
+            raise RuleViolation(f"{grade}: the {level} price must be below the pump price",
+                                code="MEMBER_PRICE_NOT_BELOW_PUMP", field="member_prices")
+    return dict(member)
 
 
 def update_inventory(staff: Principal, station_id: str, levels: list[tuple[str, int]]) -> dict:
@@ -238,4 +263,6 @@ def _prices_view(station: Station, version: int, changes) -> dict:
                         "guide_price_fen": new[g.grade].new_guide_price_fen if g.grade in new
                         else g.guide_price_fen,
                         "pump_price_fen": new[g.grade].new_pump_price_fen if g.grade in new
-                        else g.pump_price_fen} for g in station.grades]}
+                        else g.pump_price_fen,
+                        "member_prices": dict(new[g.grade].new_member_prices if g.grade in new
+                                              else g.member_prices)} for g in station.grades]}

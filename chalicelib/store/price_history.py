@@ -2,7 +2,8 @@
 prices), written in the same transaction as the new prices (station_changes.change_prices)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -17,6 +18,8 @@ class GradeChange:
     old_pump_price_fen: int
     new_guide_price_fen: int
     new_pump_price_fen: int
+    old_member_prices: Mapping[str, int] = field(default_factory=dict)  # level -> fen/L
+    new_member_prices: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ def to_model(change: PriceChange) -> PriceChangeModel:
         changed_by=change.changed_by, role=change.role,
         grades=[{"grade": g.grade, "old_guide": g.old_guide_price_fen,
                  "old_pump": g.old_pump_price_fen, "new_guide": g.new_guide_price_fen,
-                 "new_pump": g.new_pump_price_fen} for g in change.grades])
+                 "new_pump": g.new_pump_price_fen, "old_member": dict(g.old_member_prices),
+                 "new_member": dict(g.new_member_prices)} for g in change.grades])
 
 
 def _from_model(model: PriceChangeModel) -> PriceChange:
@@ -67,8 +71,14 @@ def _from_model(model: PriceChangeModel) -> PriceChange:
         .replace(tzinfo=timezone.utc),
         changed_by=model.changed_by, role=model.role,
         grades=tuple(GradeChange(str(e["grade"]), int(e["old_guide"]), int(e["old_pump"]),
-                                 int(e["new_guide"]), int(e["new_pump"]))
+                                 int(e["new_guide"]), int(e["new_pump"]),
+                                 _levels(e.get("old_member")), _levels(e.get("new_member")))
                      for e in map(plain, model.grades)))
+
+
+def _levels(stored) -> dict[str, int]:
+    """Member prices as stored (absent on changes made before member prices existed)."""
+    return {str(k): int(v) for k, v in (stored or {}).items()}
 
 
 def price_history(station_id: str, limit: int = 50) -> list[PriceChange]:

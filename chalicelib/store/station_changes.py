@@ -24,7 +24,8 @@ def change_prices(change: price_history.PriceChange, expected_version: int) -> b
     actions = [StationModel.version.set(change.version)]
     for g in change.grades:
         actions += [Path(["grades", g.grade, "guide"]).set(g.new_guide_price_fen),
-                    Path(["grades", g.grade, "pump"]).set(g.new_pump_price_fen)]
+                    Path(["grades", g.grade, "pump"]).set(g.new_pump_price_fen),
+                    Path(["grades", g.grade, "member"]).set(dict(g.new_member_prices))]
     try:
         with TransactWrite(connection=get_connection()) as tx:
             tx.update(StationModel(change.station_id), actions=actions,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import station_admin
+from chalicelib.services import station_admin, stations
 from chalicelib.store import price_history, station_changes
 from chalicelib.store import promotions as promotion_store
 from chalicelib.store import stations as station_store
@@ -253,3 +253,44 @@ def test_a_listing_cursor_not_shaped_like_ours_is_refused(station):
         ("InvalidInput", "INVALID_CURSOR")
     assert refused(station_admin.list_promotions, staff("hq"), None, 0, None) == \
         ("InvalidInput", "LIMIT_OUT_OF_RANGE")
+
+
+def test_a_manager_sets_member_prices_that_search_and_history_show(station):
+    manager = staff("manager", "ty-901")
+
+    result = station_admin.update_prices(
+        manager, "ty-901", [("92", 718, 718, {"silver": 700, "gold": 690})], now=NOW)
+
+    grade = next(g for g in result["grades"] if g["grade"] == "92")
+    assert result["changed"] == ["92"] and grade["member_prices"] == {"silver": 700, "gold": 690}
+    stored = station_store.get_station("ty-901").grade_price("92")
+    assert dict(stored.member_prices) == {"silver": 700, "gold": 690}
+    latest = price_history.price_history("ty-901", 1)[0].grades[0]
+    assert (latest.old_member_prices, latest.new_member_prices) == ({}, {"silver": 700, "gold": 690})
+    detail = stations.station_detail("ty-901", member_level="gold", now=NOW)
+    assert next(g for g in detail["grades"] if g["grade"] == "92")["price_fen"] == 690
+
+
+def test_member_prices_left_out_stay_and_an_empty_map_removes_them(station):
+    hq = staff("hq")
+    station_admin.update_prices(hq, "ty-901", [("92", 718, 718, {"silver": 700})], now=NOW)
+
+    station_admin.update_prices(hq, "ty-901", [("92", 730, 720)], now=NOW)
+    assert dict(station_store.get_station("ty-901").grade_price("92").member_prices) == {
+        "silver": 700}
+    station_admin.update_prices(hq, "ty-901", [("92", 730, 720, {})], now=NOW)
+    assert dict(station_store.get_station("ty-901").grade_price("92").member_prices) == {}
+
+
+@pytest.mark.parametrize("member, code", [
+    ({"diamond": 700}, "UNKNOWN_MEMBER_LEVEL"),
+    ({"silver": 718}, "MEMBER_PRICE_NOT_BELOW_PUMP"),
+    ({"silver": 0}, "PRICE_INVALID"),
+])
+def test_bad_member_prices_are_refused_and_nothing_changes(station, member, code):
+
+    with pytest.raises(DomainError) as refused:
+        station_admin.update_prices(staff("hq"), "ty-901", [("92", 718, 718, member)], now=NOW)
+
+    assert refused.value.code == code
+    assert dict(station_store.get_station("ty-901").grade_price("92").member_prices) == {}
