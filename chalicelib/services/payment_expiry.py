@@ -13,7 +13,6 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.order_lifecycle import close
 from chalicelib.domain.orders import Order
 from chalicelib.observability import get_logger
-from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services import payments
 from chalicelib.services.order_changes import change_order
 from chalicelib.store import order_queries
@@ -34,18 +33,10 @@ def expire_pending_orders(now: datetime, *, limit: int = 100) -> dict:
 
 
 def _settle(order: Order, now: datetime) -> str:
-    client = get_wechatpay()
-    try:
-        answer = client.query_order(order.out_trade_no)
-    except WeChatPayError as err:
-        if err.code != "ORDER_NOT_EXIST":
-            raise
-        answer = None  # the JSAPI order was never created: nothing to close there
-    if answer is not None and answer.get("trade_state") in payments.PAID_STATES:
-        payments.apply_transaction(answer, actor=ACTOR, now=now)
-        get_logger().warning("payment healed by the expiry schedule", extra={"order_id": order.id})
+    state = payments.overdue_state(order.out_trade_no, actor=ACTOR, now=now)
+    if state == "paid":
         return "paid"
-    if answer is not None and answer.get("trade_state") != "CLOSED":
+    if state == "open":
         try:
             payments.close_at_wechatpay(order, actor=ACTOR, now=now)
         except Conflict as err:  # paid between the query and the close: applied meanwhile

@@ -132,6 +132,24 @@ def sync_payment(order: Order, *, actor: str, now: datetime) -> Order:
     return order
 
 
+def overdue_state(out_trade_no: str, *, actor: str, now: datetime) -> str:
+    """What WeChat Pay says of a transaction past its payment window, for the expiry schedules:
+    "paid" (and the payment applied here: its notification was lost), "absent" (never created
+    there: nothing to close) or "open" (to be closed there before it is closed here)."""
+    try:
+        answer = get_wechatpay().query_order(out_trade_no)
+    except WeChatPayError as err:
+        if err.code != "ORDER_NOT_EXIST":
+            raise
+        return "absent"
+    if answer.get("trade_state") in PAID_STATES:
+        apply_transaction(answer, actor=actor, now=now)
+        get_logger().warning("payment healed by an expiry schedule",
+                             extra={"out_trade_no": out_trade_no})
+        return "paid"
+    return "absent" if answer.get("trade_state") == "CLOSED" else "open"
+
+
 def handle_notification(headers: dict, body: bytes, *, now: datetime | None = None) -> None:
     """Verify, decrypt and apply one notification; raises a DomainError for a 4xx/5xx answer."""
     now = now or datetime.now(timezone.utc)

@@ -40,20 +40,12 @@ def settle_due(now: datetime, *, limit: int = 100) -> dict:
 
 
 def _expire(topup: Topup, now: datetime) -> str:
-    client = get_wechatpay()
-    try:
-        answer = client.query_order(topup.id)
-    except WeChatPayError as err:
-        if err.code != "ORDER_NOT_EXIST":
-            raise
-        answer = None  # the JSAPI transaction was never created: nothing to close there
-    if answer is not None and answer.get("trade_state") in payments.PAID_STATES:
-        payments.apply_transaction(answer, actor=ACTOR, now=now)
-        get_logger().warning("top-up payment healed by the schedule", extra={"topup_id": topup.id})
+    state = payments.overdue_state(topup.id, actor=ACTOR, now=now)
+    if state == "paid":
         return "paid"
-    if answer is not None and answer.get("trade_state") != "CLOSED":
+    if state == "open":
         try:
-            client.close_order(topup.id)
+            get_wechatpay().close_order(topup.id)
         except WeChatPayError as err:
             if err.code == "ORDERPAID":  # paid between the query and the close
                 topups.sync_payment(topup, actor=ACTOR, now=now)
