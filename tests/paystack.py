@@ -201,3 +201,17 @@ def point_tests_at(servers: "PayStack", secrets_path, monkeypatch) -> "PayStack"
     add_secrets(secrets_path, **secrets_for(servers.keys))
     reset_caches()
     return servers
+
+
+def point_billing_tests_at(servers: "PayStack", secrets_path, monkeypatch) -> "PayStack":
+    """point_tests_at, with the sandbox's records emptied (its bill of a day holds only this
+    test's payments) and today's bill available at once, as tomorrow's would be."""
+    point_tests_at(servers, secrets_path, monkeypatch)
+    sandbox = servers.sandbox
+    with sandbox.lock:
+        sandbox.orders.clear()
+        sandbox.by_prepay.clear()
+        sandbox.refunds.clear()
+        sandbox.suppressed.clear()
+    monkeypatch.setattr(servers.config, "bills_available_early", True)
+    return servers

@@ -50,17 +50,28 @@ def create_paid_from_wallet(order: Order, *, actor: str) -> Transition:
     return Transition(None, after, created.events + events)
 
 
+def payment_on_record(what: str, *, due_fen: int, payer: str, recorded_id: str | None,
+                      transaction_id: str, amount_fen: int, openid: str) -> bool:
+    """Whether this payment of an order or top-up (`what`) is already on record; raises
+    PaymentMismatch when its amount, payer or transaction does not fit."""
+    if amount_fen != due_fen:
+        raise PaymentMismatch(f"paid {amount_fen} fen, the {what} is {due_fen}")
+    if openid != payer:
+        raise PaymentMismatch(f"the payer is not the driver of the {what}")
+    if recorded_id:
+        if recorded_id == transaction_id:
+            return True
+        raise PaymentMismatch(f"another transaction already paid this {what}")
+    return False
+
+
 def pay(order: Order, *, transaction_id: str, paid_at: datetime, amount_fen: int, openid: str,
         at: datetime, actor: str) -> Transition | None:
     """PENDING_PAYMENT -> PAID; for a CLOSED order the payment is recorded and refunded in full."""
-    if amount_fen != order.pay_amount_fen:
-        raise PaymentMismatch(f"paid {amount_fen} fen, the order is {order.pay_amount_fen}")
-    if openid != order.openid:
-        raise PaymentMismatch("the payer is not the driver who placed the order")
-    if order.transaction_id:
-        if order.transaction_id == transaction_id:
-            return None
-        raise PaymentMismatch("another transaction already paid this order")
+    if payment_on_record("order", due_fen=order.pay_amount_fen, payer=order.openid,
+                         recorded_id=order.transaction_id, transaction_id=transaction_id,
+                         amount_fen=amount_fen, openid=openid):
+        return None
     paid = replace(order, transaction_id=transaction_id, paid_at=paid_at)
     if order.status == PENDING_PAYMENT:
         after, events = step(order, replace(paid, status=PAID), [ORDER_PAID], at=at, actor=actor)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.order_ids import _b32
-from chalicelib.domain.order_lifecycle import PaymentMismatch
+from chalicelib.domain.order_lifecycle import payment_on_record
 
 PENDING_PAYMENT, PAID, CLOSED = "PENDING_PAYMENT", "PAID", "CLOSED"
 REFUNDING, REFUNDED, REFUND_FAILED = "REFUNDING", "REFUNDED", "REFUND_FAILED"
@@ -88,15 +88,9 @@ class Topup:
 
 def check_payment(topup: Topup, *, transaction_id: str, amount_fen: int, openid: str) -> bool:
     """True when this payment is already on record; raises PaymentMismatch when it does not fit."""
-    if amount_fen != topup.amount_fen:
-        raise PaymentMismatch(f"paid {amount_fen} fen, the top-up is {topup.amount_fen}")
-    if openid != topup.openid:
-        raise PaymentMismatch("the payer is not the driver who asked for the top-up")
-    if topup.transaction_id:
-        if topup.transaction_id == transaction_id:
-            return True
-        raise PaymentMismatch("another transaction already paid this top-up")
-    return False
+    return payment_on_record("top-up", due_fen=topup.amount_fen, payer=topup.openid,
+                             recorded_id=topup.transaction_id, transaction_id=transaction_id,
+                             amount_fen=amount_fen, openid=openid)
 
 
 def paid(topup: Topup, *, transaction_id: str, paid_at: datetime, bonus_fen: int) -> Topup:

@@ -21,6 +21,7 @@ from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store import coupon_claims
 from chalicelib.store import coupons as store
+from chalicelib.store import coupon_templates
 from chalicelib.store.coupon_templates import ACTIVE
 
 STATUSES = (rules.USABLE, rules.USED, rules.EXPIRED)
@@ -81,7 +82,7 @@ def coupon_center(user_id: str, now: datetime | None = None) -> dict:
     """Templates `user_id` can claim now, with how many more they may claim and the stock left:
     one index query and one batch read of their claim counters."""
     now = now or _now()
-    templates = store.list_claimable_templates(now)
+    templates = coupon_templates.list_claimable_templates(now)
     claimed = store.claimed_counts(user_id, [t.id for t in templates]) if templates else {}
     offers = [(t, t.per_user_limit - claimed.get(t.id, 0)) for t in templates]
     return {"items": [offer_view(t, left) for t, left in offers if left > 0]}
@@ -91,7 +92,7 @@ def _template_for_claim(template_id: str) -> CouponTemplate:
     cached = _definitions.get(template_id)
     if cached is not None and time.monotonic() - cached[0] < get_settings().coupon_template_cache_s:
         return cached[1]
-    stored = store.get_template(template_id) if plausible_id(template_id) else None
+    stored = coupon_templates.get_template(template_id) if plausible_id(template_id) else None
     if stored is None:
         raise NotFound(f"no coupon template {template_id}", code="TEMPLATE_NOT_FOUND",
                        field="template_id")

@@ -96,11 +96,16 @@ def _earn_points(transition: Transition, at) -> tuple[Transition, Callable | Non
 
 
 def _refund_effects(before: Order, after: Order, refund: rf.Refund, at) -> Callable | None:
+    wallet = after.pay_method == WALLET
+    counted_spend = before.fuelled_at is not None and refund.kind != rf.SETTLEMENT
+    stages = [_coupon_release(after)] if after.status == REFUNDED and after.coupon_id else []
+    if not (wallet or after.points_redeemed or counted_spend):
+        return _all(stages)  # nothing on the account moves: no need to read it
     from chalicelib.services import accounts
     from chalicelib.store import accounts as account_store
     account = account_store.get_account(after.user_id)
     changes = []
-    if after.pay_method == WALLET:
+    if wallet:
         changes.append(accounts.for_refund(
             account, after.id, Split(after.wallet_paid_fen, after.wallet_bonus_fen),
             before.refunded_fen, refund.amount_fen, at))
@@ -108,17 +113,15 @@ def _refund_effects(before: Order, after: Order, refund: rf.Refund, at) -> Calla
         changes.append(accounts.for_points_returned(
             _latest(account, changes), after.id, after.points_redeemed, after.pay_amount_fen,
             before.refunded_fen, refund.amount_fen, at))
-    if before.fuelled_at is not None and refund.kind != rf.SETTLEMENT:
-        # The settlement refund was never spend: the confirmation counted the final charge.
+    if counted_spend:  # a settlement refund never was spend: confirming counted the final charge
         changes.append(accounts.for_spend_refunded(_latest(account, changes), refund.amount_fen,
                                                    before.fuelled_at, at))
     change = accounts.combine(*changes)
     if change is not None and change.payout_fen:
         raise Conflict("the wallet has no room under its cap for this refund now; it is retried",
                        code="WALLET_FULL")
-    stages = [_account_stage(change)] if change is not None else []
-    if after.status == REFUNDED and after.coupon_id:
-        stages.append(_coupon_release(after))
+    if change is not None:
+        stages.append(_account_stage(change))
     return _all(stages)
 
 

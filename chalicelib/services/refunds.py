@@ -77,7 +77,12 @@ def submit(refund: rf.Refund, *, now: datetime) -> rf.Refund:
     the transaction that settles it (services/order_effects.py).
     """
     if refund.channel == WALLET:
-        return apply_outcome(refund.out_refund_no, rf.SUCCESS, now=now, actor="wallet")
+        try:
+            return apply_outcome(refund.out_refund_no, rf.SUCCESS, now=now, actor="wallet")
+        except Conflict as err:  # WALLET_FULL: no room under the cap yet; the schedule retries
+            get_logger().warning("wallet refund waits", extra={
+                "out_refund_no": refund.out_refund_no, "code": err.code})
+            return refund
     log = get_logger()
     try:
         answer = get_wechatpay().create_refund(
@@ -183,8 +188,7 @@ def follow_up(now: datetime, *, resend_after_s: float = 15, limit: int = 100) ->
 
 def _follow_up_one(refund: rf.Refund, now: datetime, resend_after_s: float) -> str:
     if refund.channel == WALLET:  # its settling transaction did not get through: try it again
-        submit(refund, now=now)
-        return "settled"
+        return "settled" if submit(refund, now=now).status in FINAL else "checked"
     try:
         answer = get_wechatpay().query_refund(refund.out_refund_no)
     except WeChatPayError as err:

@@ -22,8 +22,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.coupons import EXPIRED, USABLE, USED, Coupon
-# Re-exported: the coupon centre reads templates through this module too.
-from chalicelib.store.coupon_templates import get_template, list_claimable_templates  # noqa: F401
 from chalicelib.store.base import StageModel
 
 

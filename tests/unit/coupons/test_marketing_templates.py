@@ -10,7 +10,7 @@ import pytest
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.services.tokens import DRIVER, Principal, issue_token
-from chalicelib.store import coupons
+from chalicelib.store import coupon_templates, coupons
 from chalicelib.store.base import get_connection
 from chalicelib.store import stations as station_store
 from tests.station_factory import make_station, staff
@@ -110,7 +110,7 @@ def use_for(coupon, order) -> None:
 
 def test_the_list_shows_issued_stock_used_and_the_revenue_of_the_orders_using_them(client):
     created = create(client, total_stock=10).json_body
-    template = coupons.get_template(created["id"]).template
+    template = coupon_templates.get_template(created["id"]).template
     paid, pending, unused = (claimed(template, now=now()) for _ in range(3))
     use_for(paid, paid_order(paid.user_id, pay_fen=19_000, refunded_fen=1_000))
     use_for(pending, paid_order(pending.user_id, paid=False))

@@ -11,6 +11,7 @@ from chalicelib.domain import coupons as coupon_rules
 from chalicelib.domain.ledger import verify_chain
 from chalicelib.domain.wallet import BonusRule
 from chalicelib.services import accounts
+from chalicelib.services import refunds as refund_service
 from chalicelib.services import coupons as coupon_service
 from chalicelib.store import accounts as account_store
 from chalicelib.store import coupon_templates as template_store
@@ -259,3 +260,23 @@ def test_refunds_of_a_wallet_order_are_not_sent_to_wechatpay(client, pay, statio
     assert stored == []  # settled at once: nothing left for the follow-up
     assert get_order(client, driver, order_id)["status"] == "REFUNDED"
     assert _account(driver.id).paid_fen == 30000
+
+
+def test_a_wallet_refund_without_room_under_the_cap_waits_and_settles_once_it_fits(
+        client, pay, station, driver, manager):
+    _fund(driver.id, 30000)
+    order_id = create_order(client, driver, station, amount_fen=30000,
+                            pay_method="wallet").json_body["order"]["id"]
+    _fund(driver.id, 490000)  # the wallet is full again: 4,900 of 5,000 yuan
+
+    answer = refund(client, manager, order_id, 20000)
+
+    assert answer.status_code == 202, answer.json_body
+    assert answer.json_body["refund"]["status"] == "PROCESSING"
+    assert _account(driver.id).paid_fen == 490000
+    create_order(client, driver, station, amount_fen=100000, pay_method="wallet")
+    counts = refund_service.follow_up(datetime.now(timezone.utc) + timedelta(minutes=1))
+    assert counts["settled"] == 1
+    assert order_store.get_order(order_id).refunded_fen == 20000
+    assert _account(driver.id).paid_fen == 410000
+    _ledger_is_whole(driver.id)

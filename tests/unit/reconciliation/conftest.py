@@ -12,14 +12,7 @@ from tests import paystack
 
 @pytest.fixture
 def pay(aws, base_environment, monkeypatch, pay_servers):
-    paystack.point_tests_at(pay_servers, base_environment, monkeypatch)
-    sandbox = pay_servers.sandbox
-    with sandbox.lock:
-        sandbox.orders.clear()
-        sandbox.by_prepay.clear()
-        sandbox.refunds.clear()
-        sandbox.suppressed.clear()
-    monkeypatch.setattr(pay_servers.config, "bills_available_early", True)
+    paystack.point_billing_tests_at(pay_servers, base_environment, monkeypatch)
     yield pay_servers
     pay_servers.silence()
 

@@ -19,14 +19,7 @@ from tests.unit.wallet.wallet_flows import (create_topup, paid_topup, prepay_id,
 @pytest.fixture
 def pay(aws, base_environment, monkeypatch, pay_servers):
     """An empty sandbox whose bill of today is available at once (as tomorrow's would be)."""
-    paystack.point_tests_at(pay_servers, base_environment, monkeypatch)
-    sandbox = pay_servers.sandbox
-    with sandbox.lock:
-        sandbox.orders.clear()
-        sandbox.by_prepay.clear()
-        sandbox.refunds.clear()
-        sandbox.suppressed.clear()
-    monkeypatch.setattr(pay_servers.config, "bills_available_early", True)
+    paystack.point_billing_tests_at(pay_servers, base_environment, monkeypatch)
     yield pay_servers
     pay_servers.silence()
 
