@@ -55,7 +55,7 @@ def notification_worker(event):
     return notification_jobs.handle_messages(event)
 
 
-# Price-drop alerts off the request path (see chalicelib/services/alerts.py): each message is
+# Price-drop alerts off the request path (see chalicelib/services/notifications/price_alerts.py): each message is
 # one page of a price change's followers, so a small batch bounds one invocation's work.
 @app.on_sqs_message(queue=os.environ.get("ALERT_FANOUT_QUEUE_NAME", "fuel-local-alert-fanout"),
                     batch_size=2)
@@ -63,7 +63,7 @@ def alert_fanout_worker(event):
     return alert_jobs.handle_messages(event)
 
 
-# Expired points written off (chalicelib/services/points_expiry.py): lots expire at midnight
+# Expired points written off (chalicelib/services/wallet/points_expiry.py): lots expire at midnight
 # Asia/Shanghai; 16:05-19:05 UTC = 00:05-03:05 there, hourly, each run with a time budget, so
 # the later runs of the night take what an earlier one left.
 @app.schedule(Cron(5, "16-19", "*", "*", "?", "*"))

@@ -79,11 +79,11 @@ def start_stack() -> tuple[subprocess.Popen, dict]:
 
 
 def seed_followers(info: dict, count: int) -> list[str]:
-    from chalicelib.domain.alerts import Alert
-    from chalicelib.domain.subscribe_messages import PRICE_DROP
-    from chalicelib.store import alerts as alert_store
-    from chalicelib.store import subscriptions as subs
-    from chalicelib.store.users import OpenIdClaimModel, UserModel
+    from chalicelib.domain.notifications.price_alerts import Alert
+    from chalicelib.domain.notifications.subscribe_messages import PRICE_DROP
+    from chalicelib.store.notifications import alerts as alert_store
+    from chalicelib.store.notifications import subscriptions as subs
+    from chalicelib.store.identity.users import OpenIdClaimModel, UserModel
 
     now = datetime.now(timezone.utc)
     run = f"{int(time.time()):x}"

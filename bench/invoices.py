@@ -30,8 +30,8 @@ BARE = "import chalice, boto3; app = chalice.Chalice(app_name='bare')"
 API = "import app"
 # What the worker has loaded once it handled its first record: the app plus the modules its
 # path imports on first use (issuer client, PDF renderer with its CJK font, S3/SQS, SMTP).
-WORKER = ("import app; import chalicelib.services.invoice_work;"
-          " import chalicelib.services.invoice_sweeper;"
+WORKER = ("import app; import chalicelib.services.invoices.work;"
+          " import chalicelib.services.invoices.sweeper;"
           " import boto3, requests, smtplib; from reportlab.pdfgen import canvas;"
           " from reportlab.pdfbase import cidfonts, pdfmetrics;"
           " pdfmetrics.registerFont(cidfonts.UnicodeCIDFont('STSong-Light'))")
@@ -53,8 +53,8 @@ def cold_imports(samples: int) -> dict[str, float]:
 
 
 def fuelled_orders(user_id: str, station: dict, count: int) -> list[str]:
-    from chalicelib.domain.orders import Order
-    from chalicelib.store.orders import to_model
+    from chalicelib.domain.orders.orders import Order
+    from chalicelib.store.orders.orders import to_model
 
     now = datetime.now(timezone.utc)
     ids = []
@@ -161,8 +161,8 @@ def main() -> None:
         requests.post(f"{info['invoice_url']}/sandbox/config", json={"delay_s": 0},
                       timeout=5).raise_for_status()
         from app import app
-        from chalicelib.services import invoices
-        from chalicelib.store import invoices as store
+        from chalicelib.services.invoices import requests as invoices
+        from chalicelib.store.invoices import invoices as store
 
         station = next(s for s in seed.load_stations() if s["id"] == "ty-001")
         user_id = f"u_bench_{uuid.uuid4().hex[:8]}"

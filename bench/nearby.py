@@ -69,8 +69,8 @@ def _country_point(rng: random.Random) -> tuple[float, float]:
 
 
 def synthetic_station(rng: random.Random, k: int):
-    from chalicelib.domain.pricing import GradePrice
-    from chalicelib.domain.stations import Nozzle, Station
+    from chalicelib.domain.stations.pricing import GradePrice
+    from chalicelib.domain.stations.stations import Nozzle, Station
 
     if rng.random() < CITY_SHARE:
         lat, lng, weight = rng.choices(CITIES, weights=[c[2] for c in CITIES])[0]
@@ -89,8 +89,8 @@ def synthetic_station(rng: random.Random, k: int):
 
 
 def load(count: int, seed: int) -> float:
-    from chalicelib.store.station_density import add_counts, density_cell
-    from chalicelib.store.stations import StationModel, to_model
+    from chalicelib.store.stations.density import add_counts, density_cell
+    from chalicelib.store.stations.stations import StationModel, to_model
 
     rng = random.Random(seed)
     stations = [synthetic_station(rng, k) for k in range(count)]
@@ -120,9 +120,9 @@ def search_points(rng: random.Random, count: int) -> list[tuple[str, float, floa
 
 
 def run_index(points, radius_m: int) -> list[dict]:
-    from chalicelib.domain.nearby import nearby_request
-    from chalicelib.services.stations import search_nearby
-    from chalicelib.store.stations import GeoReadStats
+    from chalicelib.domain.stations.nearby import nearby_request
+    from chalicelib.services.stations.search import search_nearby
+    from chalicelib.store.stations.stations import GeoReadStats
 
     runs = []
     for kind, lat, lng in points:
@@ -140,7 +140,7 @@ def run_scan(client, table: str, lat: float, lng: float) -> dict:
     """The baseline: Scan the whole table with the bounding-box filter of the widest radius and
     keep each radius's circle. A Scan reads every item whatever the radius, so one pass gives
     the baseline's cost for all three radii (and its answers for each)."""
-    from chalicelib.domain.geo import haversine_m
+    from chalicelib.domain.stations.geo import haversine_m
 
     widest = max(RADII_M)
     dlat = widest / 111_000

@@ -130,8 +130,8 @@ def run(orders: int, warmup: int) -> dict:
         stack = paystack.start_paystack(keys, serve_app=False)
         _environment(engine.endpoint_url, keys, stack)
         wechatpay.install()
-        from chalicelib.services import fuelling, orders as order_service, payments
-        from chalicelib.services.orders import OrderRequest
+        from chalicelib.services.orders import fuelling, drivers as order_service, payments
+        from chalicelib.services.orders.drivers import OrderRequest
 
         station = paystack.seed_station()
         staff = paystack.staff_principal("attendant", station.id)

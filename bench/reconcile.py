@@ -45,7 +45,7 @@ def _yuan(fen: int, places: int = 2) -> str:
 
 
 def _orders(rows: int, stations: int):
-    from chalicelib.domain.orders import PAID, WECHATPAY, Order
+    from chalicelib.domain.orders.orders import PAID, WECHATPAY, Order
 
     start = datetime(2026, 1, 15, tzinfo=timezone(timedelta(hours=8))).astimezone(timezone.utc)
     for i in range(rows):
@@ -64,7 +64,7 @@ def _orders(rows: int, stations: int):
 
 
 def seed(rows: int, stations: int) -> list:
-    from chalicelib.store.orders import OrderModel, to_model
+    from chalicelib.store.orders.orders import OrderModel, to_model
 
     orders = list(_orders(rows, stations))
 
@@ -118,8 +118,8 @@ def main() -> None:
         _env(engine.endpoint_url)
         from devstack import infra
         infra.create_tables(engine.client(), "local", "cn-north-1")
-        from chalicelib.domain.tradebill import parse_trade_bill
-        from chalicelib.services import reconciliation
+        from chalicelib.domain.reconciliation.tradebill import parse_trade_bill
+        from chalicelib.services.reconciliation import daily as reconciliation
 
         t0 = time.perf_counter()
         orders = seed(args.rows, args.stations)

@@ -61,8 +61,8 @@ def start_engine():
 
 
 def _template(total_stock: int, per_user_limit: int):
-    from chalicelib.domain.coupons import AMOUNT_OFF, CouponTemplate
-    from chalicelib.store import coupon_templates
+    from chalicelib.domain.marketing.coupons import AMOUNT_OFF, CouponTemplate
+    from chalicelib.store.marketing import coupon_templates
 
     now = datetime.now(timezone.utc)
     template = CouponTemplate(id=f"ct_{uuid.uuid4().hex[:20]}", kind=AMOUNT_OFF, title="满200减10",
@@ -83,8 +83,8 @@ def _timed(action) -> tuple[float, int, Counter]:
 def coupon_claim(claims: int, warmup: int) -> dict:
     """Claims by new drivers, interleaved so drift (the engine's JIT, the shared machine) hits
     every case alike: warm (definition cached), cold (cache emptied first), GetItem baseline."""
-    from chalicelib.services import coupons
-    from chalicelib.store import coupon_templates
+    from chalicelib.services.marketing import coupons
+    from chalicelib.store.marketing import coupon_templates
 
     template = _template(total_stock=10 * (claims + warmup), per_user_limit=1)
 
@@ -125,8 +125,8 @@ def report_coupon_claim(figures: dict,
 def hot_template(claims: int = 300, stock: int = 100, drivers: int = 50, threads: int = 50) -> dict:
     """`claims` claims at once on one template; returns counts, times and retries."""
     from chalicelib.domain.errors import Conflict, RuleViolation
-    from chalicelib.services import coupons
-    from chalicelib.store import coupon_claims, coupon_templates
+    from chalicelib.services.marketing import coupons
+    from chalicelib.store.marketing import coupon_claims, coupon_templates
 
     template = _template(total_stock=stock, per_user_limit=max(1, -(-claims // drivers) // 2))
     users = [f"u_{uuid.uuid4().hex}" for _ in range(drivers)]
@@ -194,8 +194,9 @@ def report_hot_template(f: dict) -> None:
 
 def wallet_order(orders: int, warmup: int) -> dict:
     """Wallet orders by funded drivers, interleaved with a GetItem baseline."""
-    from chalicelib.services import accounts, orders as order_service
-    from chalicelib.store import stations as station_store
+    from chalicelib.services.wallet import accounts
+    from chalicelib.services.orders import drivers as order_service
+    from chalicelib.store.stations import stations as station_store
     from tests import paystack
 
     sqs = _local_sqs()

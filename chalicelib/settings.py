@@ -61,7 +61,7 @@ class Settings:
     invoice_pdf_url_ttl_s: int
     invoice_mail_link_ttl_s: int
     # Subscribe messages: the notifier queue's name (its URL is looked up), the WeChat template id
-    # of each message kind (domain/subscribe_messages.py; from the WeChat console, per
+    # of each message kind (domain/notifications/subscribe_messages.py; from the WeChat console, per
     # environment) and which mini-program version a message opens.
     notify_queue_name: str | None
     subscribe_template_ids: tuple[tuple[str, str], ...]
@@ -96,7 +96,7 @@ class Settings:
     coupon_campaign_queue_name: str | None
     coupon_campaign_queue_url: str | None
     coupon_template_cache_s: float
-    # Wallet and points (services/accounts.py parses these): the top-up bonus 每满X赠Y as
+    # Wallet and points (services/wallet/accounts.py parses these): the top-up bonus 每满X赠Y as
     # "X:Y" in fen (empty or "none": no bonus), the time to pay a top-up, points earned "P:F"
     # (P points per whole F fen paid), redeemed "P:F" (P points are worth F fen), the share of an
     # order points may pay, a lot's lifetime, and member levels "name:min_spend_fen,...".

@@ -9,15 +9,16 @@ import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.domain.coupons import AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate
+from chalicelib.domain.marketing.coupons import AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate
 from chalicelib.domain.passwords import hash_password
-from chalicelib.domain.pricing import GradePrice
-from chalicelib.domain.stations import Nozzle, Station
-from chalicelib.domain.targeting import BANNER, ONCE_EVER, POPUP, UNLIMITED, NewUser, Popup
-from chalicelib.store import coupon_templates
-from chalicelib.store import popups as popup_store
-from chalicelib.store import staff as staff_store
-from chalicelib.store import stations as station_store
+from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.stations import Nozzle, Station
+from chalicelib.domain.marketing.targeting import (
+    BANNER, ONCE_EVER, POPUP, UNLIMITED, NewUser, Popup)
+from chalicelib.store.marketing import coupon_templates
+from chalicelib.store.marketing import popups as popup_store
+from chalicelib.store.identity import staff as staff_store
+from chalicelib.store.stations import stations as station_store
 from devstack import seed
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from chalicelib.domain.subscribe_messages import MESSAGE_KINDS
+from chalicelib.domain.notifications.subscribe_messages import MESSAGE_KINDS
 from devstack import infra, jobs_control, seeding
 from devstack.invoicing import Invoicing
 from devstack.servers import RunningServer, free_port, serve

@@ -39,7 +39,7 @@ def reset_caches() -> None:
     from chalicelib.providers import queues, storage
     queues.clear_cache()
     storage.get_s3.cache_clear()
-    from chalicelib.services import coupons
+    from chalicelib.services.marketing import coupons
     coupons.clear_cache()
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import requests
 
-from chalicelib.domain.pricing import GradePrice
-from chalicelib.domain.stations import Nozzle, Station
-from chalicelib.services.tokens import DRIVER, STAFF, Principal, issue_token
-from chalicelib.store import stations as station_store
-from chalicelib.store import users as user_store
+from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.stations import Nozzle, Station
+from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
+from chalicelib.store.stations import stations as station_store
+from chalicelib.store.identity import users as user_store
 from devstack.sandboxes import wechat as wechat_sandbox
 from devstack.sandboxes import wechatpay as pay_sandbox
 from devstack.servers import RunningServer, free_port, serve

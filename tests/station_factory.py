@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 import uuid
 
-from chalicelib.domain.geo import EARTH_RADIUS_M
-from chalicelib.domain.pricing import GradePrice
-from chalicelib.domain.stations import Nozzle, Station
-from chalicelib.services.tokens import STAFF, Principal
+from chalicelib.domain.stations.geo import EARTH_RADIUS_M
+from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.stations import Nozzle, Station
+from chalicelib.services.identity.tokens import STAFF, Principal
 
 TAIYUAN = (37.8706, 112.5489)  # GCJ-02, Yingze district
 

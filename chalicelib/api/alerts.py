@@ -8,9 +8,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_driver, route
 from chalicelib.api.stations import doc_only
-from chalicelib.domain.alerts import MAX_ALERTS_PER_USER
-from chalicelib.domain.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
-from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER
+from chalicelib.domain.stations.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -47,7 +47,7 @@ class AlertPage(msgspec.Struct):
        errors={400: ("UNKNOWN_GRADE", "ALERT_THRESHOLD_INVALID"), 404: ("STATION_NOT_FOUND",),
                409: ("ALERTS_BUSY",), 422: ("GRADE_NOT_SOLD", "ALERT_LIMIT_REACHED")})
 def create_alert(body: AlertIn):
-    from chalicelib.services import alerts
+    from chalicelib.services.notifications import price_alerts as alerts
 
     driver = current_driver(bp.current_request)
     return alerts.create_alert(driver.subject, body.station_id, body.grade, body.below_price_fen)
@@ -56,7 +56,7 @@ def create_alert(body: AlertIn):
 @route(bp, "/v1/alerts", methods=["GET"], auth="driver", ok=AlertPage,
        summary="The driver's price-drop alerts")
 def list_alerts():
-    from chalicelib.services import alerts
+    from chalicelib.services.notifications import price_alerts as alerts
 
     return alerts.list_alerts(current_driver(bp.current_request).subject)
 
@@ -65,7 +65,7 @@ def list_alerts():
        errors={404: ("ALERT_NOT_FOUND",), 409: ("ALERTS_BUSY",)},
        summary="Stop following a station's grade")
 def delete_alert(station_id: str, grade: str):
-    from chalicelib.services import alerts
+    from chalicelib.services.notifications import price_alerts as alerts
 
     alerts.delete_alert(current_driver(bp.current_request).subject, station_id, grade)
     return Response(body="", status_code=204)

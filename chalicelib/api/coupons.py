@@ -78,7 +78,7 @@ class CouponPage(msgspec.Struct):
 @route(bp, "/v1/coupons/center", methods=["GET"], auth="driver", ok=CouponCenter,
        summary="Coupon templates the driver can claim now, ending soonest first")
 def coupon_center():
-    from chalicelib.services import coupons
+    from chalicelib.services.marketing import coupons
 
     return coupons.coupon_center(current_driver(bp.current_request).subject)
 
@@ -89,7 +89,7 @@ def coupon_center():
                422: ("TEMPLATE_NOT_ACTIVE", "COUPON_NOT_STARTED", "COUPON_EXPIRED",
                      "COUPON_OUT_OF_STOCK", "COUPON_LIMIT_REACHED")})
 def claim_coupon(body: ClaimIn):
-    from chalicelib.services import coupons
+    from chalicelib.services.marketing import coupons
 
     driver = current_driver(bp.current_request)
     return created(coupons.claim_coupon(driver.subject, body.template_id))
@@ -98,7 +98,7 @@ def claim_coupon(body: ClaimIn):
 @route(bp, "/v1/coupons", methods=["GET"], auth="driver", query=CouponListQuery, ok=CouponPage,
        errors={400: ("INVALID_CURSOR",)}, summary="The driver's coupons, newest first")
 def list_coupons(query: CouponListQuery):
-    from chalicelib.services import coupons
+    from chalicelib.services.marketing import coupons
 
     driver = current_driver(bp.current_request)
     return coupons.list_coupons(driver.subject, query.status, query.limit, query.cursor)

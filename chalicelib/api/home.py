@@ -13,7 +13,7 @@ from chalice import Blueprint
 from chalicelib.api.http import current_driver, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.geo import check_lat_lng, wgs84_to_gcj02
+from chalicelib.domain.stations.geo import check_lat_lng, wgs84_to_gcj02
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -51,7 +51,7 @@ class ViewRecorded(msgspec.Struct):
        errors={400: ("POSITION_INCOMPLETE", "LAT_OUT_OF_RANGE", "LNG_OUT_OF_RANGE")},
        summary="The popup (at most one) and banners the home page shows this driver now")
 def get_home(query: HomeQuery):
-    from chalicelib.services import home
+    from chalicelib.services.marketing import home
 
     driver = current_driver(bp.current_request)
     return home.home_for(driver.subject, _position(query))
@@ -61,7 +61,7 @@ def get_home(query: HomeQuery):
        errors={404: ("POPUP_NOT_FOUND",)},
        summary="Record that the driver saw a popup or banner (its frequency cap counts this)")
 def popup_seen(popup_id: str):
-    from chalicelib.services import home
+    from chalicelib.services.marketing import home
 
     return home.record_seen(current_driver(bp.current_request).subject, popup_id)
 
@@ -70,7 +70,7 @@ def popup_seen(popup_id: str):
        ok=ViewRecorded, errors={404: ("POPUP_NOT_FOUND",)},
        summary="Record that the driver tapped a popup or banner")
 def popup_clicked(popup_id: str):
-    from chalicelib.services import home
+    from chalicelib.services.marketing import home
 
     return home.record_click(current_driver(bp.current_request).subject, popup_id)
 

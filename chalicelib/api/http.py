@@ -12,7 +12,7 @@ from chalicelib.api.errors import error_response
 from chalicelib.domain.errors import DomainError, InvalidInput, Unauthenticated
 
 if TYPE_CHECKING:
-    from chalicelib.services.tokens import Principal
+    from chalicelib.services.identity.tokens import Principal
 
 # The middleware refuses bodies above this with a 413 before any view runs.
 MAX_BODY_BYTES = 64 * 1024
@@ -79,7 +79,7 @@ def _bearer(request) -> str:
 
 def current_driver(request) -> Principal:
     # Imported here, like every service: the token code (and its settings) loads on first use.
-    from chalicelib.services.tokens import DRIVER, verify_token
+    from chalicelib.services.identity.tokens import DRIVER, verify_token
 
     return verify_token(_bearer(request), expected_kind=DRIVER)
 
@@ -92,7 +92,7 @@ def optional_driver(request) -> Principal | None:
 
 
 def current_staff(request) -> Principal:
-    from chalicelib.services.tokens import STAFF, verify_token
+    from chalicelib.services.identity.tokens import STAFF, verify_token
 
     return verify_token(_bearer(request), expected_kind=STAFF)
 

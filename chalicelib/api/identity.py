@@ -55,7 +55,7 @@ class StaffSession(msgspec.Struct):
        errors={401: ("INVALID_LOGIN_CODE",), 403: ("HIGH_RISK_USER",),
                429: ("WECHAT_RATE_LIMITED",), 503: ("UPSTREAM_UNAVAILABLE", "WECHAT_UNAVAILABLE")})
 def driver_login(body: DriverLogin):
-    from chalicelib.services import identity
+    from chalicelib.services.identity import logins as identity
 
     return identity.login_driver(body.code)
 
@@ -63,7 +63,7 @@ def driver_login(body: DriverLogin):
 @route(bp, "/v1/me", methods=["GET"], auth="driver", ok=Profile,
        summary="The driver's own profile", errors={404: ("USER_NOT_FOUND",)})
 def me():
-    from chalicelib.services import identity
+    from chalicelib.services.identity import logins as identity
 
     return identity.get_profile(current_driver(bp.current_request).subject)
 
@@ -72,6 +72,6 @@ def me():
        summary="Staff login: a staff token carrying role and stations",
        errors={401: ("INVALID_CREDENTIALS",), 429: ("ACCOUNT_LOCKED",)})
 def staff_login(body: StaffLogin):
-    from chalicelib.services import identity
+    from chalicelib.services.identity import logins as identity
 
     return identity.login_staff(body.username, body.password)

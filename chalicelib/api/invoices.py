@@ -121,7 +121,7 @@ _REQUEST_ERRORS = {
        ok=InvoiceView, status=202, errors=_REQUEST_ERRORS,
        summary="Request a VAT e-invoice for fuelled orders; issued and mailed shortly after")
 def request_invoice(body: InvoiceRequest):
-    from chalicelib.services import invoices
+    from chalicelib.services.invoices import requests as invoices
 
     driver = current_driver(bp.current_request)
     title = {k: v for k, v in msgspec.structs.asdict(body.title).items() if v is not None}
@@ -132,7 +132,7 @@ def request_invoice(body: InvoiceRequest):
        ok=InvoicePage, errors={400: ("INVALID_CURSOR",)},
        summary="The driver's invoices, newest first")
 def list_invoices(query: InvoiceListQuery):
-    from chalicelib.services import invoices
+    from chalicelib.services.invoices import requests as invoices
 
     driver = current_driver(bp.current_request)
     return invoices.list_invoices(driver.subject, query.limit, query.cursor)
@@ -141,7 +141,7 @@ def list_invoices(query: InvoiceListQuery):
 @route(bp, "/v1/invoices/{invoice_id}", methods=["GET"], auth="driver", ok=InvoiceView,
        errors={404: ("INVOICE_NOT_FOUND",)}, summary="One of the driver's invoices")
 def get_invoice(invoice_id: str):
-    from chalicelib.services import invoices
+    from chalicelib.services.invoices import requests as invoices
 
     driver = current_driver(bp.current_request)
     return invoices.get_invoice(driver.subject, invoice_id)
@@ -153,7 +153,7 @@ def get_invoice(invoice_id: str):
                            429: ("RESEND_LIMIT",)},
        summary="Mail an issued invoice again, optionally to a new address (body {email?})")
 def resend_invoice(invoice_id: str):
-    from chalicelib.services import invoices
+    from chalicelib.services.invoices import requests as invoices
 
     request = bp.current_request
     driver = current_driver(request)

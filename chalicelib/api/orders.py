@@ -73,7 +73,7 @@ def _now() -> datetime:
                      "COUPON_BELOW_MIN_SPEND"),
                503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_order(body: OrderCreate):
-    from chalicelib.services import orders
+    from chalicelib.services.orders import drivers as orders
 
     request = bp.current_request
     driver = current_driver(request)
@@ -85,7 +85,7 @@ def create_order(body: OrderCreate):
 @route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
        summary="The driver's own orders, newest first", errors={400: ("INVALID_CURSOR",)})
 def list_orders(query: OrderListQuery):
-    from chalicelib.services import orders
+    from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
     return orders.list_orders(driver.subject, query.limit, query.cursor)
@@ -94,7 +94,7 @@ def list_orders(query: OrderListQuery):
 @route(bp, "/v1/orders/{order_id}", methods=["GET"], auth="driver", ok=OrderView,
        summary="One of the driver's own orders", errors={404: ("ORDER_NOT_FOUND",)})
 def get_order(order_id):
-    from chalicelib.services import orders
+    from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
     return orders.get_order(driver.subject, order_id, now=_now())
@@ -106,7 +106,7 @@ def get_order(order_id):
                409: ("ORDER_NOT_CANCELLABLE", "ORDER_ALREADY_PAID", "ORDER_BUSY"),
                503: ("PAYMENT_UNAVAILABLE",)})
 def cancel_order(order_id):
-    from chalicelib.services import orders
+    from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
     return orders.cancel_order(driver.subject, order_id, now=_now())

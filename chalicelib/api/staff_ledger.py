@@ -32,7 +32,7 @@ class LedgerReport(msgspec.Struct):
                "(hq)",
        errors={400: ("USER_ID_INVALID",), 403: ("ROLE_NOT_ALLOWED",)})
 def verify_ledger(user_id):
-    from chalicelib.services import ledger_audit
+    from chalicelib.services.wallet import ledger_audit
 
     staff = current_staff(bp.current_request)
     return ledger_audit.verify_account(staff, user_id)

@@ -9,9 +9,9 @@ from chalice import Blueprint
 
 from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
-from chalicelib.domain.coupons import (MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER,
-                                      MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
-from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.domain.marketing.coupons import (
+    MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
+from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -121,7 +121,7 @@ _CHANGE_ERRORS = {**_HQ, 404: ("TEMPLATE_NOT_FOUND",), 409: ("TEMPLATE_STATUS_CO
                             "COUPON_FIGURE_INVALID", "UNKNOWN_GRADE", "TOO_MANY_STATIONS"),
                422: ("COUPON_ALREADY_ENDED", "UNKNOWN_STATION", "GRADE_NOT_SOLD")})
 def create_template(body: TemplateIn):
-    from chalicelib.services import coupon_templates
+    from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
     return created(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)))
@@ -131,14 +131,14 @@ def create_template(body: TemplateIn):
        query=TemplateListQuery, ok=TemplatePage, errors={**_HQ, 400: ("INVALID_CURSOR",)},
        summary="Coupon templates newest first, with issued, stock left, used and revenue (HQ)")
 def list_templates(query: TemplateListQuery):
-    from chalicelib.services import coupon_templates
+    from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
     return coupon_templates.list_templates(staff, query.status, query.limit, query.cursor)
 
 
 def _change(template_id: str, action: str) -> dict:
-    from chalicelib.services import coupon_templates
+    from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
     return coupon_templates.change_status(staff, template_id, action)
@@ -173,7 +173,7 @@ def end_template(template_id: str):
                      "COUPON_OUT_OF_STOCK"),
                503: ("QUEUE_UNAVAILABLE",)})
 def create_campaign(body: CampaignIn):
-    from chalicelib.services import campaigns
+    from chalicelib.services.marketing import campaigns
 
     staff = current_staff(bp.current_request)
     return accepted(campaigns.create_campaign(staff, body.template_id, body.user_ids))
@@ -183,6 +183,6 @@ def create_campaign(body: CampaignIn):
        ok=CampaignView, errors={**_HQ, 404: ("CAMPAIGN_NOT_FOUND",)},
        summary="A campaign's progress: granted, skipped and why (HQ)")
 def get_campaign(campaign_id: str):
-    from chalicelib.services import campaigns
+    from chalicelib.services.marketing import campaigns
 
     return campaigns.get_campaign(current_staff(bp.current_request), campaign_id)

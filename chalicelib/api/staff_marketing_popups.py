@@ -9,7 +9,8 @@ from chalice import Blueprint
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
-from chalicelib.domain.targeting import MAX_DAYS, MAX_LIST_ITEMS, MAX_PRIORITY, MAX_RADIUS_M, MAX_RULES
+from chalicelib.domain.marketing.targeting import (
+    MAX_DAYS, MAX_LIST_ITEMS, MAX_PRIORITY, MAX_RADIUS_M, MAX_RULES)
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -111,7 +112,7 @@ _CHANGE_ERRORS = {403: ("ROLE_NOT_ALLOWED",), 404: ("POPUP_NOT_FOUND",),
                403: ("ROLE_NOT_ALLOWED",), 409: ("POPUP_ID_TAKEN",),
                422: ("POPUP_ALREADY_ENDED",)})
 def create_popup(body: PopupIn):
-    from chalicelib.services import marketing_popups
+    from chalicelib.services.marketing import popups as marketing_popups
 
     staff = current_staff(bp.current_request)
     fields = msgspec.structs.asdict(body)
@@ -124,7 +125,7 @@ def create_popup(body: PopupIn):
                                   403: ("ROLE_NOT_ALLOWED",)},
        summary="Every popup and banner, latest end first, with shown and clicked counts (HQ)")
 def list_popups(query: PopupListQuery):
-    from chalicelib.services import marketing_popups
+    from chalicelib.services.marketing import popups as marketing_popups
 
     staff = current_staff(bp.current_request)
     return marketing_popups.list_popups(staff, query.limit, query.cursor)
@@ -133,7 +134,7 @@ def list_popups(query: PopupListQuery):
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/pause", methods=["POST"], auth="staff",
        ok=PopupAdminView, errors=_CHANGE_ERRORS, summary="Pause a live or scheduled popup (HQ)")
 def pause_popup(popup_id: str):
-    from chalicelib.services import marketing_popups
+    from chalicelib.services.marketing import popups as marketing_popups
 
     return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "pause")
 
@@ -141,7 +142,7 @@ def pause_popup(popup_id: str):
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/resume", methods=["POST"], auth="staff",
        ok=PopupAdminView, errors=_CHANGE_ERRORS, summary="Resume a paused popup (HQ)")
 def resume_popup(popup_id: str):
-    from chalicelib.services import marketing_popups
+    from chalicelib.services.marketing import popups as marketing_popups
 
     return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "resume")
 
@@ -149,6 +150,6 @@ def resume_popup(popup_id: str):
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/end", methods=["POST"], auth="staff",
        ok=PopupAdminView, errors=_CHANGE_ERRORS, summary="End a popup for good (HQ)")
 def end_popup(popup_id: str):
-    from chalicelib.services import marketing_popups
+    from chalicelib.services.marketing import popups as marketing_popups
 
     return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "end")

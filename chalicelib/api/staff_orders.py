@@ -50,7 +50,7 @@ def _now() -> datetime.datetime:
        errors={400: ("STATION_REQUIRED", "INVALID_CURSOR"),
                403: ("NOT_YOUR_STATION",)})
 def list_station_orders(query: StaffOrderQuery):
-    from chalicelib.services import staff_orders
+    from chalicelib.services.orders import staff as staff_orders
 
     staff = current_staff(bp.current_request)
     return staff_orders.list_station_orders(
@@ -66,7 +66,7 @@ def list_station_orders(query: StaffOrderQuery):
                      "ORDER_REFUNDED", "ORDER_BUSY"),
                422: ("ACTUAL_AMOUNT_ABOVE_PAID", "REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})
 def confirm_fuelling(order_id, body: ConfirmRequest):
-    from chalicelib.services import fuelling
+    from chalicelib.services.orders import fuelling
 
     staff = current_staff(bp.current_request)
     return fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen, body.liters_ml,
@@ -81,7 +81,7 @@ def confirm_fuelling(order_id, body: ConfirmRequest):
                409: ("ORDER_NOT_REFUNDABLE", "IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"),
                422: ("REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})
 def refund_order(order_id, body: RefundRequest):
-    from chalicelib.services import refunds
+    from chalicelib.services.orders import refunds
 
     request = bp.current_request
     staff = current_staff(request)
@@ -94,6 +94,6 @@ def refund_order(order_id, body: RefundRequest):
        ok=OrderHistory, summary="Every change of an order: who, when, amounts before and after",
        errors=_ORDER_ERRORS)
 def order_history(order_id):
-    from chalicelib.services import staff_orders
+    from chalicelib.services.orders import staff as staff_orders
 
     return staff_orders.order_history(current_staff(bp.current_request), order_id)

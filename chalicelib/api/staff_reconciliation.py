@@ -113,7 +113,7 @@ class ReconciliationReport(msgspec.Struct):
                404: ("RECONCILIATION_NOT_FOUND",)})
 def reconciliation_day(date, query: ReconciliationQuery):
     # Imported here: only this rarely called route needs the report code (cold start).
-    from chalicelib.services import reconciliation_reports as reports
+    from chalicelib.services.reconciliation import reports
 
     staff = current_staff(bp.current_request)
     now = datetime.datetime.now(datetime.timezone.utc)

@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import PromotionOut, doc_only
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
-from chalicelib.domain.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
-from chalicelib.domain.stations import GRADE_NAMES, MAX_TANK_ML
+from chalicelib.domain.stations.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -105,7 +105,7 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
        errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID", "UNKNOWN_MEMBER_LEVEL"),
                422: ("GRADE_NOT_SOLD", "PUMP_PRICE_ABOVE_GUIDE", "MEMBER_PRICE_NOT_BELOW_PUMP")})
 def put_prices(station_id: str, body: PricesIn):
-    from chalicelib.services import station_admin
+    from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
     prices = [(g.grade, g.guide_price_fen, g.pump_price_fen, g.member_prices)
@@ -117,7 +117,7 @@ def put_prices(station_id: str, body: PricesIn):
        body=InventoryIn, ok=InventoryOut, summary="Tank stock per grade from the station's system",
        errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("INVENTORY_INVALID",)})
 def put_inventory(station_id: str, body: InventoryIn):
-    from chalicelib.services import station_admin
+    from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
     levels = [(g.grade, g.liters_ml) for g in body.grades]
@@ -133,7 +133,7 @@ def put_inventory(station_id: str, body: InventoryIn):
                404: ("STATION_NOT_FOUND",), 409: ("STATION_BUSY",),
                422: ("PROMOTION_ALREADY_ENDED", "GRADE_NOT_SOLD")})
 def post_promotion(body: PromotionIn):
-    from chalicelib.services import station_admin
+    from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
     return created(station_admin.create_promotion(staff, **msgspec.structs.asdict(body)))
@@ -144,7 +144,7 @@ def post_promotion(body: PromotionIn):
        errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("STATION_NOT_YOURS",),
                404: ("STATION_NOT_FOUND",)})
 def get_promotions(query: PromotionQuery):
-    from chalicelib.services import station_admin
+    from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
     return station_admin.list_promotions(staff, query.station_id, query.limit, query.cursor)
@@ -155,7 +155,7 @@ def get_promotions(query: PromotionQuery):
        errors={403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS", "CHAIN_PROMOTION_HQ_ONLY"),
                404: ("PROMOTION_NOT_FOUND",)})
 def delete_promotion(promotion_id: str):
-    from chalicelib.services import station_admin
+    from chalicelib.services.stations import admin as station_admin
 
     station_admin.delete_promotion(current_staff(bp.current_request), promotion_id)
     return Response(body="", status_code=204)

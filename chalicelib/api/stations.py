@@ -9,11 +9,11 @@ from chalice import Blueprint
 
 from chalicelib.api.http import optional_driver, route
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
-from chalicelib.domain.geocells import MAX_RADIUS_M
-from chalicelib.domain.nearby import (CONSUMPTION_RANGE, DEFAULT_CONSUMPTION, DEFAULT_RADIUS_M,
-                                      LITERS_RANGE, MAX_ABS_LAT, nearby_request,
-                                      reference_volume_ml)
-from chalicelib.domain.stations import GRADE_NAMES
+from chalicelib.domain.stations.geocells import MAX_RADIUS_M
+from chalicelib.domain.stations.nearby import (
+    CONSUMPTION_RANGE, DEFAULT_CONSUMPTION, DEFAULT_RADIUS_M, LITERS_RANGE, MAX_ABS_LAT,
+    nearby_request, reference_volume_ml)
+from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -143,7 +143,7 @@ NEARBY_ERRORS = {400: ("LAT_OUT_OF_RANGE", "LNG_OUT_OF_RANGE", "RADIUS_TOO_LARGE
        ok=NearbyPage, errors=NEARBY_ERRORS,
        summary="Stations within radius_m, sorted by distance, price of a grade, or effective cost")
 def nearby(query: NearbyQuery):
-    from chalicelib.services import stations
+    from chalicelib.services.stations import search as stations
 
     level = _member_level(optional_driver(bp.current_request))
     req = nearby_request(query.lat, query.lng, coord=query.coord, radius_m=query.radius_m,
@@ -156,7 +156,7 @@ def _member_level(driver) -> str | None:
     """A logged-in driver sees the member prices of their level."""
     if driver is None:
         return None
-    from chalicelib.services.membership import member_level_of
+    from chalicelib.services.wallet.membership import member_level_of
     return member_level_of(driver.subject, datetime.now(timezone.utc))
 
 
@@ -169,7 +169,7 @@ class DetailQuery(msgspec.Struct, forbid_unknown_fields=True):
        ok=StationDetail, errors={400: ("LITERS_OUT_OF_RANGE",), 404: ("STATION_NOT_FOUND",)},
        summary="One station in full: grades and prices, nozzles, promotions, queue, hours, payee")
 def station(station_id: str, query: DetailQuery):
-    from chalicelib.services import stations
+    from chalicelib.services.stations import search as stations
 
     level = _member_level(optional_driver(bp.current_request))
     return stations.station_detail(station_id, volume_ml=reference_volume_ml(query.liters),

@@ -35,7 +35,7 @@ class Quotas(msgspec.Struct):
        ok=Quotas, errors={400: ("UNKNOWN_TEMPLATE_ID",)},
        summary="Report the message templates the driver accepted; each is one message we may send")
 def accept_templates(body: AcceptedTemplates):
-    from chalicelib.services import subscriptions
+    from chalicelib.services.notifications import subscriptions
 
     driver = current_driver(bp.current_request)
     return subscriptions.accept(driver.subject, body.accepted)
@@ -44,7 +44,7 @@ def accept_templates(body: AcceptedTemplates):
 @route(bp, "/v1/subscriptions", methods=["GET"], auth="driver", ok=Quotas,
        summary="How many messages of each kind the driver's subscriptions still allow")
 def list_quotas():
-    from chalicelib.services import subscriptions
+    from chalicelib.services.notifications import subscriptions
 
     driver = current_driver(bp.current_request)
     return subscriptions.held(driver.subject)

@@ -111,7 +111,7 @@ def _now() -> datetime:
 @route(bp, "/v1/wallet", methods=["GET"], auth="driver", ok=WalletView,
        summary="The driver's balance (paid and bonus money), points and their expiry, member level")
 def get_wallet():
-    from chalicelib.services import wallet
+    from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
     return wallet.wallet_view(driver.subject, _now())
@@ -125,7 +125,7 @@ def get_wallet():
                404: ("USER_NOT_FOUND",), 409: ("IDEMPOTENCY_KEY_REUSED", "TOPUP_BUSY"),
                422: ("TOPUP_OVER_CAP",), 503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_topup(body: TopupCreate):
-    from chalicelib.services import topups
+    from chalicelib.services.wallet import topups
 
     request = bp.current_request
     driver = current_driver(request)
@@ -136,7 +136,7 @@ def create_topup(body: TopupCreate):
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
        summary="One of the driver's own top-ups", errors={404: ("TOPUP_NOT_FOUND",)})
 def get_topup(topup_id):
-    from chalicelib.services import topups
+    from chalicelib.services.wallet import topups
 
     driver = current_driver(bp.current_request)
     return topups.get_topup(driver.subject, topup_id, now=_now())
@@ -146,7 +146,7 @@ def get_topup(topup_id):
        ok=EntryPage, summary="Every movement of the driver's balance or points, newest first",
        errors={400: ("INVALID_CURSOR",)})
 def list_entries(query: EntryListQuery):
-    from chalicelib.services import wallet
+    from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
     return wallet.entries_page(driver.subject, query.kind, query.limit, query.cursor)

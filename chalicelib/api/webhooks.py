@@ -23,7 +23,7 @@ bp = Blueprint(__name__)
        errors={400: ("FAIL",), 401: ("FAIL",), 404: ("FAIL",), 409: ("FAIL",),
                415: ("UNSUPPORTED_MEDIA_TYPE",), 503: ("FAIL",)})
 def wechatpay_notification():
-    from chalicelib.services import payments
+    from chalicelib.services.orders import payments
 
     request = bp.current_request
     try:

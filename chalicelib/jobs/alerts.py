@@ -20,7 +20,7 @@ def handle_messages(event) -> dict:
 
 def _handle(record) -> str | None:
     """None when the record was handled, else its messageId (to be delivered again)."""
-    from chalicelib.services.alerts import fan_out
+    from chalicelib.services.notifications.price_alerts import fan_out
 
     message_id = record.to_dict()["messageId"]
     try:

@@ -29,7 +29,7 @@ def handle_messages(event) -> dict:
 
 def _handle(record) -> str | None:
     """None when the record was handled, else its messageId (to be delivered again)."""
-    from chalicelib.services.campaigns import grant_chunk
+    from chalicelib.services.marketing.campaigns import grant_chunk
 
     message_id = record.to_dict()["messageId"]
     try:

@@ -32,7 +32,7 @@ def handle_messages(event) -> dict:
 
 def _handle(record) -> str | None:
     """None when the record was handled, else its messageId (to be delivered again)."""
-    from chalicelib.services.invoice_work import advance
+    from chalicelib.services.invoices.work import advance
 
     message_id = record.to_dict()["messageId"]
     try:
@@ -47,7 +47,7 @@ def _handle(record) -> str | None:
 
 
 def run_sweep(event) -> dict:
-    from chalicelib.services.invoice_sweeper import sweep
+    from chalicelib.services.invoices.sweeper import sweep
 
     context = getattr(event, "context", None)
     remaining = getattr(context, "get_remaining_time_in_millis", None)

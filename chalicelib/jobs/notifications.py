@@ -21,7 +21,7 @@ def handle_messages(event) -> dict:
 
 def _handle(record) -> str | None:
     """None when the record is done with, else its messageId (to be delivered again)."""
-    from chalicelib.services.notifier import RetryLater, deliver
+    from chalicelib.services.notifications.sender import RetryLater, deliver
 
     message_id = record.to_dict()["messageId"]
     try:

@@ -18,7 +18,8 @@ def _now() -> datetime:
 
 
 def expire_unpaid_orders() -> dict:
-    from chalicelib.services import payment_expiry, topup_expiry
+    from chalicelib.services.orders import payment_expiry
+    from chalicelib.services.wallet import topup_expiry
 
     now = _now()
     counts = payment_expiry.expire_pending_orders(now)
@@ -27,12 +28,12 @@ def expire_unpaid_orders() -> dict:
 
 
 def follow_up_refunds() -> dict:
-    from chalicelib.services import refunds
+    from chalicelib.services.orders import refunds
 
     return refunds.follow_up(_now())
 
 
 def upload_shipping_info() -> dict:
-    from chalicelib.services import shipping
+    from chalicelib.services.orders import shipping
 
     return shipping.upload_due(_now())

@@ -6,6 +6,6 @@ from datetime import datetime, timezone
 
 def expire_points() -> dict:
     # Imported here: every Lambda of this app imports app.py, and only this one expires points.
-    from chalicelib.services import points_expiry
+    from chalicelib.services.wallet import points_expiry
 
     return points_expiry.expire_due(datetime.now(timezone.utc))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from chalicelib.domain.stations import SHANGHAI
+from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.observability import get_logger
 
 
@@ -41,8 +41,8 @@ def day_before(scheduled_at: datetime) -> date:
 def _heals_left(bill_date: str) -> bool:
     """A DONE day still has a heal to retry (WeChat Pay did not answer, or a run stopped midway):
     the next firing runs the day again, which retries exactly those and repeats nothing else."""
-    from chalicelib.services import reconciliation_healing as healing
-    from chalicelib.store import reconciliation as store
+    from chalicelib.services.reconciliation import healing
+    from chalicelib.store.reconciliation import results as store
 
     return any(d["outcome"] in healing.RETRYABLE for d in store.differences(bill_date))
 
@@ -51,8 +51,8 @@ def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,
                         now: datetime | None = None) -> dict:
     """Reconcile the day before `scheduled_at` (a datetime or the event's `time` text; the wall
     clock when absent); `now` (the wall clock by default) stamps the run."""
-    from chalicelib.services import reconciliation
-    from chalicelib.store import reconciliation as store
+    from chalicelib.services.reconciliation import daily as reconciliation
+    from chalicelib.store.reconciliation import results as store
 
     now = now or datetime.now(timezone.utc)
     if isinstance(scheduled_at, str) or scheduled_at is None:

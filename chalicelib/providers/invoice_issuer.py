@@ -25,7 +25,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import UpstreamUnavailable
-from chalicelib.domain.invoice import InvoiceLine
+from chalicelib.domain.invoices.lines import InvoiceLine
 from chalicelib.domain.money import yuan_text
 from chalicelib.providers import http
 from chalicelib.providers.secrets import MissingSecret, get_secret

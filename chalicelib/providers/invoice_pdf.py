@@ -12,7 +12,8 @@ import io
 import re
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.domain.invoice import InvoiceLine, amount_in_words, invoice_totals, unit_price
+from chalicelib.domain.invoices.lines import (
+    InvoiceLine, amount_in_words, invoice_totals, unit_price)
 from chalicelib.domain.money import yuan_text
 
 CJK_FONT = "STSong-Light"

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from chalicelib.domain.errors import (Forbidden, RateLimited, Unauthenticated,
                                       UpstreamUnavailable)
-from chalicelib.domain.subscribe_messages import TOKEN, classify_send_error
+from chalicelib.domain.notifications.subscribe_messages import TOKEN, classify_send_error
 from chalicelib.providers import http
 from chalicelib.providers.secrets import get_secret
 from chalicelib.settings import get_settings

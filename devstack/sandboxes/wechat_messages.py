@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
 
-from chalicelib.domain.subscribe_messages import TEMPLATE_KEYS, fits_rule
+from chalicelib.domain.notifications.subscribe_messages import TEMPLATE_KEYS, fits_rule
 from devstack.sandboxes.wechat import valid_access_token
 
 

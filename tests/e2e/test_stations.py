@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from chalicelib.domain.geo import haversine_m, wgs84_to_gcj02
+from chalicelib.domain.stations.geo import haversine_m, wgs84_to_gcj02
 from devstack import seed
 from tests.e2e.conftest import staff_token
 

@@ -6,11 +6,11 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from chalicelib.domain.alerts import MAX_ALERTS_PER_USER, Alert
+from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER, Alert
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import alerts
-from chalicelib.store import alerts as alert_store
-from chalicelib.store import stations as station_store
+from chalicelib.services.notifications import price_alerts as alerts
+from chalicelib.store.notifications import alerts as alert_store
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)

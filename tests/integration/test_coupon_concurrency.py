@@ -14,11 +14,11 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, RuleViolation
-from chalicelib.services import coupons as coupon_service
-from chalicelib.store import coupon_templates, coupons
+from chalicelib.services.marketing import coupons as coupon_service
+from chalicelib.store.marketing import coupon_templates, coupons
 from chalicelib.store.base import get_connection
-from chalicelib.store.coupons import ClaimCounterModel, CouponModel
-from chalicelib.store.orders import OrderModel, to_model
+from chalicelib.store.marketing.coupons import ClaimCounterModel, CouponModel
+from chalicelib.store.orders.orders import OrderModel, to_model
 from tests.unit.coupons.factory import claimed, make_order, make_template, new_user_id
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.store import coupon_claims, coupon_stats, coupon_templates, coupons
+from chalicelib.store.marketing import coupon_claims, coupon_stats, coupon_templates, coupons
 from chalicelib.store.base import get_connection
 from tests.unit.coupons.factory import DAY, claimed, make_template, new_user_id, paid_order
 

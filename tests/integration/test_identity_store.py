@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain.passwords import hash_password
-from chalicelib.services import identity
-from chalicelib.store import staff as staff_store
-from chalicelib.store import users as user_store
+from chalicelib.services.identity import logins as identity
+from chalicelib.store.identity import staff as staff_store
+from chalicelib.store.identity import users as user_store
 
 
 def test_concurrent_first_logins_of_one_openid_create_one_user(real_dynamodb):

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.domain.errors import Conflict, RuleViolation
-from chalicelib.services import invoice_work, invoices
-from chalicelib.store import invoices as store
-from chalicelib.store.orders import OrderModel
+from chalicelib.services.invoices import work as invoice_work, requests as invoices
+from chalicelib.store.invoices import invoices as store
+from chalicelib.store.orders.orders import OrderModel
 from devstack import seeding
 from devstack.invoicing import sandbox_tax_id
 from tests.conftest import add_secrets, reset_caches
@@ -39,7 +39,7 @@ def local_invoicing(real_dynamodb, issuer_server, smtp_sink, base_environment, m
         monkeypatch.setenv(key, value)
     reset_caches()
     from chalicelib.providers import storage
-    from chalicelib.store.stations import put_station
+    from chalicelib.store.stations.stations import put_station
 
     put_station(seeding.station_from_seed(STATION))
     objects: dict[str, bytes] = {}

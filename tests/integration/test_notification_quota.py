@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.domain import subscribe_messages as sm
-from chalicelib.services import subscriptions
-from chalicelib.services.notifier import deliver
-from chalicelib.store import subscriptions as subs
+from chalicelib.domain.notifications import subscribe_messages as sm
+from chalicelib.services.notifications import subscriptions
+from chalicelib.services.notifications.sender import deliver
+from chalicelib.store.notifications import subscriptions as subs
 from tests.unit.notifications.fixtures import (TEMPLATE_IDS, new_driver, payment_event,
                                                point_at_templates, start_wechat)
 

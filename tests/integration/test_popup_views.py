@@ -6,8 +6,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.services import home, marketing_popups
-from chalicelib.store import popups as popup_store
+from chalicelib.services.marketing import home, popups as marketing_popups
+from chalicelib.store.marketing import popups as popup_store
 from tests.station_factory import staff
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)

@@ -9,9 +9,9 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.domain.queueing import arrival_bucket, update_mean_service
-from chalicelib.services.station_activity import record_order_created, record_order_fuelled
-from chalicelib.store import stations as station_store
+from chalicelib.domain.stations.queueing import arrival_bucket, update_mean_service
+from chalicelib.services.stations.activity import record_order_created, record_order_fuelled
+from chalicelib.store.stations import stations as station_store
 from devstack import seed
 from devstack.seeding import station_from_seed
 

@@ -6,11 +6,11 @@ import random
 import uuid
 from datetime import datetime, timezone
 
-from chalicelib.domain.geo import haversine_m
-from chalicelib.domain.nearby import nearby_request
-from chalicelib.services import station_admin, stations
-from chalicelib.store import price_history
-from chalicelib.store import stations as station_store
+from chalicelib.domain.stations.geo import haversine_m
+from chalicelib.domain.stations.nearby import nearby_request
+from chalicelib.services.stations import admin as station_admin, search as stations
+from chalicelib.store.stations import price_history
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station, staff
 
 NOW = datetime(2025, 3, 14, 2, 30, tzinfo=timezone.utc)

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from chalicelib.domain.errors import RuleViolation
-from chalicelib.services import accounts
-from chalicelib.store import accounts as store
-from chalicelib.store import topups as topup_store
+from chalicelib.services.wallet import accounts
+from chalicelib.store.wallet import accounts as store
+from chalicelib.store.wallet import topups as topup_store
 from tests import paystack
 from tests.races import all_at_once
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.domain.invoice_title import COMPANY
+from chalicelib.domain.invoices.title import COMPANY
 from devstack import infra, seed, seeding
 from devstack.invoicing import sandbox_tax_id
 from devstack.sandboxes import invoice_issuer as issuer_sandbox
@@ -69,7 +69,7 @@ def invoicing(aws, issuer_server, smtp_sink, base_environment, monkeypatch):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     reset_caches()
-    from chalicelib.store.stations import put_station
+    from chalicelib.store.stations.stations import put_station
     put_station(seeding.station_from_seed(STATION))
     yield Invoicing(issuer_server.url, smtp_sink.outbox, resources, session)
 
@@ -110,8 +110,8 @@ def fuelled_order(user_id: str, *, grade: str = "92", liters_ml: int = 30120,
                   status: str = "FUELLED", pay_method: str = "wechatpay",
                   station_id: str | None = None) -> str:
     """Store an order as the orders use cases leave it once paid and fuelled; returns its id."""
-    from chalicelib.domain.orders import Order
-    from chalicelib.store.orders import to_model
+    from chalicelib.domain.orders.orders import Order
+    from chalicelib.store.orders.orders import to_model
 
     now = datetime.now(timezone.utc)
     order_id = f"o{uuid.uuid4().hex[:20]}"
@@ -149,7 +149,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from chalicelib.services import invoice_reversal, invoice_sweeper, invoice_work, invoices
+    from chalicelib.services.invoices import (
+        reversal as invoice_reversal, sweeper as invoice_sweeper, work as invoice_work,
+        requests as invoices)
 
     fake = Clock()
     for module in (invoices, invoice_work, invoice_reversal, invoice_sweeper):

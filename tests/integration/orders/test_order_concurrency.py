@@ -7,8 +7,8 @@ import uuid
 import pytest
 import requests
 
-from chalicelib.store import order_events
-from chalicelib.store import orders as order_store
+from chalicelib.store.orders import events as order_events
+from chalicelib.store.orders import orders as order_store
 from tests import paystack
 from tests.paystack import driver_auth, staff_auth, staff_principal, wait_for
 from tests.races import all_at_once

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.order_ids import manual_refund_no, order_id_for
-from chalicelib.domain.order_lifecycle import close, confirm, create, pay
-from chalicelib.domain.order_refunds import refund_outcome, request_refund
-from chalicelib.domain.orders import Order
-from chalicelib.domain.refunds import SUCCESS
-from chalicelib.store import order_events, order_queries, refunds
-from chalicelib.store import orders as store
+from chalicelib.domain.orders.ids import manual_refund_no, order_id_for
+from chalicelib.domain.orders.lifecycle import close, confirm, create, pay
+from chalicelib.domain.orders.refund_changes import refund_outcome, request_refund
+from chalicelib.domain.orders.orders import Order
+from chalicelib.domain.orders.refunds import SUCCESS
+from chalicelib.store.orders import events as order_events, queries as order_queries, refunds
+from chalicelib.store.orders import orders as store
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

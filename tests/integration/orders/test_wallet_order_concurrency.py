@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from chalicelib.domain import coupons as coupon_rules
-from chalicelib.domain.ledger import verify_chain
-from chalicelib.services import accounts
-from chalicelib.services import coupons as coupon_service
-from chalicelib.store import accounts as account_store
-from chalicelib.store import coupon_templates as template_store
-from chalicelib.store import coupons as coupon_store
+from chalicelib.domain.marketing import coupons as coupon_rules
+from chalicelib.domain.wallet.ledger import verify_chain
+from chalicelib.services.wallet import accounts
+from chalicelib.services.marketing import coupons as coupon_service
+from chalicelib.store.wallet import accounts as account_store
+from chalicelib.store.marketing import coupon_templates as template_store
+from chalicelib.store.marketing import coupons as coupon_store
 from tests import paystack
 from tests.paystack import driver_auth
 from tests.races import all_at_once

@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 
-from chalicelib.store import stations as station_store
+from chalicelib.store.stations import stations as station_store
 from devstack import infra
 from tests.conftest import reset_caches
 from tests.station_factory import make_station

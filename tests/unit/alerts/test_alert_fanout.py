@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from chalice.app import SQSEvent
 
 from chalicelib.jobs import alerts as alert_jobs
-from chalicelib.services import alerts, station_admin
+from chalicelib.services.notifications import price_alerts as alerts
+from chalicelib.services.stations import admin as station_admin
 from tests.conftest import reset_caches
 from tests.station_factory import staff
 

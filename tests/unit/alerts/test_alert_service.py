@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.domain.alerts import MAX_ALERTS_PER_USER
+from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import alerts
-from chalicelib.store import stations as station_store
+from chalicelib.services.notifications import price_alerts as alerts
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)

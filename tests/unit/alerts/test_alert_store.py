@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.domain.alerts import Alert
-from chalicelib.store import alerts as store
+from chalicelib.domain.notifications.price_alerts import Alert
+from chalicelib.store.notifications import alerts as store
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 

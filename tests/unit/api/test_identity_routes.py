@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from chalicelib.domain.passwords import hash_password
-from chalicelib.store import staff as staff_store
+from chalicelib.store.identity import staff as staff_store
 
 JSON = {"Content-Type": "application/json"}
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from chalicelib.services import invoice_work
-from chalicelib.services.tokens import DRIVER, STAFF, Principal, issue_token
+from chalicelib.services.invoices import work as invoice_work
+from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
 from tests.unit.invoice_fixtures import (COMPANY_TITLE, PERSONAL_TITLE,  # noqa: F401
                                          fuelled_order, invoicing, issuer_server, new_user,
                                          smtp_sink)

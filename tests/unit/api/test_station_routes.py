@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from chalicelib.services.tokens import DRIVER, Principal, issue_token
-from chalicelib.store import stations as station_store
+from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import TAIYUAN, make_station, staff
 
 JSON = {"Content-Type": "application/json"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.domain import coupons as rules
-from chalicelib.domain.coupons import AMOUNT_OFF, CouponTemplate
-from chalicelib.domain.orders import PAID, WECHATPAY, Order
-from chalicelib.store import coupon_templates, coupons
-from chalicelib.store.orders import to_model
+from chalicelib.domain.marketing import coupons as rules
+from chalicelib.domain.marketing.coupons import AMOUNT_OFF, CouponTemplate
+from chalicelib.domain.orders.orders import PAID, WECHATPAY, Order
+from chalicelib.store.marketing import coupon_templates, coupons
+from chalicelib.store.orders.orders import to_model
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from app import coupon_campaign_worker
-from chalicelib.store import coupon_templates, coupons
-from chalicelib.store import users as user_store
+from chalicelib.store.marketing import coupon_templates, coupons
+from chalicelib.store.identity import users as user_store
 from devstack import infra
 from devstack.worker import LambdaContext, sqs_event
 from tests.conftest import reset_caches
@@ -28,7 +28,7 @@ def now() -> datetime:
 
 
 def bearer(principal) -> dict:
-    from chalicelib.services.tokens import issue_token
+    from chalicelib.services.identity.tokens import issue_token
     return {"Authorization": f"Bearer {issue_token(principal, 600)}", **JSON}
 
 

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.domain.coupons import PER_LITRE_OFF
-from chalicelib.services.tokens import DRIVER, STAFF, Principal, issue_token
-from chalicelib.store import coupon_templates
+from chalicelib.domain.marketing.coupons import PER_LITRE_OFF
+from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
+from chalicelib.store.marketing import coupon_templates
 from tests.unit.coupons.factory import DAY, claimed, make_template, new_user_id
 
 JSON = {"Content-Type": "application/json"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.services import coupons
-from chalicelib.store import coupon_templates
+from chalicelib.services.marketing import coupons
+from chalicelib.store.marketing import coupon_templates
 from devstack import seeding
 from devstack.seed import load_stations
 

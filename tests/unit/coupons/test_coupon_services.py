@@ -10,9 +10,9 @@ from pynamodb.connection.base import VerboseClientError
 from pynamodb.exceptions import CancellationReason, TransactWriteError
 
 from chalicelib.domain.errors import Conflict, RuleViolation
-from chalicelib.services import coupons
-from chalicelib.store import coupon_claims, coupon_templates
-from chalicelib.store import coupons as store
+from chalicelib.services.marketing import coupons
+from chalicelib.store.marketing import coupon_claims, coupon_templates
+from chalicelib.store.marketing import coupons as store
 from tests.unit.coupons.factory import claimed, make_template, new_user_id
 
 

@@ -8,8 +8,8 @@ import pytest
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.coupons import PER_LITRE_OFF
-from chalicelib.store import coupon_claims, coupon_templates, coupons
+from chalicelib.domain.marketing.coupons import PER_LITRE_OFF
+from chalicelib.store.marketing import coupon_claims, coupon_templates, coupons
 from chalicelib.store.base import get_connection, transaction_condition_failed
 from tests.unit.coupons.factory import DAY, NOW, claimed, make_template, new_coupon, new_user_id
 

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 import pytest
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.services.tokens import DRIVER, Principal, issue_token
-from chalicelib.store import coupon_templates, coupons
+from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
+from chalicelib.store.marketing import coupon_templates, coupons
 from chalicelib.store.base import get_connection
-from chalicelib.store import stations as station_store
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station, staff
 from tests.unit.coupons.factory import DAY, claimed, paid_order
 

@@ -2,10 +2,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from chalicelib.domain.alerts import (
-    ALERT_LIMIT_REACHED, GRADE_NOT_SOLD, MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold,
-    should_alert,
-)
+from chalicelib.domain.notifications.price_alerts import (
+    ALERT_LIMIT_REACHED, GRADE_NOT_SOLD, MAX_ALERTS_PER_USER, Alert, check_alert_limit,
+    check_grade_sold, should_alert)
 from chalicelib.domain.errors import InvalidInput, RuleViolation
 
 ANY_DROP = Alert("u1", "s1", "92")

@@ -5,10 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from chalicelib.domain.coupons import (
-    AMOUNT_OFF, EXPIRED, PER_LITRE_OFF, USABLE, USED, CouponTemplate, check_claim, claim, coupon_discount,
-    coupon_status, describe_coupon, use,
-)
+from chalicelib.domain.marketing.coupons import (
+    AMOUNT_OFF, EXPIRED, PER_LITRE_OFF, USABLE, USED, CouponTemplate, check_claim, claim,
+    coupon_discount, coupon_status, describe_coupon, use)
 from chalicelib.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 
 NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)

@@ -5,9 +5,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.geo import (
-    EARTH_RADIUS_M, check_lat_lng, gcj02_to_wgs84, haversine_m, out_of_china, wgs84_to_gcj02,
-)
+from chalicelib.domain.stations.geo import (
+    EARTH_RADIUS_M, check_lat_lng, gcj02_to_wgs84, haversine_m, out_of_china, wgs84_to_gcj02)
 
 # (wgs lat, wgs lng, gcj lat, gcj lng): the test pairs of googollee/eviltransform
 # (python/test.py) and the example of wandergis/coordtransform (test/app.js).

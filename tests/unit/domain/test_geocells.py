@@ -6,10 +6,9 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.geo import EARTH_RADIUS_M, haversine_m
-from chalicelib.domain.geocells import (
-    MAX_RADIUS_M, PARTITION_PRECISION, geohash, plan_queries, ring_radii, station_cell_keys,
-)
+from chalicelib.domain.stations.geo import EARTH_RADIUS_M, haversine_m
+from chalicelib.domain.stations.geocells import (
+    MAX_RADIUS_M, PARTITION_PRECISION, geohash, plan_queries, ring_radii, station_cell_keys)
 from tests.station_factory import destination
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"

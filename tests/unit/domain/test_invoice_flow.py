@@ -1,4 +1,4 @@
-"""The invoice state machine and its retry schedule (domain/invoice_flow.py)."""
+"""The invoice state machine and its retry schedule (domain/invoices/flow.py)."""
 from __future__ import annotations
 
 import uuid
@@ -6,7 +6,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain import invoice_flow as flow
+from chalicelib.domain.invoices import flow
 
 
 def test_an_invoice_moves_forward_only():

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.invoice_title import InvoiceTitle, parse_title, validate_email
+from chalicelib.domain.invoices.title import InvoiceTitle, parse_title, validate_email
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [pow(3, i, 31) for i in range(17)]   # 1, 3, 9, 27, 19, 26, ... as in PROTOCOLS.md

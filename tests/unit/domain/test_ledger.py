@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from chalicelib.domain import points as pts, wallet
+from chalicelib.domain.wallet import points as pts, balance as wallet
 from chalicelib.domain.errors import RuleViolation
-from chalicelib.domain.ledger import (
-    GENESIS_HASH, HASHED_FIELDS, entry_hash, next_entry, verify_chain,
-)
+from chalicelib.domain.wallet.ledger import (
+    GENESIS_HASH, HASHED_FIELDS, entry_hash, next_entry, verify_chain)
 
 T0 = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 

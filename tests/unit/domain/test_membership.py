@@ -5,9 +5,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.membership import (
-    DEFAULT_LEVELS, Level, level_for, next_level, rolling_spend, validate_levels, window_start,
-)
+from chalicelib.domain.wallet.membership import (
+    DEFAULT_LEVELS, Level, level_for, next_level, rolling_spend, validate_levels, window_start)
 
 NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 

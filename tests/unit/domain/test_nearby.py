@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.geo import wgs84_to_gcj02
-from chalicelib.domain.geocells import cell_box, plan_queries
-from chalicelib.domain.nearby import (DEFAULT_CONSUMPTION, detour_fen, detour_ml,
-                                      nearby_request, next_ring_m, partitions_of,
-                                      partitions_touching, ring_for_count)
+from chalicelib.domain.stations.geo import wgs84_to_gcj02
+from chalicelib.domain.stations.geocells import cell_box, plan_queries
+from chalicelib.domain.stations.nearby import (
+    DEFAULT_CONSUMPTION, detour_fen, detour_ml, nearby_request, next_ring_m, partitions_of,
+    partitions_touching, ring_for_count)
 
 TAIYUAN_STATION_WGS84 = (37.859861, 112.581806)
 
@@ -106,14 +106,14 @@ def test_partition_count_is_at_least_what_a_plan_needs(lat, lng, radius_m):
 
 
 def test_cell_box_inverts_geohash():
-    from chalicelib.domain.geocells import geohash
+    from chalicelib.domain.stations.geocells import geohash
     s, n, w, e = cell_box(geohash(37.8706, 112.5489, 5))
     assert s <= 37.8706 < n and w <= 112.5489 < e
     assert cell_box("wx4g0") == pytest.approx((39.90234375, 39.946289, 116.3671875, 116.411133), abs=1e-5)
 
 
 def test_partitions_of_a_circle_cover_its_stations():
-    from chalicelib.domain.geocells import station_cell_keys
+    from chalicelib.domain.stations.geocells import station_cell_keys
     from tests.station_factory import destination
     centre = (39.3712, 106.8791)  # next to a corner of four partitions
     parts = partitions_of(*centre, 20_000)
@@ -123,7 +123,7 @@ def test_partitions_of_a_circle_cover_its_stations():
 
 
 def test_the_first_ring_is_sized_to_hold_the_stations_wanted():
-    from chalicelib.domain.geocells import geohash
+    from chalicelib.domain.stations.geocells import geohash
     centre = (37.8706, 112.5489)
     cell = geohash(*centre, 5)
     # 100 stations spread over a ~20 km2 cell: 1.3 x 21 of them lie within about 1.4 km

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.order_ids import (check_idempotency_key, is_order_id, is_refund_no,
-                                         late_payment_refund_no, manual_refund_no, order_id_for,
-                                         request_hash, settlement_refund_no, shard_of)
+from chalicelib.domain.orders.ids import (
+    check_idempotency_key, is_order_id, is_refund_no, late_payment_refund_no, manual_refund_no,
+    order_id_for, request_hash, settlement_refund_no, shard_of)
 
 OUT_TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")  # PROTOCOLS.md
 OUT_REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")

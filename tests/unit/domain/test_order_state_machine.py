@@ -8,15 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain import refunds as rf
+from chalicelib.domain.orders import refunds as rf
 from chalicelib.domain.errors import Conflict, InvalidInput, RuleViolation
-from chalicelib.domain.order_events import (ORDER_CREATED, ORDER_FUELLED, ORDER_PAID,
-                                            PAYMENT_AFTER_CLOSE, REFUND_ABNORMAL, REFUND_FAILED,
-                                            REFUND_REQUESTED, REFUND_SUCCEEDED)
-from chalicelib.domain.order_lifecycle import PaymentMismatch, close, confirm, create, pay
-from chalicelib.domain.order_refunds import refund_outcome, request_refund
-from chalicelib.domain.orders import (CLOSED, FUELLED, PAID, PARTIALLY_REFUNDED, PENDING_PAYMENT,
-                                      REFUNDED, STATUSES, Order, can_transition, check_amount)
+from chalicelib.domain.orders.events import (
+    ORDER_CREATED, ORDER_FUELLED, ORDER_PAID, PAYMENT_AFTER_CLOSE, REFUND_ABNORMAL, REFUND_FAILED,
+    REFUND_REQUESTED, REFUND_SUCCEEDED)
+from chalicelib.domain.orders.lifecycle import PaymentMismatch, close, confirm, create, pay
+from chalicelib.domain.orders.refund_changes import refund_outcome, request_refund
+from chalicelib.domain.orders.orders import (
+    CLOSED, FUELLED, PAID, PARTIALLY_REFUNDED, PENDING_PAYMENT, REFUNDED, STATUSES, Order,
+    can_transition, check_amount)
 
 T0 = datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc)
 

@@ -5,10 +5,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from chalicelib.domain.errors import InvalidInput, RuleViolation
-from chalicelib.domain.points import (
-    DEFAULT_RULES, Lot, PointsRules, available_points, earn, expire, live_lots, max_redeemable, points_earned,
-    points_returned, redeem_value, redemption_cap_fen, return_lots, spend_lots,
-)
+from chalicelib.domain.wallet.points import (
+    DEFAULT_RULES, Lot, PointsRules, available_points, earn, expire, live_lots, max_redeemable,
+    points_earned, points_returned, redeem_value, redemption_cap_fen, return_lots, spend_lots)
 
 T0 = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

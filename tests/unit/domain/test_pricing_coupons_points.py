@@ -4,13 +4,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from chalicelib.domain.coupons import AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate, claim, coupon_discount, use
+from chalicelib.domain.marketing.coupons import (
+    AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate, claim, coupon_discount, use)
 from chalicelib.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
-from chalicelib.domain.points import PointsRules
-from chalicelib.domain.pricing import (
-    AMOUNT_OFF_OVER_AMOUNT, MEMBER_PRICE, PER_LITRE_OFF as PROMO_PER_LITRE, PER_LITRE_OFF_OVER_AMOUNT,
-    GradePrice, Promotion, quote,
-)
+from chalicelib.domain.wallet.points import PointsRules
+from chalicelib.domain.stations.pricing import (
+    AMOUNT_OFF_OVER_AMOUNT, MEMBER_PRICE, PER_LITRE_OFF as PROMO_PER_LITRE,
+    PER_LITRE_OFF_OVER_AMOUNT, GradePrice, Promotion, quote)
 
 NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

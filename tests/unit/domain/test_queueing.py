@@ -7,10 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from chalicelib.domain.queueing import (
+from chalicelib.domain.stations.queueing import (
     DEFAULT_SERVICE_S, MIN_SERVICE_SAMPLES, SERVICE_CLAMP_S, arrival_bucket, buckets_in_window,
-    erlang_c_wait_s, estimate_queue, update_mean_service, window_span_s,
-)
+    erlang_c_wait_s, estimate_queue, update_mean_service, window_span_s)
 
 NOW = datetime(2024, 5, 1, 8, 37, 20, tzinfo=timezone.utc)
 PER_MINUTE = 1 / 60

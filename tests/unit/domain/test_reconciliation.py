@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.money import yuan_text
-from chalicelib.domain.reconciliation import (
+from chalicelib.domain.reconciliation.matching import (
     AMOUNT_MISMATCH, DUPLICATE, INVESTIGATE, MARK_PAID, MISSING_IN_BILL, PAID_NOT_RECORDED,
-    QUERY_PAYMENT, QUERY_REFUND, REFUND, REFUND_MISMATCH, UNKNOWN_ORDER, OrderRecord,
-    RefundRecord, Seen, reconcile)
-from chalicelib.domain.tradebill import parse_trade_bill
+    QUERY_PAYMENT, QUERY_REFUND, REFUND, REFUND_MISMATCH, UNKNOWN_ORDER, OrderRecord, RefundRecord,
+    Seen, reconcile)
+from chalicelib.domain.reconciliation.tradebill import parse_trade_bill
 
 HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,"
           "付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,"

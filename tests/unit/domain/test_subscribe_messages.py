@@ -5,12 +5,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.subscribe_messages import (
+from chalicelib.domain.notifications.subscribe_messages import (
     INVALID, INVOICE_ISSUED, MAX_AMOUNT_FEN, MESSAGE_KINDS, NO_QUOTA, PAYMENT_RECEIVED, PRICE_DROP,
     RATE_LIMITED, REFUND_ARRIVED, TEMPLATE_KEYS, TOKEN, TRANSIENT, accepted_kinds, build_message,
-    classify_send_error, fits_rule, format_amount, format_character_string, format_number, format_phrase,
-    format_thing, format_time, parse_amount, value_type,
-)
+    classify_send_error, fits_rule, format_amount, format_character_string, format_number,
+    format_phrase, format_thing, format_time, parse_amount, value_type)
 
 PAID_AT = datetime(2024, 5, 1, 16, 5, 59, tzinfo=timezone.utc)  # 00:05 on 2 May in Shanghai
 TEMPLATE_IDS = {kind: f"tmpl-{kind}" for kind in MESSAGE_KINDS}

@@ -6,11 +6,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.targeting import (
-    BANNER, ONCE_EVER, ONCE_PER_DAY, UNLIMITED, District, InactiveDays, MemberLevel, NearStation, NewUser,
-    Popup, UserFacts, impression_slot, parse_rules, record_view, rule_from_dict, rule_to_dict,
-    select_for_user, shanghai_day, validate_popup,
-)
+from chalicelib.domain.marketing.targeting import (
+    BANNER, ONCE_EVER, ONCE_PER_DAY, UNLIMITED, District, InactiveDays, MemberLevel, NearStation,
+    NewUser, Popup, UserFacts, impression_slot, parse_rules, record_view, rule_from_dict,
+    rule_to_dict, select_for_user, shanghai_day, validate_popup)
 
 NOW = datetime(2024, 5, 1, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
 DAY = timedelta(days=1)

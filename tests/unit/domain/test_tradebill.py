@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import yuan_text
-from chalicelib.domain.tradebill import BillFormatError, parse_trade_bill
+from chalicelib.domain.reconciliation.tradebill import BillFormatError, parse_trade_bill
 
 HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,"
           "付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,"

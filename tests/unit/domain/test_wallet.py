@@ -3,9 +3,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from chalicelib.domain.errors import InvalidInput, RuleViolation
-from chalicelib.domain.wallet import (
-    CAP_FEN, Balance, BonusRule, Split, credit_refund, refund_split, room_fen, spend, top_up,
-)
+from chalicelib.domain.wallet.balance import (
+    CAP_FEN, Balance, BonusRule, Split, credit_refund, refund_split, room_fen, spend, top_up)
 
 EVERY_500_GIVES_20 = BonusRule(every_fen=50_000, bonus_fen=2_000)
 

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.services import home, marketing_popups
-from chalicelib.store import stations as station_store
-from chalicelib.store import users as user_store
+from chalicelib.services.marketing import home, popups as marketing_popups
+from chalicelib.store.stations import stations as station_store
+from chalicelib.store.identity import users as user_store
 from tests.conftest import reset_caches
 from tests.station_factory import make_station, staff
 

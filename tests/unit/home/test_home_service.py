@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.orders import Order
-from chalicelib.services import home, marketing_popups
-from chalicelib.store import popups as popup_store
-from chalicelib.store.orders import to_model
+from chalicelib.domain.orders.orders import Order
+from chalicelib.services.marketing import home, popups as marketing_popups
+from chalicelib.store.marketing import popups as popup_store
+from chalicelib.store.orders.orders import to_model
 from tests.station_factory import TAIYUAN, destination
 from tests.unit.home.conftest import HQ, NOW
 
@@ -124,7 +124,7 @@ def test_district_popups_use_the_district_of_the_nearest_station(world):
 
 
 def test_member_level_popups_ask_membership_for_the_level(world, monkeypatch):
-    membership = importlib.import_module("chalicelib.services.membership")
+    membership = importlib.import_module("chalicelib.services.wallet.membership")
     monkeypatch.setattr(membership, "member_level_of",
                         lambda user_id, now: {"gold-user": "gold"}.get(user_id))
     world.popup("金卡", rules=[{"kind": "member_level", "levels": ["gold", "platinum"]}])

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import home, marketing_popups
+from chalicelib.services.marketing import home, popups as marketing_popups
 from tests.station_factory import staff
 from tests.unit.home.conftest import HQ, NOW
 

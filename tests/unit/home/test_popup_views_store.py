@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.store import popup_views
+from chalicelib.store.marketing import popup_views
 from tests.unit.home.conftest import NOW
 
 

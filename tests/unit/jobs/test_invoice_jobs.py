@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 
 from app import invoice_sweeper, invoice_worker
-from chalicelib.domain import invoice_flow as flow
+from chalicelib.domain.invoices import flow
 from chalicelib.jobs import invoices as jobs
 from chalicelib.providers import invoice_issuer
-from chalicelib.services import invoices
-from chalicelib.store import invoice_moves as moves
-from chalicelib.store import invoices as store
-from chalicelib.store.orders import OrderModel
+from chalicelib.services.invoices import requests as invoices
+from chalicelib.store.invoices import moves
+from chalicelib.store.invoices import invoices as store
+from chalicelib.store.orders.orders import OrderModel
 from devstack.worker import LambdaContext
 from tests.unit.invoice_fixtures import (PERSONAL_TITLE, clock, fuelled_order,  # noqa: F401
                                          invoicing, issuer_server, new_user, schedule_event,

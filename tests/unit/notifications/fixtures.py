@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import boto3
 import requests
 
-from chalicelib.domain import subscribe_messages as sm
-from chalicelib.store import users as user_store
+from chalicelib.domain.notifications import subscribe_messages as sm
+from chalicelib.store.identity import users as user_store
 from devstack.sandboxes import wechat as wechat_sandbox
 from devstack.sandboxes.wechat_messages import templates_for
 from devstack.servers import serve

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.providers import notify_queue
-from chalicelib.services import notifications
+from chalicelib.services.notifications import events as notifications
 from tests.unit.notifications.fixtures import PAID_AT, drain, payment_event
 
 

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from app import notification_worker
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.jobs import notifications as jobs
-from chalicelib.services import notifications, subscriptions
+from chalicelib.services.notifications import events as notifications, subscriptions
 from devstack.worker import LambdaContext
 from tests.unit.notifications.fixtures import TEMPLATE_IDS, payment_event
 

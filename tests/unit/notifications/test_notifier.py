@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.providers import http
-from chalicelib.services import subscriptions
-from chalicelib.services.notifier import RetryLater, deliver
-from chalicelib.store import subscriptions as subs
+from chalicelib.services.notifications import subscriptions
+from chalicelib.services.notifications.sender import RetryLater, deliver
+from chalicelib.store.notifications import subscriptions as subs
 from tests.unit.notifications.fixtures import TEMPLATE_IDS, payment_event
 
 PAYMENT = TEMPLATE_IDS[sm.PAYMENT_RECEIVED]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import UpstreamUnavailable
 from chalicelib.providers import http
 from chalicelib.providers.wechat import (SubscribeMessageRejected, SubscribeSendUncertain,

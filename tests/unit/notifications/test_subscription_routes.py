@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from tests.paystack import driver_auth
 from tests.unit.notifications.fixtures import TEMPLATE_IDS
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app import invoice_worker
-from chalicelib.services import invoices
-from chalicelib.store import invoices as invoice_store
+from chalicelib.services.invoices import requests as invoices
+from chalicelib.store.invoices import invoices as invoice_store
 from devstack.worker import LambdaContext
 from tests import paystack
 from tests.order_flows import confirm, paid_order

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import subscribe_messages as sm
+from chalicelib.domain.notifications import subscribe_messages as sm
 from devstack.sandboxes import wechat as wechat_sandbox
 from devstack.sandboxes.wechat_messages import templates_for
 from tests.unit.notifications.fixtures import APP_SECRET, APPID, PAID_AT, TEMPLATE_IDS

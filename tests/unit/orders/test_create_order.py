@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.pricing import PER_LITRE_OFF, Promotion, quote
+from chalicelib.domain.stations.pricing import PER_LITRE_OFF, Promotion, quote
 from chalicelib.providers import wechatpay_crypto as crypto
 from tests import paystack
 from tests.order_flows import create_order, get_order, prepay_id

@@ -7,17 +7,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain import coupons as coupon_rules
-from chalicelib.domain.ledger import verify_chain
-from chalicelib.domain.wallet import BonusRule
-from chalicelib.services import accounts
-from chalicelib.services import refunds as refund_service
-from chalicelib.services import coupons as coupon_service
-from chalicelib.store import accounts as account_store
-from chalicelib.store import coupon_templates as template_store
-from chalicelib.store import coupons as coupon_store
-from chalicelib.store import orders as order_store
-from chalicelib.store import refunds as refund_store
+from chalicelib.domain.marketing import coupons as coupon_rules
+from chalicelib.domain.wallet.ledger import verify_chain
+from chalicelib.domain.wallet.balance import BonusRule
+from chalicelib.services.wallet import accounts
+from chalicelib.services.orders import refunds as refund_service
+from chalicelib.services.marketing import coupons as coupon_service
+from chalicelib.store.wallet import accounts as account_store
+from chalicelib.store.marketing import coupon_templates as template_store
+from chalicelib.store.marketing import coupons as coupon_store
+from chalicelib.store.orders import orders as order_store
+from chalicelib.store.orders import refunds as refund_store
 from tests.order_flows import confirm, create_order, get_order, paid_order, post, refund
 from tests.paystack import driver_auth, staff_principal, wait_for
 
@@ -223,7 +223,7 @@ def test_a_partial_refund_returns_points_in_proportion(client, pay, station, dri
 
 
 def test_a_member_sees_and_pays_the_member_price(client, pay, driver):
-    from chalicelib.domain.pricing import GradePrice
+    from chalicelib.domain.stations.pricing import GradePrice
     from tests.paystack import seed_station
     st = seed_station(grades=(GradePrice("92", 718, 718, {"silver": 688}),
                               GradePrice("95", 768, 768), GradePrice("0", 695, 695)))

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from chalicelib.domain.order_ids import order_id_for
-from chalicelib.domain.order_lifecycle import close
-from chalicelib.services import payment_expiry, payments
-from chalicelib.services.order_changes import change_order
-from chalicelib.store import orders as order_store
+from chalicelib.domain.orders.ids import order_id_for
+from chalicelib.domain.orders.lifecycle import close
+from chalicelib.services.orders import payment_expiry, payments
+from chalicelib.services.orders.changes import change_order
+from chalicelib.store.orders import orders as order_store
 from tests.order_flows import create_order, get_order, paid_order, prepay_id
 from tests.paystack import driver_auth, staff_auth, staff_principal, wait_for
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from chalicelib.services import refunds as refund_service
-from chalicelib.store import orders as order_store
-from chalicelib.store import refunds as refund_store
+from chalicelib.services.orders import refunds as refund_service
+from chalicelib.store.orders import orders as order_store
+from chalicelib.store.orders import refunds as refund_store
 from tests.order_flows import confirm, create_order, history, paid_order, refund
 from tests.paystack import staff_principal, wait_for
 
@@ -221,7 +221,7 @@ def test_refund_whose_notification_was_lost_is_settled_by_the_follow_up(
 
 def test_refund_of_an_invoiced_order_asks_for_the_invoice_reversal(
         pay, station, driver, client, attendant, manager, monkeypatch):
-    from chalicelib.services import invoices
+    from chalicelib.services.invoices import requests as invoices
     reversed_orders = []
     monkeypatch.setattr(invoices, "on_order_refunded",
                         lambda order_id: reversed_orders.append(order_id) or "reversal requested")

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from chalicelib.providers.wechat import ShippingInfoRejected, get_wechat
-from chalicelib.services import shipping
-from chalicelib.store import orders as order_store
+from chalicelib.services.orders import shipping
+from chalicelib.store.orders import orders as order_store
 from tests.order_flows import confirm, paid_order
 from tests.paystack import staff_principal
 

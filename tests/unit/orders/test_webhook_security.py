@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from chalicelib.services import payments
-from chalicelib.store import order_events
-from chalicelib.store import orders as order_store
+from chalicelib.services.orders import payments
+from chalicelib.store.orders import events as order_events
+from chalicelib.store.orders import orders as order_store
 from devstack.sandboxes.wechatpay import WeChatPaySandboxConfig, generate_keys, sign_notification
 from tests.order_flows import create_order, prepay_id
 from tests.paystack import APPID, MCHID

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from chalicelib.domain.invoice import build_lines, topup_line
+from chalicelib.domain.invoices.lines import build_lines, topup_line
 from chalicelib.providers import invoice_issuer
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerClient, InvoiceIssuerFinalError,
                                                  InvoiceIssuerRetryableError, InvoiceNotSubmitted,

@@ -1,7 +1,7 @@
 """The PDF copy of an issued invoice: a real PDF, with the number findable in its bytes."""
 import re
 
-from chalicelib.domain.invoice import InvoiceLine, amount_in_words, build_lines, topup_line
+from chalicelib.domain.invoices.lines import InvoiceLine, amount_in_words, build_lines, topup_line
 from chalicelib.providers.invoice_pdf import render_invoice_pdf
 
 NUMBER = "25142000001234567890"

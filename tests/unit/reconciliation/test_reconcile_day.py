@@ -9,19 +9,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from chalicelib.domain import reconciliation as rc
-from chalicelib.domain.order_ids import late_payment_refund_no
-from chalicelib.domain.order_lifecycle import close, pay as pay_transition
-from chalicelib.domain.stations import SHANGHAI
+from chalicelib.domain.reconciliation import matching as rc
+from chalicelib.domain.orders.ids import late_payment_refund_no
+from chalicelib.domain.orders.lifecycle import close, pay as pay_transition
+from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.providers.wechatpay import get_wechatpay
-from chalicelib.services import reconciliation
-from chalicelib.services.order_changes import change_order
-from chalicelib.services.reconciliation_reports import day_report
-from chalicelib.store import order_events
-from chalicelib.store import orders as order_store
-from chalicelib.store import refunds as refund_store
-from chalicelib.store.orders import OrderModel
-from chalicelib.store.refunds import RefundModel
+from chalicelib.services.reconciliation import daily as reconciliation
+from chalicelib.services.orders.changes import change_order
+from chalicelib.services.reconciliation.reports import day_report
+from chalicelib.store.orders import events as order_events
+from chalicelib.store.orders import orders as order_store
+from chalicelib.store.orders import refunds as refund_store
+from chalicelib.store.orders.orders import OrderModel
+from chalicelib.store.orders.refunds import RefundModel
 from devstack.sandboxes import wechatpay as pay_sandbox
 from tests.order_flows import create_order, paid_order, prepay_id, refund
 from tests.paystack import staff_principal, wait_for
@@ -219,7 +219,7 @@ def test_a_heal_that_failed_is_retried_by_the_next_firing_of_the_schedule(
         pay, client, station, driver, monkeypatch):
     from chalicelib.domain.errors import UpstreamUnavailable
     from chalicelib.jobs import reconciliation as job
-    from chalicelib.services import payments
+    from chalicelib.services.orders import payments
 
     pending = _paid_silently(pay, client, driver, station)
     # 10:30 tomorrow in Shanghai: the firing that reconciles today.

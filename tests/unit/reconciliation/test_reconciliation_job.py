@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from chalicelib.jobs import reconciliation as job
-from chalicelib.services import reconciliation
-from chalicelib.store import reconciliation as store
+from chalicelib.services.reconciliation import daily as reconciliation
+from chalicelib.store.reconciliation import results as store
 
 # 02:30 UTC on 16 January is 10:30 in Shanghai: the bill of the 15th is due.
 FIRED_AT = datetime(2026, 1, 16, 2, 30, tzinfo=timezone.utc)

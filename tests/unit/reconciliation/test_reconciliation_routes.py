@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.stations import SHANGHAI
-from chalicelib.store import reconciliation as store
+from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.store.reconciliation import results as store
 from tests.paystack import staff_auth, staff_principal
 
 DAY = "2026-01-15"

@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.settlement import UNATTRIBUTED, OrderFacts, settle, totals
-from chalicelib.domain.tradebill import BillPayment, BillRefund, BillSummary, TradeBill
+from chalicelib.domain.reconciliation.settlement import UNATTRIBUTED, OrderFacts, settle, totals
+from chalicelib.domain.reconciliation.tradebill import (
+    BillPayment, BillRefund, BillSummary, TradeBill)
 
 AT = datetime(2026, 1, 15, 2, tzinfo=timezone.utc)
 STATIONS = ("st-a", "st-b", None)  # None: an order we do not know

@@ -1,11 +1,11 @@
-"""Requesting, reading and resending invoices (services/invoices.py) on moto."""
+"""Requesting, reading and resending invoices (services/invoices/requests.py) on moto."""
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, RuleViolation
-from chalicelib.services import invoice_work, invoices
-from chalicelib.store import invoices as store
+from chalicelib.services.invoices import work as invoice_work, requests as invoices
+from chalicelib.store.invoices import invoices as store
 from tests.unit.invoice_fixtures import (COMPANY_TITLE, PERSONAL_TITLE, clock,  # noqa: F401
                                          fuelled_order, invoicing, issuer_server, new_user,
                                          smtp_sink)
@@ -29,7 +29,7 @@ def test_request_answers_requested_with_lines_that_add_up_and_queues_the_invoice
 
 
 def test_orders_are_reserved_for_the_invoice(invoicing):
-    from chalicelib.store.orders import OrderModel
+    from chalicelib.store.orders.orders import OrderModel
 
     user = new_user()
     order_id = fuelled_order(user)
@@ -58,7 +58,7 @@ def test_an_order_already_invoiced_is_refused_and_nothing_is_written(invoicing):
         invoices.request_invoice(user, [other, shared], PERSONAL_TITLE, EMAIL)
 
     assert refused.value.code == "ALREADY_INVOICED"
-    from chalicelib.store.orders import OrderModel
+    from chalicelib.store.orders.orders import OrderModel
     assert OrderModel.get(other).invoice_id is None
 
 
@@ -176,7 +176,7 @@ def test_resend_before_issue_is_a_conflict_and_after_issue_mails_again(invoicing
 
 
 def test_resends_are_limited(invoicing):
-    from chalicelib.domain.invoice_flow import MAX_MAILS
+    from chalicelib.domain.invoices.flow import MAX_MAILS
 
     user = new_user()
     view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)

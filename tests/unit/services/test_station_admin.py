@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.services import station_admin, stations
-from chalicelib.store import price_history, station_changes
-from chalicelib.store import promotions as promotion_store
-from chalicelib.store import stations as station_store
+from chalicelib.services.stations import admin as station_admin, search as stations
+from chalicelib.store.stations import price_history, changes as station_changes
+from chalicelib.store.stations import promotions as promotion_store
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station, staff
 
 NOW = datetime(2025, 3, 14, 2, 30, tzinfo=timezone.utc)

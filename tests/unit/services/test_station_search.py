@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.geo import haversine_m
-from chalicelib.domain.nearby import nearby_request
-from chalicelib.domain.pricing import quote
-from chalicelib.services import station_admin, stations
-from chalicelib.services.station_activity import record_order_created, record_order_fuelled
-from chalicelib.store import stations as station_store
+from chalicelib.domain.stations.geo import haversine_m
+from chalicelib.domain.stations.nearby import nearby_request
+from chalicelib.domain.stations.pricing import quote
+from chalicelib.services.stations import admin as station_admin, search as stations
+from chalicelib.services.stations.activity import record_order_created, record_order_fuelled
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import TAIYUAN, make_station, staff
 
 NOW = datetime(2025, 3, 14, 2, 30, tzinfo=timezone.utc)  # 10:30 in Taiyuan
@@ -83,7 +83,7 @@ def test_a_page_costs_at_most_nine_index_queries(aws):
 def test_grade_filter_keeps_stations_selling_it(aws):
     diesel_only = make_station(distance_m=100)
     from dataclasses import replace
-    from chalicelib.domain.pricing import GradePrice
+    from chalicelib.domain.stations.pricing import GradePrice
     diesel_only = replace(diesel_only, grades=(GradePrice("0", 695, 690),))
     both = make_station(distance_m=200)
     put(diesel_only, both)
@@ -276,7 +276,7 @@ def test_distances_are_measured_from_the_converted_wgs84_position(aws):
 
 
 def test_a_wrong_density_map_costs_reads_never_stations(aws):
-    from chalicelib.store import station_density
+    from chalicelib.store.stations import density as station_density
     placed = put(*(make_station(distance_m=120 * k, bearing=53 * k) for k in range(1, 40)))
     centre_cell = station_density.density_cell(*TAIYUAN)
     station_density.add_counts({centre_cell: 100_000})  # claims a crowd that is not there

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.store import station_density
-from chalicelib.store import stations as station_store
+from chalicelib.store.stations import density as station_density
+from chalicelib.store.stations import stations as station_store
 from tests.station_factory import make_station
 
 

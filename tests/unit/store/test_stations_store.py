@@ -1,8 +1,8 @@
 """A station written to the store reads back the same, with its geo index keys."""
 from __future__ import annotations
 
-from chalicelib.domain.geocells import station_cell_keys
-from chalicelib.store import stations as station_store
+from chalicelib.domain.stations.geocells import station_cell_keys
+from chalicelib.store.stations import stations as station_store
 from devstack import seed
 from devstack.seeding import seed_stations, station_from_seed
 

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.wallet.accounts import Account
 from chalicelib.domain.errors import RuleViolation
-from chalicelib.domain.ledger import verify_chain
-from chalicelib.domain.wallet import BonusRule, Split
-from chalicelib.services import accounts
-from chalicelib.services.membership import member_level, spend_12m
+from chalicelib.domain.wallet.ledger import verify_chain
+from chalicelib.domain.wallet.balance import BonusRule, Split
+from chalicelib.services.wallet import accounts
+from chalicelib.services.wallet.membership import member_level, spend_12m
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)  # 13:00 in Shanghai
 RULE = BonusRule(50_000, 2_000)

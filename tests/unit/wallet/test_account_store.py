@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.ledger import verify_chain
+from chalicelib.domain.wallet.ledger import verify_chain
 from chalicelib.jobs import points as points_job
-from chalicelib.services import accounts, points_expiry
-from chalicelib.store import accounts as store
-from chalicelib.store.accounts import LedgerModel
+from chalicelib.services.wallet import accounts, points_expiry
+from chalicelib.store.wallet import accounts as store
+from chalicelib.store.wallet.accounts import LedgerModel
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
 

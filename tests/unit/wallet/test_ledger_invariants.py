@@ -14,11 +14,11 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, inva
                                  rule, run_state_machine_as_test)
 
 from chalicelib.domain.errors import RuleViolation
-from chalicelib.domain.ledger import verify_chain
-from chalicelib.domain.wallet import CAP_FEN, BonusRule
-from chalicelib.services import accounts
-from chalicelib.store import accounts as store
-from chalicelib.store.accounts import LedgerModel
+from chalicelib.domain.wallet.ledger import verify_chain
+from chalicelib.domain.wallet.balance import CAP_FEN, BonusRule
+from chalicelib.services.wallet import accounts
+from chalicelib.store.wallet import accounts as store
+from chalicelib.store.wallet.accounts import LedgerModel
 from tests.paystack import staff_auth, staff_principal
 
 RULE = BonusRule(50_000, 2_000)

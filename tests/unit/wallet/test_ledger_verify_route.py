@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.services import accounts
-from chalicelib.store import accounts as store
-from chalicelib.store.accounts import AccountModel, LedgerModel
+from chalicelib.services.wallet import accounts
+from chalicelib.store.wallet import accounts as store
+from chalicelib.store.wallet.accounts import AccountModel, LedgerModel
 from tests.paystack import driver_auth, seed_driver, staff_auth, staff_principal
 
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)

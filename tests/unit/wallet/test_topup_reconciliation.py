@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.domain.stations import SHANGHAI
-from chalicelib.services import reconciliation
-from chalicelib.store import accounts as account_store
-from chalicelib.store import reconciliation as reconciliation_store
-from chalicelib.store import topups as topup_store
+from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.services.reconciliation import daily as reconciliation
+from chalicelib.store.wallet import accounts as account_store
+from chalicelib.store.reconciliation import results as reconciliation_store
+from chalicelib.store.wallet import topups as topup_store
 from tests import paystack
 from tests.unit.wallet.wallet_flows import (create_topup, paid_topup, prepay_id, suppress,
                                             wait_status)

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.services import topup_expiry
-from chalicelib.store import accounts as account_store
-from chalicelib.store import topups as topup_store
-from chalicelib.store.topups import TopupModel
+from chalicelib.services.wallet import topup_expiry
+from chalicelib.store.wallet import accounts as account_store
+from chalicelib.store.wallet import topups as topup_store
+from chalicelib.store.wallet.topups import TopupModel
 from tests.paystack import driver_auth, seed_driver
 from tests.unit.wallet.wallet_flows import (create_topup, entries, get_topup, paid_topup,
                                             prepay_id, suppress, wait_status, wallet)

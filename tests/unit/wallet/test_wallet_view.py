@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.services import accounts
-from chalicelib.services.membership import member_level_of, member_terms
-from chalicelib.store import accounts as store
+from chalicelib.services.wallet import accounts
+from chalicelib.services.wallet.membership import member_level_of, member_terms
+from chalicelib.store.wallet import accounts as store
 from tests.unit.wallet.wallet_flows import entries, wallet
 
 

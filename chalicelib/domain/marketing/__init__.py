@@ -1,0 +1,1 @@
+"""Marketing, pure rules. Coupon templates and claims, campaigns, home popups and banners."""

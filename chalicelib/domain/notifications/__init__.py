@@ -1,0 +1,1 @@
+"""Notifications, pure rules. Subscribe messages to drivers and price-drop alerts."""

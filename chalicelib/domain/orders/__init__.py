@@ -1,0 +1,1 @@
+"""Orders, pure rules. Create, pay through WeChat Pay, confirm the fuelling, refund, expire, ship."""

@@ -1,0 +1,137 @@
+"""An order and its state machine: which status may follow which, as pure rules.
+
+    PENDING_PAYMENT -> PAID -> FUELLED
+    PENDING_PAYMENT -> CLOSED                     (cancel, time-out)
+    PAID | FUELLED | PARTIALLY_REFUNDED -> PARTIALLY_REFUNDED | REFUNDED   (a refund succeeds)
+    PARTIALLY_REFUNDED (not yet fuelled) -> stays, fuelled_at set          (confirm)
+
+Money on an order (integer fen): `pay_amount_fen` was paid; `refund_reserved_fen` is every refund
+requested and not failed (pending + succeeded), `refunded_fen` those that succeeded. A refund is
+only ever requested out of `refundable_fen` = pay - reserved, inside the same conditional write
+that creates it, so refunds can never add up to more than was paid.
+The refund of the difference after a confirmation settles the sale and leaves the status
+FUELLED; any other refund makes it PARTIALLY_REFUNDED, or REFUNDED once everything went back.
+A payment that arrives for a CLOSED order is recorded and refunded in full; the order stays CLOSED.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.orders.events import OrderEvent
+
+PENDING_PAYMENT, PAID, FUELLED, CLOSED = "PENDING_PAYMENT", "PAID", "FUELLED", "CLOSED"
+PARTIALLY_REFUNDED, REFUNDED = "PARTIALLY_REFUNDED", "REFUNDED"
+STATUSES = (PENDING_PAYMENT, PAID, FUELLED, CLOSED, PARTIALLY_REFUNDED, REFUNDED)
+ALLOWED = {
+    PENDING_PAYMENT: {PAID, CLOSED},
+    PAID: {FUELLED, PARTIALLY_REFUNDED, REFUNDED},
+    FUELLED: {PARTIALLY_REFUNDED, REFUNDED},
+    PARTIALLY_REFUNDED: {REFUNDED},
+    CLOSED: set(),
+    REFUNDED: set(),
+}
+WECHATPAY, WALLET = "wechatpay", "wallet"
+PAY_METHODS = (WECHATPAY, WALLET)
+MIN_ORDER_FEN = 100  # 1 yuan
+MAX_REFUNDS_PER_ORDER = 50  # WeChat Pay allows at most 50 partial refunds of one payment
+
+
+def can_transition(status_before: str, status_after: str) -> bool:
+    return status_before == status_after or status_after in ALLOWED.get(status_before, set())
+
+
+def check_amount(amount_fen: int, max_fen: int) -> None:
+    if amount_fen < MIN_ORDER_FEN:
+        raise InvalidInput(f"amount_fen must be at least {MIN_ORDER_FEN} (1 yuan)",
+                           code="AMOUNT_TOO_SMALL", field="amount_fen")
+    if amount_fen > max_fen:
+        raise InvalidInput(f"amount_fen must be at most {max_fen}", code="AMOUNT_TOO_LARGE",
+                           field="amount_fen")
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    user_id: str
+    openid: str
+    station_id: str
+    station_name: str
+    grade: str
+    nozzle_no: int
+    price_fen: int  # per litre, after the discount
+    list_price_fen: int  # pump price per litre
+    pump_amount_fen: int  # what the pump shows (gross)
+    discount_fen: int
+    pay_amount_fen: int
+    liters_ml: int
+    pay_method: str
+    description: str  # what WeChat Pay shows; kept so a retried create sends the same
+    request_hash: str
+    created_at: datetime
+    expires_at: datetime
+    status: str = PENDING_PAYMENT
+    promotion_id: str | None = None
+    transaction_id: str | None = None
+    paid_at: datetime | None = None
+    fuelled_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    actual_amount_fen: int | None = None  # what the fuel finally cost the driver (after discount)
+    actual_pump_amount_fen: int | None = None  # what the pump showed at confirmation
+    refunded_fen: int = 0
+    refund_reserved_fen: int = 0
+    refund_count: int = 0
+    shipping_due: bool = False
+    shipping_uploaded_at: datetime | None = None
+    invoice_id: str | None = None
+    # Membership (issue: wallet, points, coupons). discount_fen includes coupon_fen and points_fen.
+    member_level: str | None = None  # the level whose member price applied
+    coupon_id: str | None = None
+    coupon_fen: int = 0
+    points_redeemed: int = 0
+    points_fen: int = 0
+    wallet_paid_fen: int = 0  # a wallet order: the paid money spent ...
+    wallet_bonus_fen: int = 0  # ... and the bonus money (they go back where they came from)
+    points_earned: int = 0  # at confirmation
+    version: int = 0
+
+    @property
+    def out_trade_no(self) -> str:
+        return self.id
+
+    @property
+    def refundable_fen(self) -> int:
+        return self.pay_amount_fen - self.refund_reserved_fen if self.paid_at else 0
+
+    @property
+    def refund_pending_fen(self) -> int:
+        return self.refund_reserved_fen - self.refunded_fen
+
+    def amounts(self) -> dict[str, int]:
+        figures = {"pay_amount_fen": self.pay_amount_fen, "refunded_fen": self.refunded_fen,
+                   "refund_reserved_fen": self.refund_reserved_fen}
+        if self.actual_amount_fen is not None:
+            figures["actual_amount_fen"] = self.actual_amount_fen
+        return figures
+
+
+def step(before: Order, after: Order, event_types: list[str], *, at: datetime, actor: str,
+         provider_ids: dict | None = None, reason: str | None = None) -> tuple[Order, tuple]:
+    """`after` with its version advanced by one per event, and the events numbered to match.
+
+    Each event shows the amounts before and after the whole change.
+    """
+    if not can_transition(before.status, after.status):
+        raise ValueError(f"{before.status} -> {after.status} is not a transition")
+    final = replace(after, version=before.version + len(event_types))
+    ids = {"out_trade_no": before.out_trade_no, **(provider_ids or {})}
+    if final.transaction_id:
+        ids.setdefault("transaction_id", final.transaction_id)
+    events = tuple(OrderEvent(
+        order_id=before.id, seq=before.version + i + 1, type=kind, at=at, actor=actor,
+        status_before=before.status, status_after=final.status, amounts_before=before.amounts(),
+        amounts_after=final.amounts(), provider_ids=ids, reason=reason)
+        for i, kind in enumerate(event_types))
+    return final, events

@@ -1,0 +1,1 @@
+"""Stations, pure rules. Nearby search, one station in full, prices, stock, promotions, queue estimates."""

@@ -1,0 +1,1 @@
+"""Identity, use cases. Driver login through WeChat, staff login with a password, bearer tokens."""

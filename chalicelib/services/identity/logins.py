@@ -1,0 +1,84 @@
+"""Use cases of identity: driver login through WeChat, staff login with a password, profiles."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from chalicelib.domain.errors import NotFound, RateLimited, Unauthenticated
+from chalicelib.domain.passwords import dummy_hash, verify_password
+from chalicelib.observability import get_logger
+from chalicelib.providers.wechat import get_wechat
+from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
+from chalicelib.settings import get_settings
+from chalicelib.store.identity import staff as staff_store
+from chalicelib.store.identity import users as user_store
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def login_driver(code: str) -> dict:
+    """Exchange a wx.login code for our token; a new openid creates the user exactly once."""
+    session = get_wechat().code_to_session(code)
+    user = _find_or_create_user(session.openid, session.unionid)
+    ttl = get_settings().driver_token_ttl_s
+    token = issue_token(Principal(kind=DRIVER, subject=user.id), ttl)
+    get_logger().info("driver logged in", extra={"user_id": user.id})
+    return {"token": token, "expires_in": ttl, "user": profile_view(user)}
+
+
+def _find_or_create_user(openid: str, unionid: str | None) -> user_store.User:
+    user_id = user_store.find_user_id_by_openid(openid)
+    if user_id is None:
+        candidate = user_store.User(id=f"u_{uuid.uuid4().hex}", openid=openid,
+                                    unionid=unionid, created_at=_now())
+        if user_store.create_user(candidate):
+            return candidate
+        # A concurrent first login claimed the openid; use the user it created.
+        user_id = user_store.find_user_id_by_openid(openid)
+    user = user_store.get_user(user_id) if user_id else None
+    if user is None:
+        raise NotFound("the user could not be found", code="USER_NOT_FOUND")
+    return user
+
+
+def get_profile(user_id: str) -> dict:
+    user = user_store.get_user(user_id)
+    if user is None:
+        raise NotFound("the user does not exist", code="USER_NOT_FOUND")
+    return profile_view(user)
+
+
+def profile_view(user: user_store.User) -> dict:
+    # The openid is an identifier of the user at WeChat; the mini-program has no need for it.
+    return {"id": user.id, "nickname": user.nickname,
+            "created_at": user.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def login_staff(username: str, password: str) -> dict:
+    settings = get_settings()
+    account = staff_store.get_staff(username)
+    now = _now()
+    if account is None:
+        verify_password(password, dummy_hash())  # same cost as a real check: no username probing
+        raise Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")
+    if account.locked_until and account.locked_until > now:
+        raise RateLimited("too many failed logins; the account is locked for a while",
+                          code="ACCOUNT_LOCKED")
+    if not verify_password(password, account.password_hash):
+        staff_store.record_failed_login(
+            username, max_failures=settings.staff_max_failed_logins,
+            lock_until=now + timedelta(seconds=settings.staff_lockout_s))
+        get_logger().warning("staff login failed", extra={"username": username})
+        raise Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")
+    if account.failed_logins or account.locked_until:
+        staff_store.record_successful_login(username)
+    principal = Principal(kind=STAFF, subject=account.staff_id, role=account.role,
+                          station_ids=account.station_ids)
+    ttl = settings.staff_token_ttl_s
+    return {"token": issue_token(principal, ttl), "expires_in": ttl,
+            "staff": {"id": account.staff_id, "username": account.username,
+                      "role": account.role, "station_ids": sorted(account.station_ids),
+                      "display_name": account.display_name}}
+

@@ -1,0 +1,168 @@
+"""The invoice work off the request path: submit to the issuer, poll it, store the PDF, mail it,
+and reverse an invoice whose order was refunded. `advance` takes one invoice as far as it can go
+now and is safe to run any number of times, concurrently: every step is a conditional write on
+the state it read, the issuer request serial is fixed at creation (a repeat submission is a
+duplicate, never a second number), and mail goes out only under a claim.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.domain.invoices import flow
+from chalicelib.observability import get_logger
+from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssuerFinalError,
+                                                 InvoiceNotSubmitted, get_invoice_issuer)
+from chalicelib.services.invoices import delivery
+from chalicelib.services.notifications import events as notifications
+from chalicelib.services.invoices.reversal import reverse
+from chalicelib.services.invoices.requests import enqueue, iso, utc_now
+from chalicelib.store.invoices import moves
+from chalicelib.store.invoices import invoices as store
+
+
+class InvoiceMissing(LookupError):
+    pass
+
+
+def _load(invoice_id: str) -> store.Invoice:
+    invoice = store.get_invoice(invoice_id)
+    if invoice is None:
+        raise InvoiceMissing(invoice_id)
+    return invoice
+
+
+def _later(attempts: int) -> str:
+    return iso(utc_now() + timedelta(seconds=flow.backoff_s(attempts)))
+
+
+def _document(invoice: store.Invoice) -> dict:
+    return {"seller": invoice.seller, "buyer": invoice.buyer, "lines": list(invoice.lines),
+            "remark": invoice.remark}
+
+
+def advance(invoice_id: str, *, scheduled: bool = False) -> str:
+    """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
+    sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting."""
+    invoice = _load(invoice_id)
+    due = not invoice.next_attempt_at or invoice.next_attempt_at <= iso(utc_now())
+    if scheduled and not due:
+        return invoice.status   # the index lags: someone already moved it on
+    if invoice.status == flow.REQUESTED:
+        invoice = _redrive(invoice) if scheduled else _submit(invoice)
+    elif invoice.status == flow.ISSUING:
+        # A message arriving before the next poll is due may look, but does not use up a try.
+        invoice = _poll(invoice, count_wait=due)
+    if invoice.status == flow.ISSUED:
+        if not invoice.pdf_key:
+            invoice = delivery.store_pdf(invoice) or _load(invoice_id)
+        if invoice.reversal_due:
+            invoice = _reverse(invoice)
+        elif invoice.mail_due:
+            invoice = delivery.send_mail(invoice, utc_now()) or _load(invoice_id)
+    if invoice.status != flow.REQUESTED and invoice.status != flow.ISSUING \
+            and invoice.next_attempt_at is not None:
+        moves.settle(invoice_id)
+    return invoice.status
+
+
+def _redrive(invoice: store.Invoice) -> store.Invoice:
+    """A REQUESTED invoice whose message went missing goes back on the queue."""
+    if invoice.attempts >= flow.MAX_ATTEMPTS:
+        moves.mark_failed(invoice, "NOT_PROCESSED", "the invoice was never picked up for issuing",
+                          release_orders=True)   # never submitted: nothing can be issued
+    else:
+        delay = flow.redrive_delay_s(invoice.attempts + 1)
+        moved = moves.record_attempt(invoice.id, flow.REQUESTED, invoice.attempts,
+                                     iso(utc_now() + timedelta(seconds=delay)), "re-driven")
+        if moved:
+            enqueue(invoice.id)
+            return moved
+    return _load(invoice.id)
+
+
+def _submit(invoice: store.Invoice) -> store.Invoice:
+    started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
+    if started is None:
+        return _poll(_load(invoice.id), count_wait=False)   # another worker started it
+    invoice = started
+    try:
+        get_invoice_issuer().submit(invoice.issuer_serial, _document(invoice))
+    except InvoiceIssuerFinalError as err:
+        return _fail(invoice, "ISSUER_REFUSED", str(err), release=True)
+    except InvoiceIssuerError as err:
+        get_logger().warning("invoice submission failed; retrying later",
+                             extra={"invoice_id": invoice.id, "error": str(err)})
+        return invoice
+    return _poll(invoice, count_wait=False)
+
+
+def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
+    """Ask the issuer once. Still ISSUING counts as a try only with count_wait (a due poll)."""
+    if invoice.status != flow.ISSUING:
+        return invoice
+    issuer = get_invoice_issuer()
+    try:
+        result = issuer.query(invoice.issuer_serial)
+    except InvoiceNotSubmitted:
+        return _resubmit(invoice)
+    except InvoiceIssuerError as err:
+        return _retry_later(invoice, str(err))
+    if result.status == "ISSUED":
+        # The PDF first, so one write records the number and the file together.
+        issued_at = result.issued_at or iso(utc_now())
+        key = delivery.put_pdf(invoice, result.number, issued_at)
+        issued = moves.mark_issued(invoice.id, result.number, issued_at, iso(utc_now()), key)
+        if issued is not None:  # only the worker whose write made it ISSUED tells the driver
+            notifications.publish(notifications.invoice_issued(issued))
+        get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
+                                                   "number": result.number})
+        return issued or _load(invoice.id)
+    if result.status == "FAILED":
+        if not result.retryable or invoice.attempts >= flow.MAX_ATTEMPTS:
+            return _fail(invoice, "ISSUER_FAILED", result.fail_reason or "issuing failed",
+                         release=True)
+        try:
+            issuer.retry(invoice.issuer_serial)
+        except InvoiceIssuerError as err:
+            return _retry_later(invoice, str(err))
+        return _retry_later(invoice, result.fail_reason)
+    return _retry_later(invoice, None) if count_wait else invoice
+
+
+def _resubmit(invoice: store.Invoice) -> store.Invoice:
+    """The issuer holds nothing under the serial (the submission was lost): send it again."""
+    if invoice.attempts >= flow.MAX_ATTEMPTS:
+        return _fail(invoice, "ISSUER_UNAVAILABLE", invoice.last_error or "never accepted",
+                     release=True)
+    try:
+        get_invoice_issuer().submit(invoice.issuer_serial, _document(invoice))
+    except InvoiceIssuerFinalError as err:
+        return _fail(invoice, "ISSUER_REFUSED", str(err), release=True)
+    except InvoiceIssuerError as err:
+        return _retry_later(invoice, str(err))
+    return _retry_later(invoice, None)
+
+
+def _retry_later(invoice: store.Invoice, error: str | None) -> store.Invoice:
+    if invoice.attempts >= flow.MAX_ATTEMPTS:
+        # The issuer may still complete a request it accepted: keep the orders reserved to
+        # this invoice, so they can never receive a second number; people resolve it.
+        get_logger().error("invoice gave up while the issuer may hold it",
+                           extra={"invoice_id": invoice.id, "error": error})
+        return _fail(invoice, "ISSUER_TIMEOUT", error or "the issuer did not complete in time",
+                     release=False)
+    return moves.record_attempt(invoice.id, flow.ISSUING, invoice.attempts,
+                                _later(invoice.attempts + 1), error) or _load(invoice.id)
+
+
+def _fail(invoice: store.Invoice, code: str, reason: str, *, release: bool) -> store.Invoice:
+    moves.mark_failed(invoice, code, reason, release_orders=release)
+    get_logger().warning("invoice failed", extra={"invoice_id": invoice.id, "code": code,
+                                                  "reason": reason})
+    return _load(invoice.id)
+
+
+def _reverse(invoice: store.Invoice) -> store.Invoice:
+    """Apply for (or follow) the red-letter reversal; REVERSED releases the orders."""
+    reverse(invoice)
+    return _load(invoice.id)

@@ -1,0 +1,1 @@
+"""Marketing, use cases. Coupon templates and claims, campaigns, home popups and banners."""

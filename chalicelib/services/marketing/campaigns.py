@@ -1,0 +1,99 @@
+"""Campaigns: HQ marketing grants one coupon of a template to each user of a list, off the
+request path. The request checks the template and queues the users in chunks; the SQS worker
+(jobs/campaigns.py) grants each user exactly once (store/marketing/campaigns.py), within the template's
+stock and per-user limit, and the campaign counts what was granted and what skipped, and why.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+from chalicelib.domain.marketing import coupons as rules
+from chalicelib.domain.marketing.coupons import MAX_CAMPAIGN_USERS
+from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation, UpstreamUnavailable
+from chalicelib.observability import get_logger
+from chalicelib.services.marketing.coupon_templates import require_marketing
+from chalicelib.services.marketing.coupons import iso, plausible_id
+from chalicelib.services.identity.tokens import Principal
+from chalicelib.store.marketing import campaigns as store
+from chalicelib.store.marketing import coupon_templates as templates
+
+USERS_PER_MESSAGE = 50  # one message is at most 50 grants: a few seconds of a worker's 60
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def campaign_view(c: store.Campaign) -> dict:
+    skipped = sum(c.skipped.values())
+    return {"id": c.id, "template_id": c.template_id,
+            "status": "DONE" if c.granted + skipped >= c.total else "RUNNING",
+            "total": c.total, "granted": c.granted, "skipped": skipped,
+            "skipped_by_reason": {name.removeprefix("skipped_"): n
+                                  for name, n in c.skipped.items()},
+            "created_at": iso(c.created_at), "created_by": c.created_by}
+
+
+def create_campaign(staff: Principal, template_id: str, user_ids: list[str],
+                    now: datetime | None = None) -> dict:
+    """Check the template can still be claimed and has stock, record the campaign, queue it."""
+    now = now or _now()
+    require_marketing(staff)
+    users = list(dict.fromkeys(user_ids))
+    if not 0 < len(users) <= MAX_CAMPAIGN_USERS or not all(plausible_id(u) for u in users):
+        raise InvalidInput(f"give 1 to {MAX_CAMPAIGN_USERS} user ids of printable text",
+                           code="USER_IDS_INVALID", field="user_ids")
+    stored = templates.get_template(template_id) if plausible_id(template_id) else None
+    if stored is None:
+        raise NotFound(f"no coupon template {template_id}", code="TEMPLATE_NOT_FOUND",
+                       field="template_id")
+    if stored.status != templates.ACTIVE:
+        raise RuleViolation("this template is not active", code="TEMPLATE_NOT_ACTIVE",
+                            field="template_id")
+    rules.check_claim(stored.template, 0, now)  # window open and stock left, or a coded 422
+    campaign_id = f"cc_{uuid.uuid4().hex[:20]}"
+    store.put_campaign(campaign_id, template_id, len(users), staff.subject, now)
+    bodies = [json.dumps({"campaign_id": campaign_id, "user_ids": users[i:i + USERS_PER_MESSAGE]},
+                         separators=(",", ":")) for i in range(0, len(users), USERS_PER_MESSAGE)]
+    from chalicelib.providers import campaign_queue
+    try:
+        campaign_queue.send_all(bodies)
+    except Exception as err:  # noqa: BLE001 - any queue failure is the same 503 to the caller
+        get_logger().exception("campaign not queued", extra={"campaign_id": campaign_id})
+        raise UpstreamUnavailable("the campaign could not be queued; try again",
+                                  code="QUEUE_UNAVAILABLE") from err
+    get_logger().info("campaign queued", extra={"campaign_id": campaign_id, "users": len(users),
+                                                "template_id": template_id})
+    return campaign_view(store.get_campaign(campaign_id))
+
+
+def get_campaign(staff: Principal, campaign_id: str) -> dict:
+    require_marketing(staff)
+    campaign = store.get_campaign(campaign_id) if plausible_id(campaign_id) else None
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}", code="CAMPAIGN_NOT_FOUND")
+    return campaign_view(campaign)
+
+
+def grant_chunk(campaign_id: str, user_ids: list[str], now: datetime | None = None) -> dict:
+    """Decide each user of one queued chunk: grant, skip (and why) or already done. Safe to run
+    again for the same chunk; raises only what should make SQS deliver it again."""
+    now = (now or _now()).replace(microsecond=0)
+    campaign = store.get_campaign(campaign_id)
+    if campaign is None:
+        get_logger().warning("campaign message for no campaign", extra={"campaign_id": campaign_id})
+        return {}
+    stored = templates.get_template(campaign.template_id)
+    outcomes: dict[str, int] = {}
+    existing = store.existing_user_ids(user_ids) if user_ids else set()
+    for user_id in user_ids:
+        if user_id not in existing:
+            outcome = store.skip(campaign_id, user_id, "USER_NOT_FOUND", now)
+        else:
+            coupon = rules.claim(stored.template, user_id=user_id, now=now,
+                                 coupon_id=store.coupon_id_for(campaign_id, user_id))
+            outcome = store.grant(campaign_id, stored.template, coupon, now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -1,0 +1,1 @@
+"""Notifications, use cases. Subscribe messages to drivers and price-drop alerts."""

@@ -1,0 +1,157 @@
+"""Price-drop alerts: a driver follows a station and grade; a price drop there reaches each
+follower as one subscribe message, fanned out off the request path.
+
+1. station_admin.update_prices, once the new prices are committed, calls announce_price_change:
+   ONE SendMessage of {station_id, station_name, changed_at, changes: [{grade, old_price_fen,
+   new_price_fen}]} listing the grades whose pump price fell (nothing is sent when none fell).
+   Best effort: a failure is logged and the price change stands.
+2. The fan-out consumer (jobs/alerts.py) calls fan_out once per message. It reads ONE page of
+   the first change's followers (settings.alert_fanout_page_size, one Query on the GSI), hands
+   the notifier a price_drop event for each follower should_alert picks, and then puts ONE
+   continuation message with the rest of the work: the same change after the page's last user
+   id, or the next change. A message never costs more than one page of events, however many
+   followers there are: 100,000 followers are 100 messages handled one after the other.
+3. Each event id is "drop:<station>:<grade>:<changed_at>:<user>", so a redelivered message
+   (or a continuation put twice) hands over the same ids and the notifier sends each once.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from chalicelib.domain.notifications.price_alerts import (
+    MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.stations.stations import GRADE_NAMES
+from chalicelib.observability import get_logger
+from chalicelib.settings import get_settings
+from chalicelib.store.notifications import alerts as alert_store
+from chalicelib.store.stations import stations as station_store
+
+PRICE_DROP = "price_drop"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_alert(user_id: str, station_id: str, grade: str, below_price_fen: int | None,
+                 now: datetime | None = None) -> dict:
+    """Follow (station, grade), or change the threshold of an existing follow."""
+    if grade not in GRADE_NAMES:
+        raise InvalidInput(f"unknown grade {grade!r}", code="UNKNOWN_GRADE", field="grade")
+    alert = Alert(user_id, station_id, grade, below_price_fen)
+    station = station_store.read_station(station_id) if _plausible(station_id) else None
+    if station is None:
+        raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")
+    check_grade_sold(grade, [g.grade for g in station.grades])
+    now = now or _now()
+    try:
+        outcome = alert_store.save_alert(alert, station.name, now, MAX_ALERTS_PER_USER)
+    except alert_store.AlertsBusy as err:
+        raise Conflict("your alerts kept changing; try again", code="ALERTS_BUSY") from err
+    if outcome == alert_store.LIMIT_REACHED:
+        check_alert_limit(MAX_ALERTS_PER_USER)
+    fresh = alert_store.SavedAlert(alert, station.name, now, now)
+    if outcome == alert_store.CREATED:
+        return {**alert_view(fresh), "created": True}
+    stored = next((s for s in alert_store.alerts_of(user_id)
+                   if (s.alert.station_id, s.alert.grade) == (station_id, grade)), fresh)
+    return {**alert_view(stored), "created": False}
+
+
+def list_alerts(user_id: str) -> dict:
+    """All of the user's follows (at most MAX_ALERTS_PER_USER: one page)."""
+    return {"items": [alert_view(s) for s in alert_store.alerts_of(user_id)], "next_cursor": None}
+
+
+def delete_alert(user_id: str, station_id: str, grade: str) -> None:
+    try:
+        removed = _plausible(station_id) and _plausible(grade) and \
+            alert_store.delete_alert(user_id, station_id, grade)
+    except alert_store.AlertsBusy as err:
+        raise Conflict("your alerts kept changing; try again", code="ALERTS_BUSY") from err
+    if not removed:
+        raise NotFound(f"no alert for {station_id} {grade}", code="ALERT_NOT_FOUND")
+
+
+def alert_view(saved: alert_store.SavedAlert) -> dict:
+    a = saved.alert
+    return {"station_id": a.station_id, "station_name": saved.station_name, "grade": a.grade,
+            "grade_name": GRADE_NAMES.get(a.grade, a.grade), "below_price_fen": a.below_price_fen,
+            "created_at": _iso(saved.created_at), "updated_at": _iso(saved.updated_at)}
+
+
+# --- fan-out ----------------------------------------------------------------------------------
+
+def announce_price_change(change, station_name: str) -> None:
+    """Put the drops of a committed price change (store.price_history.PriceChange) on the
+    fan-out queue. Never raises: alerts must not fail or slow a price change."""
+    drops = [{"grade": g.grade, "old_price_fen": g.old_pump_price_fen,
+              "new_price_fen": g.new_pump_price_fen}
+             for g in change.grades if g.new_pump_price_fen < g.old_pump_price_fen]
+    if not drops:
+        return
+    message = {"station_id": change.station_id, "station_name": station_name,
+               "changed_at": _iso(change.changed_at, micro=True), "changes": drops}
+    try:
+        _send(message)
+    except Exception:  # noqa: BLE001 - best effort by design: log it, keep the new prices
+        get_logger().exception("price drop not announced", extra={"station_id": change.station_id})
+
+
+def fan_out(message: dict) -> int:
+    """Handle one fan-out message (see the module docstring); returns events handed over."""
+    station_id, changes, after = message["station_id"], message["changes"], message.get("after")
+    if not changes:
+        return 0
+    change = changes[0]
+    followers, next_after = alert_store.followers_page(
+        station_id, change["grade"], after, get_settings().alert_fanout_page_size)
+    events = [_event(message, change, f.user_id) for f in followers
+              if should_alert(f, change["old_price_fen"], change["new_price_fen"])]
+    if events:
+        from chalicelib.services.notifications import events as notifications  # the notifier's intake
+
+        page = notifications.STATION_PAGE.format(station_id)
+        notifications.enqueue([{**event, "page": page} for event in events])
+    rest = changes if next_after is not None else changes[1:]
+    if rest:
+        _send({**message, "changes": rest, "after": next_after})
+    return len(events)
+
+
+def _event(message: dict, change: dict, user_id: str) -> dict:
+    grade = change["grade"]
+    return {"kind": PRICE_DROP, "user_id": user_id,
+            "event_id": f"drop:{message['station_id']}:{grade}:{message['changed_at']}:{user_id}",
+            "data": {"station": message["station_name"], "grade": GRADE_NAMES.get(grade, grade),
+                     "new_price": change["new_price_fen"], "time": message["changed_at"]}}
+
+
+def _send(body: dict) -> None:
+    from chalicelib.providers.queues import get_sqs
+
+    settings = get_settings()
+    url = settings.alert_fanout_queue_url or _queue_url(
+        settings.aws_endpoint_url, settings.alert_fanout_queue_name
+        or f"fuel-{settings.stage}-alert-fanout")
+    get_sqs().send_message(QueueUrl=url, MessageBody=json.dumps(body, separators=(",", ":"),
+                                                                ensure_ascii=False))
+
+
+@lru_cache(maxsize=4)
+def _queue_url(endpoint: str | None, name: str) -> str:
+    from chalicelib.providers.queues import get_sqs
+
+    return get_sqs().get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def _iso(ts: datetime, micro: bool = False) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micro
+                                                else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _plausible(key: str) -> bool:
+    return 0 < len(key) <= 64 and key.isprintable() and "#" not in key

@@ -1,0 +1,1 @@
+"""Orders, use cases. Create, pay through WeChat Pay, confirm the fuelling, refund, expire, ship."""

@@ -1,0 +1,213 @@
+"""Driver use cases of orders: create (priced by the shared pricing function), read, list, cancel.
+
+Creation is idempotent per Idempotency-Key without a separate record: the order id is derived
+from (user, key) and the order's own conditional put decides who was first. The stored request
+hash tells a retry (same body: the same order and payment) from a reuse (another body: 409).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
+from chalicelib.domain.orders.ids import check_idempotency_key, order_id_for, request_hash
+from chalicelib.domain.orders.lifecycle import (
+    PaymentMismatch, close, create, create_paid_from_wallet)
+from chalicelib.domain.orders.orders import (
+    CLOSED, PAY_METHODS, PENDING_PAYMENT, WALLET, WECHATPAY, Order, check_amount)
+from chalicelib.domain.stations.pricing import quote
+from chalicelib.domain.stations.stations import GRADE_NAMES
+from chalicelib.observability import get_logger
+from chalicelib.settings import get_settings
+from chalicelib.services.orders import effects as order_effects, payments
+from chalicelib.services.wallet.membership import member_terms
+from chalicelib.services.orders.changes import (
+    ATTEMPTS, change_order, driver_actor, find_order, pause)
+from chalicelib.services.orders.views import cursor_position, order_view, page_cursor
+from chalicelib.store.orders import queries as order_queries
+from chalicelib.store.orders import orders as order_store
+from chalicelib.store.stations import stations as station_store
+from chalicelib.store.identity import users as user_store
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    station_id: str
+    nozzle_no: int
+    amount_fen: int  # what the pump shows
+    grade: str | None = None
+    coupon_id: str | None = None
+    points: int | None = None
+    pay_method: str = WECHATPAY
+
+
+def max_order_fen() -> int:
+    """The cap on one order (settings: ORDER_MAX_AMOUNT_FEN, default 3,000 yuan)."""
+    return get_settings().order_max_amount_fen
+
+
+def payment_ttl() -> timedelta:
+    return timedelta(seconds=get_settings().order_payment_ttl_s)
+
+
+def create_order(user_id: str, request: OrderRequest, idempotency_key: str | None, *,
+                 now: datetime) -> dict:
+    order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
+    fingerprint = request_hash(asdict(request))
+    actor = driver_actor(user_id)
+    for attempt in range(ATTEMPTS):
+        try:
+            order, account, coupon = _priced(order_id, user_id, request, fingerprint, now)
+        except DomainError:
+            existing = find_order(order_id)  # a retry whose first attempt got through
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint, now)
+        try:
+            order, also = order_effects.for_creation(order, account, coupon)
+        except DomainError:  # e.g. the balance is short now, unless this is a retry that got through
+            existing = find_order(order_id)
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint, now)
+        transition = (create_paid_from_wallet(order, actor=actor) if order.pay_method == WALLET
+                      else create(order, actor=actor))
+        try:
+            order_store.commit(transition, also)
+        except order_store.StaleWrite:
+            existing = order_store.get_order(order_id)
+            if existing is not None:
+                return _replay(existing, fingerprint, now)
+            pause(attempt)  # the balance, points or coupon changed meanwhile: price it again
+            continue
+        _count_arrival(order)
+        if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
+            from chalicelib.services.notifications import events as notifications
+            notifications.publish(notifications.payment_received(transition.after))
+        return {"order": order_view(transition.after), "payment": _payment(transition.after, now)}
+    raise Conflict("the order is being created; try again", code="ORDER_BUSY")
+
+
+def _payment(order: Order, now: datetime) -> dict | None:
+    """wx.requestPayment parameters; a wallet order is paid already and has none."""
+    return payments.payment_params(order, now) if order.pay_method == WECHATPAY else None
+
+
+def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
+    if order.request_hash != fingerprint:
+        raise Conflict("this Idempotency-Key was used for another order",
+                       code="IDEMPOTENCY_KEY_REUSED")
+    return {"order": order_view(order), "payment": _payment(order, now)}
+
+
+def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
+            now: datetime):
+    """The order as priced now, with the account and coupon as read for it."""
+    check_amount(request.amount_fen, max_order_fen())
+    if request.pay_method not in PAY_METHODS:
+        raise InvalidInput("pay_method must be wechatpay or wallet", code="PAY_METHOD_UNKNOWN",
+                           field="pay_method")
+    station = station_store.get_station(request.station_id)
+    if station is None:
+        raise NotFound("the station does not exist", code="STATION_NOT_FOUND", field="station_id")
+    nozzle = station.nozzle(request.nozzle_no)
+    if nozzle is None:
+        raise InvalidInput(f"the station has no nozzle {request.nozzle_no}",
+                           code="UNKNOWN_NOZZLE", field="nozzle_no")
+    if request.grade is not None and request.grade != nozzle.grade:
+        raise RuleViolation(f"nozzle {nozzle.no} pumps {nozzle.grade}, not {request.grade}",
+                            code="NOZZLE_GRADE_MISMATCH", field="grade")
+    if not station.is_open(now):
+        raise RuleViolation("the station is closed now", code="STATION_CLOSED")
+    if station.stock_state(nozzle.grade) == "out":
+        raise RuleViolation(f"{nozzle.grade} is out of stock here", code="GRADE_OUT_OF_STOCK")
+    user = user_store.get_user(user_id)
+    if user is None:
+        raise NotFound("the user does not exist", code="USER_NOT_FOUND")
+    account, level, rules = member_terms(user_id, now)
+    points = request.points or 0
+    coupon = _coupon(request.coupon_id)
+    q = quote(station.grades, station.promotions, station_id=station.id, grade=nozzle.grade,
+              now=now, amount_fen=request.amount_fen, member_level=level, coupon=coupon,
+              points=points, user_id=user_id, points_rules=rules)
+    if points > account.points_available(now):
+        raise RuleViolation(f"{account.points_available(now)} points are available",
+                            code="POINTS_INSUFFICIENT", field="points")
+    grade_name = GRADE_NAMES.get(nozzle.grade, nozzle.grade)
+    order = Order(
+        id=order_id, user_id=user_id, openid=user.openid, station_id=station.id,
+        station_name=station.name, grade=nozzle.grade, nozzle_no=nozzle.no, price_fen=q.price_fen,
+        list_price_fen=q.list_price_fen, pump_amount_fen=q.gross_fen, discount_fen=q.discount_fen,
+        pay_amount_fen=q.pay_fen, liters_ml=q.liters_ml, pay_method=request.pay_method,
+        description=f"{station.name} {grade_name} {nozzle.no}号枪"[:127],
+        request_hash=fingerprint, created_at=now, expires_at=now + payment_ttl(),
+        promotion_id=q.promotion_id, member_level=level,
+        coupon_id=coupon.id if coupon is not None else None, coupon_fen=q.coupon_fen,
+        points_redeemed=points, points_fen=q.points_fen)
+    return order, account, coupon
+
+
+def _coupon(coupon_id: str | None):
+    if coupon_id is None:
+        return None
+    from chalicelib.store.marketing import coupons as coupon_store
+    coupon = coupon_store.get_coupon(coupon_id)
+    if coupon is None:
+        raise NotFound("no such coupon", code="COUPON_NOT_YOURS", field="coupon_id")
+    return coupon
+
+
+def _count_arrival(order: Order) -> None:
+    """Feed the station's queue estimate; advisory, so a failure never fails the order."""
+    try:
+        from chalicelib.services.stations import activity as station_activity
+        station_activity.record_order_created(order.station_id, order.created_at)
+    except Exception:  # noqa: BLE001 - the order is committed; the counter is best effort
+        get_logger().exception("queue counter not updated", extra={"order_id": order.id})
+
+
+def own_order(user_id: str, order_id: str) -> Order:
+    """The driver's own order; another driver's is 404, exactly like one that does not exist."""
+    order = find_order(order_id)
+    if order is None or order.user_id != user_id:
+        raise NotFound("the order does not exist", code="ORDER_NOT_FOUND")
+    return order
+
+
+def get_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+    order = own_order(user_id, order_id)
+    if order.status == PENDING_PAYMENT:
+        order = _healed(order, now)
+    return order_view(order)
+
+
+def _healed(order: Order, now: datetime) -> Order:
+    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late."""
+    try:
+        return payments.sync_payment(order, actor="job:payment-check-on-read", now=now)
+    except PaymentMismatch as err:
+        payments.security_event("QUERIED_PAYMENT_MISMATCH", order_id=order.id, reason=err.message)
+        return order
+    except DomainError as err:  # WeChat Pay slow or unreachable: show what we know
+        get_logger().info("payment check skipped", extra={"order_id": order.id, "code": err.code})
+        return order
+
+
+def list_orders(user_id: str, limit: int, cursor: str | None) -> dict:
+    orders, position = order_queries.orders_of_user(user_id, limit, cursor_position(cursor))
+    return {"items": [order_view(o) for o in orders], "next_cursor": page_cursor(position)}
+
+
+def cancel_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+    """Close an unpaid order at WeChat Pay, then here; cancelling a closed order is a no-op."""
+    order = own_order(user_id, order_id)
+    if order.status == CLOSED:
+        return order_view(order)
+    if order.status != PENDING_PAYMENT:
+        raise Conflict(f"the order is {order.status} and can no longer be cancelled",
+                       code="ORDER_NOT_CANCELLABLE")
+    actor = driver_actor(user_id)
+    payments.close_at_wechatpay(order, actor=actor, now=now)
+    order, _ = change_order(order, lambda current: close(
+        current, at=now, actor=actor, reason="cancelled by the driver"))
+    return order_view(order)

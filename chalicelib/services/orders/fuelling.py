@@ -1,0 +1,51 @@
+"""The attendant confirms a fuelling: final amount and litres, and the overpayment goes back.
+
+The confirmation and the refund of the difference are one transaction (the refund's amount is
+reserved on the order there), so a concurrent manager refund can never make the two together
+exceed what was paid. The refund is then sent to WeChat Pay; if that does not get through, the
+follow-up schedule sends it again with the same out_refund_no.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.orders.lifecycle import confirm
+from chalicelib.domain.orders.orders import Order
+from chalicelib.observability import get_logger
+from chalicelib.services.orders import refunds
+from chalicelib.services.orders.changes import change_order, find_order, staff_actor
+from chalicelib.services.orders.views import order_view
+
+
+def station_order(staff, order_id: str) -> Order:
+    """An order of one of the staff member's stations (hq: any station)."""
+    order = find_order(order_id)
+    if order is None:
+        raise NotFound("the order does not exist", code="ORDER_NOT_FOUND")
+    if not staff.can_act_on_station(order.station_id):
+        raise Forbidden("the order belongs to another station", code="NOT_YOUR_STATION")
+    return order
+
+
+def confirm_fuelling(staff, order_id: str, actual_amount_fen: int | None, liters_ml: int | None,
+                     *, now: datetime) -> dict:
+    """`actual_amount_fen` is what the pump shows for the fuel dispensed (default: all prepaid)."""
+    order = station_order(staff, order_id)
+    order, transition = change_order(order, lambda current: confirm(
+        current, actual_pump_amount_fen=actual_amount_fen, liters_ml=liters_ml, at=now,
+        actor=staff_actor(staff)))
+    if transition is not None:
+        if transition.refund_created is not None:
+            refunds.submit(transition.refund_created, now=now)
+        _record_service_time(order)
+    return order_view(order)
+
+
+def _record_service_time(order: Order) -> None:
+    """Feed the station's learned service time; advisory, never fails the confirmation."""
+    try:
+        from chalicelib.services.stations import activity as station_activity
+        station_activity.record_order_fuelled(order.station_id, order.paid_at, order.fuelled_at)
+    except Exception:  # noqa: BLE001 - the confirmation is committed; the figure is best effort
+        get_logger().exception("service time not recorded", extra={"order_id": order.id})

@@ -1,0 +1,95 @@
+"""What staff read of a reconciled day: the result and the settlement, for one station (a manager
+of it, or hq) or for every station (hq), as JSON or as CSV for the station's accounting system."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.money import yuan_text
+from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.store.reconciliation import results as store
+
+REPORT_ROLES = ("manager", "hq")
+CSV_COLUMNS = ("bill_date", "station_id", "grade", "orders", "litres", "gross_yuan",
+               "discount_yuan", "paid_yuan", "refunds", "refund_yuan", "fee_yuan", "net_yuan")
+_PRIVATE = ("order_transaction_id",)
+
+
+def parse_bill_date(text: str, now: datetime) -> date:
+    """A YYYY-MM-DD day up to today in Asia/Shanghai."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text or ""):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("date must be a day as YYYY-MM-DD", code="DATE_INVALID",
+                           field="date") from None
+    if day > now.astimezone(SHANGHAI).date():
+        raise InvalidInput("date is in the future", code="DATE_IN_FUTURE", field="date")
+    return day
+
+
+def _scope(staff, station_id: str | None) -> str | None:
+    """The station to report on; None means every station (hq only)."""
+    if staff.role not in REPORT_ROLES:
+        raise Forbidden("only a manager or hq can read settlements", code="ROLE_NOT_ALLOWED")
+    if station_id is not None:
+        if not staff.can_act_on_station(station_id):
+            raise Forbidden("that is not one of your stations", code="NOT_YOUR_STATION")
+        return station_id
+    if staff.role == "hq":
+        return None
+    if len(staff.station_ids) == 1:
+        return next(iter(staff.station_ids))
+    raise InvalidInput("station_id is required", code="STATION_REQUIRED", field="station_id")
+
+
+def day_report(staff, date_text: str, station_id: str | None, *, now: datetime) -> dict:
+    bill_date = parse_bill_date(date_text, now).isoformat()
+    scope = _scope(staff, station_id)
+    day = store.read_day(bill_date)
+    if day is None or day["status"] is None:
+        raise NotFound("that day has not been reconciled yet", code="RECONCILIATION_NOT_FOUND")
+    settlements = store.settlements(bill_date, scope)
+    differences = [{k: v for k, v in d.items() if k not in _PRIVATE}
+                   for d in store.differences(bill_date)
+                   if scope is None or d.get("station_id") == scope]
+    summary = day["data"].get("summary")
+    if scope is not None and summary is not None:
+        summary = {"matched_count": sum(s["matched_count"] for s in settlements),
+                   "matched_amount_fen": sum(s["matched_amount_fen"] for s in settlements),
+                   "differences": len(differences),
+                   "healed": sum(d["outcome"] == "HEALED" for d in differences)}
+    updated = day["updated_at"]
+    return {"bill_date": bill_date, "status": day["status"], "station_id": scope,
+            "updated_at": updated.isoformat().replace("+00:00", "Z") if updated else None,
+            "error": day["data"].get("error"), "summary": summary,
+            "differences": differences, "settlements": settlements}
+
+
+def settlement_csv(report: dict) -> str:
+    """One line per station and grade, then the station's TOTAL line with refunds, fees, net."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    day = report["bill_date"]
+    for s in report["settlements"]:
+        for g in s["grades"]:
+            writer.writerow((day, s["station_id"], g["grade"], g["orders"],
+                             _litres(g["liters_ml"]), yuan_text(g["gross_fen"]),
+                             yuan_text(g["discount_fen"]), yuan_text(g["paid_fen"]), "", "", "",
+                             ""))
+        writer.writerow((day, s["station_id"], "TOTAL", s["orders"],
+                         _litres(sum(g["liters_ml"] for g in s["grades"])),
+                         yuan_text(sum(g["gross_fen"] for g in s["grades"])),
+                         yuan_text(s["discount_fen"]), yuan_text(s["paid_fen"]), s["refunds"],
+                         yuan_text(s["refund_fen"]), yuan_text(s["fee_fen"]),
+                         yuan_text(s["net_fen"])))
+    return out.getvalue()
+
+
+def _litres(ml: int) -> str:
+    return f"{ml // 1000}.{ml % 1000:03d}"

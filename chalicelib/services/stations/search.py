@@ -1,0 +1,249 @@
+"""Drivers' view of stations: nearby search and one station in full.
+
+Every price shown is pricing.quote for a reference fill (the user's `liters`, else
+nearby.REFERENCE_VOLUME_ML) with the promotions active now, the same function and inputs an
+order is charged with, so the list and the payment agree.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.stations.geo import haversine_m
+from chalicelib.domain.stations.geocells import plan_queries
+from chalicelib.domain.stations.nearby import (
+    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, detour_fen, detour_ml, next_ring_m,
+    partitions_of, partitions_touching, ring_for_count)
+from chalicelib.domain.stations.pricing import Promotion, describe, quote
+from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
+from chalicelib.domain.stations.stations import GRADE_NAMES, Station
+from chalicelib.services.stations.activity import QUEUE_WINDOW_S
+from chalicelib.store.stations import promotions as promotion_store
+from chalicelib.store.stations import density as density_store
+from chalicelib.store.stations import stations as station_store
+
+# A cursor is a position "<first>.<second>.<station id>" (NEARBY_CURSOR_PATTERN says what each
+# part holds). Any cursor of this shape is a valid position, so the contract describes cursors
+# exactly.
+_CURSOR = re.compile(NEARBY_CURSOR_PATTERN)
+_AFTER_ANY_ID = "~"
+_MAX_ID_CHARS = 64
+
+
+@dataclass(frozen=True)
+class _Hit:
+    distance_mm: int
+    station: Station
+
+    @property
+    def key(self) -> tuple:
+        return (self.distance_mm, self.station.id)
+
+
+def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level: str | None = None,
+                  now: datetime | None = None,
+                  stats: station_store.GeoReadStats | None = None) -> dict:
+    """One page of stations within req.radius_m, sorted as asked, with `next_cursor`."""
+    now = now or datetime.now(timezone.utc)
+    stats = stats if stats is not None else station_store.GeoReadStats()
+    position = _read_cursor(cursor, req.sort)
+    chain = [p for p in promotion_store.chain_promotions_not_ended(now) if p.starts_at <= now]
+    volume = req.volume_ml or REFERENCE_VOLUME_ML
+    if req.sort == "distance":
+        hits, last = _page_by_distance(req, position, stats)
+        items = [_view(h.station, now, chain, volume, member_level, h.distance_mm) for h in hits]
+        following = last and (last[0], int(position.get("n", 0)) + len(hits), last[1])
+    else:
+        items, following = _page_by_value(req, position, stats, now, chain, volume, member_level)
+    next_cursor = "{}.{}.{}".format(*following) if following else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def station_detail(station_id: str, *, volume_ml: int = REFERENCE_VOLUME_ML,
+                   member_level: str | None = None, now: datetime | None = None) -> dict:
+    now = now or datetime.now(timezone.utc)
+    station = station_store.get_station(station_id, now) if _plausible_id(station_id) else None
+    if station is None:
+        raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")
+    view = _view(station, now, [], volume_ml, member_level, None)
+    view["nozzles"] = [{"no": n.no, "grade": n.grade} for n in station.nozzles]
+    return view
+
+
+def _plausible_id(station_id: str) -> bool:
+    return 0 < len(station_id) <= _MAX_ID_CHARS and station_id.isprintable()
+
+
+def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_Hit], tuple | None]:
+    """Expanding rings: read circles until they hold limit + 1 stations past the cursor.
+
+    Every station nearer than the ring just read has been read, so the nearest of them are
+    the page. The first ring is sized from the density map to hold about 1.3x what the page
+    needs and may use every query of the budget; if it falls short, the next is sized from
+    the stations it found and gets what is left. A page never costs more than MAX_QUERIES
+    index queries (plus one BatchGetItem of the density map): when they are spent before
+    the page is full, the page ends at the last ring read and the cursor carries on from it.
+    Returns the page and where the next one starts (None: nothing is left in the radius).
+    """
+    after = (int(position.get("d", -1)), str(position.get("i", "")))
+    start_m = max(0.0, after[0] / 1000.0 - 2.0) if after[0] >= 0 else 0.0
+    wanted = req.limit + 1
+    pool: dict[str, _Hit] = {}
+    read_to, used = start_m, 0
+    ring = max(_first_ring(req, start_m, wanted, stats),  # past the cursor, or no progress
+               min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))
+    while True:
+        used += _read_ring(req, ring, read_to, MAX_QUERIES - used, after, pool, stats)
+        confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
+                           key=lambda h: h.key)
+        if len(confirmed) > req.limit:
+            return confirmed[:req.limit], confirmed[req.limit - 1].key
+        if ring >= req.radius_m:
+            return confirmed, None
+        following = (ring * 1000, _AFTER_ANY_ID)  # everything up to this ring is on the page
+        read_to, ring = ring, next_ring_m(start_m, ring, len(confirmed), wanted - len(confirmed),
+                                          req.radius_m)
+        if used >= MAX_QUERIES or not _fits(req, ring, MAX_QUERIES - used):
+            return confirmed, following
+
+
+def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, after: tuple,
+               pool: dict, stats) -> int:
+    ranges = plan_queries(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
+                          max_queries=budget)
+    for hit in _hits(req, ranges, stats):
+        if hit.key > after:
+            pool[hit.station.id] = hit
+    return len(ranges)
+
+
+def _fits(req: NearbyRequest, ring: int, budget: int) -> bool:
+    """Whether a plan of this ring can keep within the queries left (it needs one per partition)."""
+    return partitions_touching(req.lat, req.lng, ring) <= budget
+
+
+def _first_ring(req: NearbyRequest, start_m: float, wanted: int, stats) -> int:
+    """Sized from the density map (the whole radius where the map knows no station)."""
+    counts, items = density_store.counts_in(partitions_of(req.lat, req.lng, req.radius_m))
+    stats.density_items += items
+    return ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m)
+
+
+def _hits(req: NearbyRequest, ranges, stats) -> list[_Hit]:
+    hits = []
+    for station in station_store.stations_in_ranges(ranges, stats):
+        distance_mm = int(haversine_m(req.lat, req.lng, station.lat, station.lng) * 1000 + 0.5)
+        if distance_mm <= req.radius_m * 1000 and (req.grade is None or station.sells(req.grade)):
+            hits.append(_Hit(distance_mm, station))
+    return hits
+
+
+def _page_by_value(req: NearbyRequest, position: dict, stats, now, chain, volume, member_level):
+    """sort=price|cost: read the whole circle, rank by the price paid or the effective cost.
+
+    Only the ranked grade is priced for every station; full views are built for the page.
+    """
+    ranges = plan_queries(req.lat, req.lng, req.radius_m, max_queries=MAX_QUERIES)
+    ranked = []
+    for hit in _hits(req, ranges, stats):
+        if hit.station.stock_state(req.grade) == "out":
+            continue  # cannot be filled there now, whatever it costs
+        offer = _grade_view(hit.station, req.grade, _active(hit.station, chain, now), now,
+                            volume, member_level)
+        cost = _cost(req, hit.distance_mm, offer) if req.sort == "cost" else None
+        value = cost["effective_cost_fen"] if cost else offer["price_fen"]
+        ranked.append(((value, hit.distance_mm, hit.station.id), hit, cost))
+    nearest = min(ranked, key=lambda r: r[0][1:]) if ranked else None
+    ranked.sort(key=lambda r: r[0])
+    after = position.get("k")
+    if after is not None:
+        ranked = [r for r in ranked if r[0] > after]
+    items = []
+    for _, hit, cost in ranked[:req.limit]:
+        view = _view(hit.station, now, chain, volume, member_level, hit.distance_mm)
+        if cost is not None:
+            view["cost"] = {**cost, "saving_fen": nearest[0][0] - cost["effective_cost_fen"]}
+        items.append(view)
+    following = ranked[req.limit - 1][0] if len(ranked) > req.limit else None
+    return items, following
+
+
+def _cost(req: NearbyRequest, distance_mm: int, grade: dict) -> dict:
+    distance_m = (distance_mm + 500) // 1000
+    fuel = grade["reference_pay_fen"]
+    detour = detour_fen(distance_m, req.consumption_dl, grade["price_fen"])
+    return {"grade": req.grade, "liters_ml": req.volume_ml, "fuel_fen": fuel,
+            "detour_ml": detour_ml(distance_m, req.consumption_dl), "detour_fen": detour,
+            "effective_cost_fen": fuel + detour, "saving_fen": 0}
+
+
+def _active(station: Station, chain: list[Promotion], now: datetime) -> list[Promotion]:
+    """The promotions that apply at this station now: its own and the chain's."""
+    return [p for p in list(station.promotions) + chain
+            if (p.station_ids is None or station.id in p.station_ids)
+            and p.starts_at <= now < p.ends_at]
+
+
+def _view(station: Station, now: datetime, chain: list[Promotion], volume_ml: int,
+          member_level: str | None, distance_mm: int | None) -> dict:
+    active = _active(station, chain, now)
+    view = {
+        "id": station.id, "name": station.name, "brand": station.brand,
+        "district": station.district, "address": station.address, "payee": station.payee,
+        "location": {"lat": round(station.lat, 6), "lng": round(station.lng, 6), "coord": "gcj02"},
+        "distance_m": None if distance_mm is None else (distance_mm + 500) // 1000,
+        "open_now": station.is_open(now),
+        "hours": {"open": station.open_time, "close": station.close_time},
+        "reference_liters_ml": volume_ml,
+        "grades": [_grade_view(station, g.grade, active, now, volume_ml, member_level)
+                   for g in station.grades],
+        "promotions": [promotion_view(p, now) for p in sorted(active, key=lambda p: p.id)],
+        "queue": _queue_view(station, now),
+    }
+    return view
+
+
+def _grade_view(station: Station, grade: str, active, now, volume_ml, member_level) -> dict:
+    q = quote(station.grades, active, station_id=station.id, grade=grade, now=now,
+              member_level=member_level, volume_ml=volume_ml)
+    return {"grade": grade, "name": GRADE_NAMES.get(grade, grade),
+            "guide_price_fen": q.guide_price_fen, "pump_price_fen": q.list_price_fen,
+            "price_fen": q.price_fen, "reference_pay_fen": q.pay_fen,
+            "stock": station.stock_state(grade), "promotion": q.description}
+
+
+def promotion_view(p: Promotion, now: datetime) -> dict:
+    return {"id": p.id, "title": p.title, "kind": p.kind, "description": describe(p),
+            "station_ids": sorted(p.station_ids) if p.station_ids is not None else None,
+            "grades": sorted(p.grades) if p.grades is not None else None,
+            "starts_at": promotion_store.iso(p.starts_at),
+            "ends_at": promotion_store.iso(p.ends_at),
+            "per_litre_off_fen": p.per_litre_off_fen, "threshold_fen": p.threshold_fen,
+            "amount_off_fen": p.amount_off_fen, "active": p.starts_at <= now < p.ends_at}
+
+
+def _queue_view(station: Station, now: datetime) -> dict:
+    arrivals = sum(station.queue.arrivals.get(b, 0) for b in buckets_in_window(now, QUEUE_WINDOW_S))
+    estimate = estimate_queue(arrivals, window_span_s(now, QUEUE_WINDOW_S), len(station.nozzles),
+                              station.queue.service_samples, station.queue.service_mean_s)
+    return {"wait_minutes": estimate.wait_minutes, "confidence": estimate.confidence,
+            "reason": estimate.reason, "arrivals_per_hour": round(estimate.arrivals_per_hour, 1),
+            "nozzles": len(station.nozzles)}
+
+
+def _read_cursor(cursor: str | None, sort: str) -> dict:
+    """The position a cursor holds; any cursor of NEARBY_CURSOR_PATTERN's shape is a position."""
+    if cursor is None:
+        return {}
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
+                           field="cursor")
+    first, second, station_id = int(match[1]), int(match[2]), match[3]
+    if sort == "distance":
+        return {"d": first, "n": second, "i": station_id}
+    return {"k": (first, second, station_id)}

@@ -1,0 +1,86 @@
+"""Account change builders of points and member spend: returned on refund, earned when fuelled,
+spend taken back on refund, expired (see services/wallet/accounts.py for the contract they share)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.domain.wallet.accounts import Account, AccountChange, add_lots, day_end, month_of
+from chalicelib.domain.wallet.ledger import POINTS, Entry
+from chalicelib.domain.wallet.points import earn, expire, return_lots
+from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.wallet.entries import change_of, entries_for
+from chalicelib.services.wallet.rules import points_rules
+
+
+def for_points_returned(account: Account, order_id: str, redeemed: int, paid_fen: int,
+                        refunded_before: int, refund_fen: int, at: datetime) -> AccountChange | None:
+    """Return an order's redeemed points in proportion to a refund (domain/points.return_lots):
+    of `redeemed` points on an order that paid `paid_fen`, a refund taking its refunded total
+    from `refunded_before` to `refunded_before + refund_fen` returns its share, to the lots the
+    points were taken from, with their expiry. An order closed unpaid returns everything with
+    refunded_before=0, refund_fen=paid_fen.
+
+    Points whose lot has expired since do not come back (they would expire at once). Entry:
+    `points_returned` (+points, ref order_id). None when nothing comes back (nothing redeemed,
+    no record of the redemption, or only expired parts)."""
+    taken = account.redemptions.get(order_id, ())
+    if not redeemed or not taken:
+        return None
+    parts = [p for p in return_lots(list(taken), paid_fen, refunded_before, refund_fen)
+             if at < p.expires_at]
+    amount = sum(p.points for p in parts)
+    if not amount:
+        return None
+    redemptions = dict(account.redemptions)
+    if refunded_before + refund_fen >= paid_fen:
+        del redemptions[order_id]  # everything is back: nothing more can be returned
+    after = replace(account, lots=add_lots(account.lots, parts), redemptions=redemptions)
+    entries = entries_for(account, POINTS, order_id, at, [("points_returned", amount, 0)])
+    return change_of(account, after, entries, at)
+
+
+def for_points_earned(account: Account, order_id: str, paid_fen: int,
+                      at: datetime) -> AccountChange | None:
+    """An order confirmed FUELLED: earn points on `paid_fen` (what it finally charged in money,
+    WeChat Pay or balance) into a lot expiring at the end of the Asia/Shanghai day
+    `points_expiry_days` after `at`, and add `paid_fen` to the spend of at's month (member levels).
+
+    Entry: `points_earned` (+points, ref order_id) when it earns any. The points earned are
+    `after.points - before.points`. None when paid_fen is 0."""
+    if paid_fen <= 0:
+        return None
+    lot = earn(order_id, paid_fen, at, points_rules())
+    spend_map = dict(account.monthly_spend)
+    spend_map[month_of(at)] = spend_map.get(month_of(at), 0) + paid_fen
+    after = replace(account, monthly_spend=spend_map)
+    entries: tuple[Entry, ...] = ()
+    if lot is not None:
+        lot = replace(lot, expires_at=day_end(lot.expires_at))  # lots of one day are one lot
+        after = replace(after, lots=add_lots(account.lots, [lot]))
+        entries = entries_for(account, POINTS, order_id, at, [("points_earned", lot.points, 0)])
+    return change_of(account, after, entries, at)
+
+
+def for_spend_refunded(account: Account, refund_fen: int, fuelled_at: datetime,
+                       at: datetime) -> AccountChange | None:
+    """A refund of a fuelled order: its spend no longer counts towards the member level (taken
+    off the month it was fuelled in, never below 0). No ledger entry. None if nothing changes."""
+    month = month_of(fuelled_at)
+    held = account.monthly_spend.get(month, 0)
+    if refund_fen <= 0 or not held:
+        return None
+    spend_map = {**account.monthly_spend, month: held - min(held, refund_fen)}
+    return change_of(account, replace(account, monthly_spend=spend_map), (), at)
+
+
+def for_points_expiry(account: Account, at: datetime) -> AccountChange | None:
+    """Write off the points of every lot whose expiry has come: one `points_expired` entry
+    (ref "expiry:<Asia/Shanghai date>"). None when no lot is due."""
+    due = expire(account.lots, at)
+    if not due:
+        return None
+    left = tuple(lot for lot in account.lots if at < lot.expires_at)
+    ref = f"expiry:{at.astimezone(SHANGHAI):%Y-%m-%d}"
+    entries = entries_for(account, POINTS, ref, at, [("points_expired", -due, 0)])
+    return change_of(account, replace(account, lots=add_lots(left, ())), entries, at)

@@ -1,0 +1,45 @@
+"""hq's check of one account's ledger: every chain recomputed from the stored entries and held
+against what the account item says (its chain heads and balances), the first broken link named.
+
+An edited entry fails its own hash, a deleted one leaves a gap, a rewritten hash breaks the next
+link, a truncated tail or a rewritten suffix shows against the account's head, and a balance
+changed on the account alone shows against the ledger's sum (and, for money, its paid/bonus split).
+"""
+from __future__ import annotations
+
+import re
+
+from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.wallet.ledger import BALANCE, POINTS, verify_chain
+from chalicelib.store.wallet import accounts as store
+
+AUDIT_ROLES = ("hq",)
+USER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def verify_account(staff, user_id: str) -> dict:
+    if staff.role not in AUDIT_ROLES:
+        raise Forbidden("only hq can verify a ledger", code="ROLE_NOT_ALLOWED")
+    if not USER_ID.fullmatch(user_id):
+        raise InvalidInput("user_id is not a user id", code="USER_ID_INVALID", field="user_id")
+    account = store.get_account(user_id)
+    chains = {kind: _verify(account, kind) for kind in (BALANCE, POINTS)}
+    return {"user_id": user_id, "ok": all(c["ok"] for c in chains.values()), **chains}
+
+
+def _verify(account, kind: str) -> dict:
+    entries = store.read_chain(account.user_id, kind)
+    head = account.head(kind)
+    held = account.ledger_balance(kind)
+    check = verify_chain(entries, account_id=account.user_id, kind=kind,
+                         expected_last_seq=head.seq,
+                         expected_head_hash=head.hash if head.seq else None,
+                         expected_balance=held)
+    ok, first_broken, reason = check.ok, check.first_broken_seq, check.reason
+    if ok and kind == BALANCE and (check.paid_fen, check.bonus_fen) != (account.paid_fen,
+                                                                       account.bonus_fen):
+        ok, first_broken = False, check.last_seq + 1
+        reason = (f"the account holds paid {account.paid_fen} / bonus {account.bonus_fen}, the "
+                  f"ledger {check.paid_fen} / {check.bonus_fen}")
+    return {"ok": ok, "entries": len(entries), "first_broken_seq": first_broken, "reason": reason,
+            "balance": check.balance, "account_balance": held}

@@ -1,0 +1,1 @@
+"""Marketing, tables and their writes. Coupon templates and claims, campaigns, home popups and banners."""

@@ -1,0 +1,1 @@
+"""Orders, tables and their writes. Create, pay through WeChat Pay, confirm the fuelling, refund, expire, ship."""

@@ -1,0 +1,135 @@
+"""Promotions: one item each in the promotions table, and the document form the station items
+carry (a station-scoped promotion is copied onto each of its stations, see station_changes.py).
+
+Chain-wide promotions (station_ids None) are read from the sparse GSI `chain`, sorted by end,
+so a search reads the ones not yet ended with one Query; `listing` pages them all for HQ.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.domain.stations.pricing import Promotion
+from chalicelib.store.base import StageModel
+
+CHAIN = "chain"
+LISTING = "all"
+
+
+class ChainIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "chain"
+        projection = AllProjection()
+
+    chain_scope = UnicodeAttribute(hash_key=True)
+    ends_key = UnicodeAttribute(range_key=True)
+
+
+class ListingIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "listing"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    ends_key = UnicodeAttribute(range_key=True)
+
+
+class PromotionModel(StageModel):
+    logical_name = "promotions"
+
+    class Meta:
+        pass
+
+    promotion_id = UnicodeAttribute(hash_key=True)
+    chain_scope = UnicodeAttribute(null=True)  # CHAIN for chain-wide promotions only (sparse)
+    listing = UnicodeAttribute(default=LISTING)
+    ends_key = UnicodeAttribute()  # ends_at + '#' + id: index order = end order
+    chain = ChainIndex()
+    every = ListingIndex()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    starts_at = UnicodeAttribute()
+    ends_at = UnicodeAttribute()
+    station_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    grades = ListAttribute(of=UnicodeAttribute, null=True)
+    per_litre_off_fen = NumberAttribute(default=0)
+    threshold_fen = NumberAttribute(default=0)
+    amount_off_fen = NumberAttribute(default=0)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def ends_key(ends_at: datetime, promotion_id: str) -> str:
+    return f"{iso(ends_at)}#{promotion_id}"
+
+
+def to_doc(p: Promotion) -> dict:
+    """The promotion as a plain map (what a station item holds under promotions.<id>)."""
+    return {"id": p.id, "kind": p.kind, "title": p.title, "starts_at": iso(p.starts_at),
+            "ends_at": iso(p.ends_at),
+            "station_ids": sorted(p.station_ids) if p.station_ids is not None else None,
+            "grades": sorted(p.grades) if p.grades is not None else None,
+            "per_litre_off_fen": p.per_litre_off_fen, "threshold_fen": p.threshold_fen,
+            "amount_off_fen": p.amount_off_fen}
+
+
+def from_doc(doc: dict) -> Promotion:
+    ids, grades = doc.get("station_ids"), doc.get("grades")
+    return Promotion(id=str(doc["id"]), kind=str(doc["kind"]), title=str(doc["title"]),
+                     starts_at=_parse(doc["starts_at"]), ends_at=_parse(doc["ends_at"]),
+                     station_ids=frozenset(ids) if ids is not None else None,
+                     grades=frozenset(grades) if grades is not None else None,
+                     per_litre_off_fen=int(doc.get("per_litre_off_fen") or 0),
+                     threshold_fen=int(doc.get("threshold_fen") or 0),
+                     amount_off_fen=int(doc.get("amount_off_fen") or 0))
+
+
+def to_model(p: Promotion, created_by: str, created_at: datetime) -> PromotionModel:
+    doc = to_doc(p)
+    return PromotionModel(
+        p.id, chain_scope=CHAIN if p.station_ids is None else None,
+        ends_key=ends_key(p.ends_at, p.id), kind=p.kind, title=p.title,
+        starts_at=doc["starts_at"], ends_at=doc["ends_at"], station_ids=doc["station_ids"],
+        grades=doc["grades"], per_litre_off_fen=p.per_litre_off_fen,
+        threshold_fen=p.threshold_fen, amount_off_fen=p.amount_off_fen,
+        created_by=created_by, created_at=iso(created_at))
+
+
+def from_model(model: PromotionModel) -> Promotion:
+    return from_doc({"id": model.promotion_id, "kind": model.kind, "title": model.title,
+                     "starts_at": model.starts_at, "ends_at": model.ends_at,
+                     "station_ids": model.station_ids, "grades": model.grades,
+                     "per_litre_off_fen": model.per_litre_off_fen,
+                     "threshold_fen": model.threshold_fen, "amount_off_fen": model.amount_off_fen})
+
+
+def get_promotion(promotion_id: str) -> Promotion | None:
+    try:
+        return from_model(PromotionModel.get(promotion_id, consistent_read=True))
+    except PromotionModel.DoesNotExist:
+        return None
+
+
+def chain_promotions_not_ended(now: datetime) -> list[Promotion]:
+    """Chain-wide promotions whose window has not closed at `now` (one Query, usually one page)."""
+    after = iso(now) + "#\uffff"  # ends_at > now (ends_at is exclusive)
+    return [from_model(m) for m in PromotionModel.chain.query(
+        CHAIN, PromotionModel.ends_key > after)]
+
+
+def promotions_not_ended(now: datetime, after_key: str | None, limit: int) -> list[Promotion]:
+    """Every promotion not yet ended, in end order, after the `after_key` of a previous page."""
+    floor = iso(now) + "#\uffff"
+    start = max(floor, after_key) if after_key else floor
+    return [from_model(m) for m in PromotionModel.every.query(
+        LISTING, PromotionModel.ends_key > start, limit=limit)]

@@ -1,0 +1,307 @@
+"""Stations: one item each, holding prices, nozzles, stock and the queue counters, and indexed by
+geohash cell (GSI `geo`, see domain/stations/geocells.py) for nearby search."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.domain.stations.geocells import station_cell_keys
+from chalicelib.domain.stations.pricing import GradePrice, Promotion
+from chalicelib.domain.stations.stations import Nozzle, QueueCounters, Station
+from chalicelib.store.stations import promotions as promotion_store
+from chalicelib.store.base import StageModel, error_code
+from chalicelib.store.stations.density import density_cell, move_station
+
+
+class GeoIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "geo"
+        projection = AllProjection()
+
+    geo_cell = UnicodeAttribute(hash_key=True)
+    geo_sort = UnicodeAttribute(range_key=True)
+
+
+class StationModel(StageModel):
+    logical_name = "stations"
+
+    class Meta:
+        pass
+
+    station_id = UnicodeAttribute(hash_key=True)
+    geo_cell = UnicodeAttribute()
+    geo_sort = UnicodeAttribute()
+    geo = GeoIndex()
+    name = UnicodeAttribute()
+    brand = UnicodeAttribute()
+    district = UnicodeAttribute()
+    address = UnicodeAttribute()
+    payee = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    open_time = UnicodeAttribute()
+    close_time = UnicodeAttribute()
+    # grade -> {"guide": fen/L, "pump": fen/L, "member": {level: fen/L}}
+    grades = MapAttribute()
+    # nozzle number (as text) -> grade
+    nozzles = MapAttribute()
+    # grade -> millilitres in the tank
+    stock = MapAttribute()
+    # 10-minute bucket -> orders created (domain/stations/queueing.py)
+    arrivals = MapAttribute(null=True)
+    service_mean_s = NumberAttribute(null=True)
+    service_samples = NumberAttribute(default=0)
+    # promotion id -> promotion document (store/stations/promotions.py): the station-scoped promotions,
+    # kept in step with the promotions table by the same transaction (station_changes.py)
+    promotions = MapAttribute(null=True)
+    # bumped by every price change; the price transaction is conditional on it
+    version = NumberAttribute(default=0)
+
+
+def _plain(value) -> dict:
+    if isinstance(value, MapAttribute):
+        return value.as_dict()
+    return value or {}
+
+
+def own_promotions(model: StationModel) -> list[Promotion]:
+    """The station-scoped promotions the item carries (ended ones included, in id order)."""
+    docs = _plain(model.promotions)
+    return [promotion_store.from_doc(docs[key]) for key in sorted(docs)]
+
+
+def to_station(model: StationModel, promotions=()) -> Station:
+    grades = model.grades.as_dict() if isinstance(model.grades, MapAttribute) else model.grades
+    nozzles = model.nozzles.as_dict() if isinstance(model.nozzles, MapAttribute) else model.nozzles
+    stock = model.stock.as_dict() if isinstance(model.stock, MapAttribute) else model.stock
+    arrivals = model.arrivals.as_dict() if isinstance(model.arrivals, MapAttribute) \
+        else (model.arrivals or {})
+    return Station(
+        id=model.station_id, name=model.name, brand=model.brand, district=model.district,
+        address=model.address, lat=float(model.lat), lng=float(model.lng),
+        open_time=model.open_time, close_time=model.close_time, payee=model.payee,
+        grades=tuple(GradePrice(grade=g, guide_price_fen=int(p["guide"]),
+                                pump_price_fen=int(p["pump"]),
+                                member_prices={k: int(v) for k, v in (p.get("member") or {}).items()})
+                     for g, p in sorted(grades.items())),
+        nozzles=tuple(sorted((Nozzle(no=int(no), grade=g) for no, g in nozzles.items()),
+                             key=lambda n: n.no)),
+        stock_ml={g: int(ml) for g, ml in stock.items()},
+        promotions=tuple(promotions),
+        queue=QueueCounters(arrivals={k: int(v) for k, v in arrivals.items()},
+                            service_mean_s=float(model.service_mean_s)
+                            if model.service_mean_s is not None else None,
+                            service_samples=int(model.service_samples or 0)),
+        version=int(model.version or 0))
+
+
+def to_model(station: Station) -> StationModel:
+    cell, sort = station_cell_keys(station.lat, station.lng, station.id)
+    return StationModel(
+        station.id, geo_cell=cell, geo_sort=sort, name=station.name, brand=station.brand,
+        district=station.district, address=station.address, payee=station.payee,
+        lat=station.lat, lng=station.lng, open_time=station.open_time,
+        close_time=station.close_time,
+        grades={g.grade: {"guide": g.guide_price_fen, "pump": g.pump_price_fen,
+                          "member": dict(g.member_prices)} for g in station.grades},
+        nozzles={str(n.no): n.grade for n in station.nozzles},
+        stock=dict(station.stock_ml),
+        # Only the station's own promotions live on its item; chain-wide ones have their index.
+        promotions={p.id: promotion_store.to_doc(p) for p in station.promotions
+                     if p.station_ids is not None},
+        # Always a map, even empty: a nested ADD needs the parent map to exist on DynamoDB.
+        arrivals=dict(station.queue.arrivals),
+        service_mean_s=station.queue.service_mean_s,
+        service_samples=station.queue.service_samples, version=station.version)
+
+
+def get_station(station_id: str, now: datetime | None = None) -> Station | None:
+    """The station with the promotions active at `now` (its own and chain-wide), or None.
+
+    Orders price with quote(station.grades, station.promotions, ...), the same inputs the
+    nearby list uses, so the list and the payment agree.
+    """
+    now = now or datetime.now(timezone.utc)
+    try:
+        model = StationModel.get(station_id, consistent_read=True)
+    except StationModel.DoesNotExist:
+        return None
+    candidates = own_promotions(model) + promotion_store.chain_promotions_not_ended(now)
+    return to_station(model, [p for p in candidates if p.starts_at <= now < p.ends_at])
+
+
+def read_station(station_id: str) -> Station | None:
+    """The station as stored (consistent read), with its own promotions, ended ones included."""
+    try:
+        model = StationModel.get(station_id, consistent_read=True)
+    except StationModel.DoesNotExist:
+        return None
+    return to_station(model, own_promotions(model))
+
+
+def put_station(station: Station) -> None:
+    """Create or replace a station (seeding and administration), keeping the density map."""
+    try:
+        old = StationModel.get(station.id, consistent_read=True, attributes_to_get=["lat", "lng"])
+        previous = (float(old.lat), float(old.lng))
+    except StationModel.DoesNotExist:
+        previous = None
+    to_model(station).save()
+    if previous is None or density_cell(*previous) != density_cell(station.lat, station.lng):
+        move_station(previous, (station.lat, station.lng))
+
+
+def _attributes_from(raw: dict) -> dict:
+    return raw.get("Attributes") or {}
+
+
+def add_arrival(station_id: str, bucket: str, expired_buckets: list[str]) -> list[str] | None:
+    """Count one order in `bucket` and drop `expired_buckets`, in one UpdateItem.
+
+    Returns the bucket keys the item holds afterwards (so the caller can spot stale ones a
+    long quiet spell left behind), or None when there is no such station.
+    Raises ArrivalsMapMissing when the item predates the always-present `arrivals` map.
+    """
+    from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.operand import Path
+
+    actions = [Path(["arrivals", bucket]).add(1)]
+    actions += [Path(["arrivals", old]).remove() for old in expired_buckets if old != bucket]
+    try:
+        raw = StationModel._get_connection().update_item(
+            station_id, actions=actions, condition=StationModel.station_id.exists(),
+            return_values="ALL_NEW")
+    except UpdateError as err:
+        if error_code(err) == "ConditionalCheckFailedException":
+            return None
+        if error_code(err) == "ValidationException" and "document path" in str(err):
+            raise ArrivalsMapMissing(station_id) from err
+        raise
+    arrivals = _attributes_from(raw).get("arrivals", {}).get("M", {})
+    return sorted(arrivals)
+
+
+class ArrivalsMapMissing(Exception):
+    """The station item has no `arrivals` map yet, so a nested counter cannot be added."""
+
+
+def ensure_arrivals_map(station_id: str) -> None:
+    """Give an older station item an empty `arrivals` map, unless it (or the map) is absent.
+
+    Conditional on the map being absent, so a concurrent caller's first count is never wiped.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        StationModel._get_connection().update_item(
+            station_id, actions=[StationModel.arrivals.set({})],
+            condition=StationModel.station_id.exists() & StationModel.arrivals.does_not_exist())
+    except UpdateError as err:
+        if error_code(err) != "ConditionalCheckFailedException":
+            raise
+
+
+def remove_arrival_buckets(station_id: str, buckets: list[str]) -> None:
+    """Drop expired buckets (idempotent: removing an absent key is a no-op)."""
+    from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.operand import Path
+
+    if not buckets:
+        return
+    try:
+        StationModel._get_connection().update_item(
+            station_id, actions=[Path(["arrivals", b]).remove() for b in buckets],
+            condition=StationModel.station_id.exists())
+    except UpdateError as err:
+        if error_code(err) != "ConditionalCheckFailedException":
+            raise
+
+
+def read_service_mean(station_id: str) -> tuple[float | None, int] | None:
+    """The learned mean service time and its sample count; None when there is no station."""
+    try:
+        model = StationModel.get(station_id, consistent_read=True,
+                                 attributes_to_get=["station_id", "service_mean_s",
+                                                    "service_samples"])
+    except StationModel.DoesNotExist:
+        return None
+    mean = float(model.service_mean_s) if model.service_mean_s is not None else None
+    return mean, int(model.service_samples or 0)
+
+
+def set_service_mean(station_id: str, expected_samples: int, mean_s: float, samples: int) -> bool:
+    """Store a new mean if the sample count is still `expected_samples`; False on a conflict."""
+    from pynamodb.exceptions import UpdateError
+
+    unchanged = StationModel.service_samples == expected_samples
+    if expected_samples == 0:
+        unchanged = unchanged | StationModel.service_samples.does_not_exist()
+    try:
+        StationModel._get_connection().update_item(
+            station_id,
+            actions=[StationModel.service_mean_s.set(round(mean_s, 3)),
+                     StationModel.service_samples.set(samples)],
+            condition=StationModel.station_id.exists() & unchanged)
+    except UpdateError as err:
+        if error_code(err) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+@dataclass
+class GeoReadStats:
+    """What a search cost the index: Query calls (pages included), items read and returned."""
+    ranges: int = 0
+    queries: int = 0
+    scanned: int = 0
+    capacity_units: float = 0.0
+    density_items: int = 0  # density-map items read to size the first ring
+
+
+def stations_in_ranges(ranges, stats: GeoReadStats) -> list[Station]:
+    """Every station whose geo keys fall in one of `ranges` (geocells.CellRange), each with its
+    own promotions (ended ones included). One Query per range (more only past 1 MB pages),
+    run side by side: a search waits for its slowest range, not for their sum."""
+    connection = StationModel._get_connection()
+    if len(ranges) > 1:
+        answers = list(_range_readers().map(lambda r: _read_range(connection, r), ranges))
+    else:
+        answers = [_read_range(connection, r) for r in ranges]
+    found = []
+    for items, queries, scanned, units in answers:
+        stats.ranges += 1
+        stats.queries += queries
+        stats.scanned += scanned
+        stats.capacity_units += units
+        for raw in items:
+            model = StationModel.from_raw_data(raw)
+            found.append(to_station(model, own_promotions(model)))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _range_readers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=9, thread_name_prefix="geo-range")
+
+
+def _read_range(connection, cell_range) -> tuple[list, int, int, float]:
+    items, queries, scanned, units, start = [], 0, 0, 0.0, None
+    while True:
+        page = connection.query(
+            cell_range.partition, index_name="geo", exclusive_start_key=start,
+            range_key_condition=StationModel.geo_sort.between(cell_range.lo, cell_range.hi),
+            return_consumed_capacity="TOTAL")
+        queries += 1
+        scanned += int(page.get("ScannedCount", 0))
+        units += float((page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0.0))
+        items += page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items, queries, scanned, units
