@@ -344,6 +344,17 @@ def create_app(config: InvoiceIssuerSandboxConfig | None = None) -> Flask:
             return jsonify({"order": req.order, "status": issuer.invoice_view(req)["status"],
                             "number": req.number})
 
+    @app.get("/sandbox/invoices/<number>")
+    def issued_invoice(number: str):
+        """An issued invoice by its number, with the files the platform serves for it."""
+        with issuer.lock:
+            req = issuer.by_number.get(number)
+            if req is None:
+                return jsonify({"error": "no such invoice"}), 404
+            view = issuer.invoice_view(req)
+            return jsonify({"orderNo": req.order_no, "order": req.order,
+                            "pdfUrl": view["pdfUrl"], "ofdUrl": view["ofdUrl"]})
+
     @app.route("/sandbox/config", methods=["GET", "POST"])
     def sandbox_config():
         if request.method == "POST":
