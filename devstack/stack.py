@@ -73,6 +73,8 @@ class LocalStack:
             "wechatpay_apiv3_key": pay_keys["apiv3_key"],
             "wechatpay_public_key_pem": pay_keys["platform_public_key_pem"],
             "wechatpay_public_key_id": pay_keys["public_key_id"],
+            "wechatpay_platform_certificates": json.dumps(
+                {pay_keys["certificate_serial"]: pay_keys["certificate_pem"]}),
         }
         secrets_path = self.state_dir / "secrets.json"
         _write_private(secrets_path, secrets_doc)
