@@ -48,6 +48,8 @@ def _sellers(name: str) -> tuple[tuple[str, str, str | None], ...]:
         if not isinstance(entry, dict) or not isinstance(entry.get("tax_id"), str) \
                 or not isinstance(entry.get("clerk") or "", str):
             raise ValueError(f"{name}: {payee} needs a text tax_id and clerk")
+        if len(entry.get("clerk") or "") > 8:   # Nuonuo's limit for 数电 (PROTOCOLS.md)
+            raise ValueError(f"{name}: the clerk of {payee} is longer than 8 characters")
         sellers.append((payee, entry["tax_id"], entry.get("clerk") or None))
     return tuple(sellers)
 
