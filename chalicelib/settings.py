@@ -34,6 +34,26 @@ def _text_pairs(name: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+def _sellers(name: str) -> tuple[tuple[str, str, str | None], ...]:
+    """Invoice sellers per station payee: a JSON object payee -> {"tax_id", "clerk"} (the clerk
+    is the drawer bound to the seller's invoicing account); a bare tax id string is a seller
+    without a drawer, which does not issue."""
+    raw = _str(name)
+    value = json.loads(raw) if raw is not None else {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object")
+    sellers = []
+    for payee, entry in sorted(value.items()):
+        entry = {"tax_id": entry} if isinstance(entry, str) else entry
+        if not isinstance(entry, dict) or not isinstance(entry.get("tax_id"), str) \
+                or not isinstance(entry.get("clerk") or "", str):
+            raise ValueError(f"{name}: {payee} needs a text tax_id and clerk")
+        if len(entry.get("clerk") or "") > 8:   # Nuonuo's limit for 数电 (PROTOCOLS.md)
+            raise ValueError(f"{name}: the clerk of {payee} is longer than 8 characters")
+        sellers.append((payee, entry["tax_id"], entry.get("clerk") or None))
+    return tuple(sellers)
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
@@ -55,9 +75,9 @@ class Settings:
     invoice_bucket: str | None
     mail_sender: str
     # Invoices: the queue's name (its URL is looked up when INVOICE_QUEUE_URL is not given),
-    # the seller's tax id per station payee, and how long download links live.
+    # the seller per station payee (tax id and drawer), and how long download links live.
     invoice_queue_name: str | None
-    invoice_seller_tax_ids: tuple[tuple[str, str], ...]
+    invoice_sellers: tuple[tuple[str, str, str | None], ...]
     invoice_pdf_url_ttl_s: int
     invoice_mail_link_ttl_s: int
     # Subscribe messages: the notifier queue's name (its URL is looked up), the WeChat template id
@@ -122,7 +142,11 @@ class Settings:
 
     def seller_tax_id(self, payee: str) -> str | None:
         """The USCC of a station's payee (the seller on its invoices), None if not configured."""
-        return dict(self.invoice_seller_tax_ids).get(payee)
+        return next((tax_id for name, tax_id, _ in self.invoice_sellers if name == payee), None)
+
+    def seller_clerk(self, payee: str) -> str | None:
+        """The drawer (开票员) bound to the payee's invoicing account, None if not configured."""
+        return next((clerk for name, _, clerk in self.invoice_sellers if name == payee), None)
 
 
 def load_settings() -> Settings:
@@ -145,7 +169,7 @@ def load_settings() -> Settings:
         invoice_bucket=_str("INVOICE_BUCKET"),
         mail_sender=_str("MAIL_SENDER", "invoices@fuel.example.cn"),
         invoice_queue_name=_str("INVOICE_QUEUE_NAME"),
-        invoice_seller_tax_ids=_text_pairs("INVOICE_SELLER_TAX_IDS"),
+        invoice_sellers=_sellers("INVOICE_SELLER_TAX_IDS"),
         invoice_pdf_url_ttl_s=_int("INVOICE_PDF_URL_TTL_S", 15 * 60),
         # SigV4 presigned URLs live at most 7 days.
         invoice_mail_link_ttl_s=_int("INVOICE_MAIL_LINK_TTL_S", 7 * 24 * 3600),

@@ -1,5 +1,6 @@
 """The local stack's invoice parts: the issuer sandbox, the SMTP sink with its HTTP outbox, the
-seller tax ids of the seeded station payees, and the environment the app reads them from."""
+sellers (tax id and drawer) of the seeded station payees, and the environment the app reads
+them from."""
 from __future__ import annotations
 
 import hashlib
@@ -14,14 +15,23 @@ TAIYUAN_REGION = "140100"
 MAIL_SENDER = "invoices@fuel.example.cn"
 
 
+DRAWER = "王晓燕"   # the drawer bound to each seeded seller's invoicing account
+
+
 def sandbox_tax_id(payee: str) -> str:
     """A valid 统一社会信用代码 for a seeded payee: 91 (enterprise), Taiyuan's region code, nine
-    digits from the name, and the check character of GB 32100 (computed by python-stdnum)."""
-    from stdnum.cn import uscc
+    digits from the name, and the check character of GB 32100."""
+    from chalicelib.domain.invoices.title import uscc_check_character
 
     digits = str(int(hashlib.sha256(payee.encode()).hexdigest(), 16))[-9:]
     body = f"91{TAIYUAN_REGION}{digits}"
-    return body + uscc.calc_check_digit(body)
+    return body + uscc_check_character(body)
+
+
+def sellers_setting(payees) -> str:
+    """INVOICE_SELLER_TAX_IDS for the payees: each with its tax id and drawer."""
+    return json.dumps({p: {"tax_id": sandbox_tax_id(p), "clerk": DRAWER} for p in payees},
+                      ensure_ascii=False)
 
 
 class Invoicing:
@@ -29,6 +39,7 @@ class Invoicing:
         self.host = host
         self.app_key = f"sandbox-{secrets.token_hex(4)}"
         self.app_secret = secrets.token_hex(16)
+        self.file_link_key = secrets.token_urlsafe(48)
         self.issuer_delay_s = issuer_delay_s
         self.issuer: RunningServer | None = None
         self.outbox_server: RunningServer | None = None
@@ -48,7 +59,8 @@ class Invoicing:
                 part.stop()
 
     def secrets(self) -> dict:
-        return {"invoice_app_key": self.app_key, "invoice_app_secret": self.app_secret}
+        return {"invoice_app_key": self.app_key, "invoice_app_secret": self.app_secret,
+                "file_link_signing_key": self.file_link_key}
 
     def environment(self) -> dict[str, str]:
         payees = sorted({station["payee"] for station in seed.load_stations()})
@@ -56,8 +68,7 @@ class Invoicing:
             "INVOICE_API_URL": self.issuer.url + invoice_issuer.SERVICES_PATH,
             "SMTP_HOST": self.sink.host, "SMTP_PORT": str(self.sink.port), "SMTP_TLS": "none",
             "MAIL_SENDER": MAIL_SENDER,
-            "INVOICE_SELLER_TAX_IDS": json.dumps({p: sandbox_tax_id(p) for p in payees},
-                                                 ensure_ascii=False),
+            "INVOICE_SELLER_TAX_IDS": sellers_setting(payees),
         }
 
     @staticmethod

@@ -73,6 +73,8 @@ class LocalStack:
             "wechatpay_apiv3_key": pay_keys["apiv3_key"],
             "wechatpay_public_key_pem": pay_keys["platform_public_key_pem"],
             "wechatpay_public_key_id": pay_keys["public_key_id"],
+            "wechatpay_platform_certificates": json.dumps(
+                {pay_keys["certificate_serial"]: pay_keys["certificate_pem"]}),
         }
         secrets_path = self.state_dir / "secrets.json"
         _write_private(secrets_path, secrets_doc)
@@ -154,7 +156,7 @@ class LocalStack:
             try:
                 requests.get(f"{self.api_url}/v1/me", timeout=1)  # any answer means it is up
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):   # not up, or busy starting
                 time.sleep(0.2)
         raise RuntimeError(f"the API did not start on {self.api_url}")
 

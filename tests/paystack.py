@@ -33,7 +33,9 @@ def secrets_for(keys: dict) -> dict:
             "wechatpay_merchant_serial": keys["merchant_serial"],
             "wechatpay_apiv3_key": keys["apiv3_key"],
             "wechatpay_public_key_pem": keys["platform_public_key_pem"],
-            "wechatpay_public_key_id": keys["public_key_id"]}
+            "wechatpay_public_key_id": keys["public_key_id"],
+            "wechatpay_platform_certificates": json.dumps(
+                {keys["certificate_serial"]: keys["certificate_pem"]})}
 
 
 def serve_api(host: str = "127.0.0.1") -> RunningServer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.api.http import accepted, current_driver, json_object, route
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
@@ -93,7 +93,8 @@ class InvoiceView(msgspec.Struct):
     created_at: str
     number: str | None = None
     issued_at: str | None = None
-    pdf_url: str | None = None   # presigned, time-limited
+    pdf_url: str | None = None   # the platform's PDF, presigned, time-limited
+    ofd_url: str | None = None   # the platform's OFD, the same way
     pdf_url_expires_at: str | None = None
     fail_code: str | None = None
     fail_reason: str | None = None
@@ -159,3 +160,15 @@ def resend_invoice(invoice_id: str):
     driver = current_driver(request)
     email = json_object(request).get("email") if (request.raw_body or b"").strip() else None
     return accepted(invoices.resend_invoice(driver.subject, invoice_id, email))
+
+
+@route(bp, "/v1/invoice-files/{token}", methods=["GET"], status=302,
+       errors={403: ("INVALID_LINK", "LINK_EXPIRED")},
+       summary="A mailed invoice download link: redirects to the file for a short while")
+def download_invoice_file(token: str):
+    """The link in an invoice mail. A valid token (signed by us, expiring) is answered with a
+    302 to a freshly presigned URL of the file; a forged or expired one with a 403."""
+    from chalicelib.services.invoices.links import resolve
+
+    return Response(body="", status_code=302,
+                    headers={"Location": resolve(token), "Cache-Control": "no-store"})

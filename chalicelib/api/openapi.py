@@ -73,6 +73,10 @@ def _operation(op: contract.Operation, schemas: dict) -> dict:
         doc["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": REF.format(name=op.body.__name__)}}}}
     ok = {"description": "OK"}
+    if op.ok_status == 302:
+        ok = {"description": "Found: the Location header is where to go",
+              "headers": {"Location": {"required": True,
+                                       "schema": {"type": "string", "format": "uri"}}}}
     if op.ok is not None:
         ok["content"] = {"application/json": {"schema": {"$ref": REF.format(name=op.ok.__name__)}}}
     responses = {str(op.ok_status): ok}

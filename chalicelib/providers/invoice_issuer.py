@@ -55,6 +55,9 @@ class IssueResult:
     issued_at: str | None = None  # UTC ISO 8601
     fail_reason: str | None = None
     retryable: bool = False     # FAILED, and retry(serial_no) may still issue it
+    numbered: bool = False      # FAILED after a number was given (签章失败): never release orders
+    pdf_url: str | None = None  # the platform's own files of the issued invoice
+    ofd_url: str | None = None
 
 
 class InvoiceIssuerError(Exception):
@@ -102,17 +105,25 @@ def _detail(line: InvoiceLine) -> dict:
               "taxRate": line.tax_rate, "taxIncludedAmount": yuan_text(line.amount_fen),
               "taxExcludedAmount": yuan_text(line.net_fen), "tax": yuan_text(line.tax_fen),
               "invoiceLineProperty": "0",
-              # 数电: favouredPolicyFlag 04 with zeroRateFlag 2 is 不征税.
-              "favouredPolicyFlag": "04" if line.vat_exempt else "0",
-              "zeroRateFlag": "2" if line.vat_exempt else ""}
+              # 数电: exemption is favouredPolicyFlag alone (04 不征税); zeroRateFlag, a field
+              # of the older invoice kinds, stays empty on 数电 lines.
+              "favouredPolicyFlag": "04" if line.vat_exempt else "",
+              "zeroRateFlag": ""}
     if line.quantity:
         detail.update(num=line.quantity, price=line.unit_price, unit=line.unit)
     return detail
 
 
+class MissingClerk(ValueError):
+    """The seller has no drawer configured: the platform would refuse the request."""
+
+
 def billing_order(serial_no: str, invoice: dict, now: float | None = None) -> dict:
-    """The requestBillingNew order for {seller, buyer, lines, clerk?, remark?} (see the PDF too)."""
+    """The requestBillingNew order for {seller, buyer, lines, clerk, remark?}; clerk is the
+    drawer bound to the seller's invoicing account (数电 refuses any other name)."""
     seller, buyer = invoice["seller"], invoice["buyer"]
+    if not invoice.get("clerk"):
+        raise MissingClerk(f"no drawer (clerk) is configured for seller {seller.get('name')}")
     lines = [line if isinstance(line, InvoiceLine) else InvoiceLine.from_dict(line)
              for line in invoice["lines"]]
     stamp = datetime.fromtimestamp(time.time() if now is None else now, _CHINA)
@@ -126,8 +137,8 @@ def billing_order(serial_no: str, invoice: dict, now: float | None = None) -> di
         "buyerName": buyer["name"], "buyerTaxNum": buyer.get("tax_id") or "",
         "buyerTel": buyer.get("phone") or "", "buyerAddress": buyer.get("address") or "",
         "buyerAccount": " ".join(filter(None, [buyer.get("bank"), buyer.get("account")])),
-        "naturalPersonFlag": "0", "pushMode": "-1",   # we mail the PDF ourselves
-        "clerk": invoice.get("clerk") or "系统", "remark": invoice.get("remark") or "",
+        "naturalPersonFlag": "0", "pushMode": "-1",   # we mail the platform's files ourselves
+        "clerk": invoice["clerk"], "remark": invoice.get("remark") or "",
         "invoiceDetail": [_detail(line) for line in lines],
     }
 
@@ -137,13 +148,17 @@ def _issue_result(invoice: dict) -> IssueResult:
     cause = invoice.get("failCause") or invoice.get("statusMsg") or "issuing failed"
     if status in ("2", "4"):   # 开票完成; 已红冲 (it was issued)
         number = invoice.get("allElectronicInvoiceNumber") or invoice.get("invoiceNo")
-        return IssueResult("ISSUED", number, _utc_iso(invoice.get("invoiceTime")))
-    if status == "22":
+        return IssueResult("ISSUED", number, _utc_iso(invoice.get("invoiceTime")),
+                           pdf_url=invoice.get("pdfUrl") or None,
+                           ofd_url=invoice.get("ofdUrl") or None)
+    if status == "22":         # 开票失败: final until reInvoice
         return IssueResult("FAILED", fail_reason=cause,
                            retryable=any(marker in cause for marker in TRANSIENT_MARKERS))
+    if status == "24":         # 签章失败: numbered but unsealed; reInvoice seals it again
+        return IssueResult("FAILED", fail_reason=cause, retryable=True, numbered=True)
     if status in ("3", "31"):  # voided on the issuer's side
         return IssueResult("FAILED", fail_reason=cause)
-    # 20 开票中, 21 签章中, 24 签章失败 (numbered; the issuer re-seals), or anything new.
+    # 20 开票中, 21 签章中, or anything new.
     return IssueResult("ISSUING")
 
 
@@ -198,6 +213,18 @@ class InvoiceIssuerClient:
         if red.status == "FAILED":   # reInvoice does not apply to a reversal: apply anew
             return IssueResult("FAILED", fail_reason=red.fail_reason)
         return red if red.issued_at else IssueResult("ISSUING")
+
+    def download(self, url: str) -> bytes:
+        """One of the platform's files of an issued invoice (pdfUrl, ofdUrl)."""
+        try:
+            response = http.request("GET", url, idempotent=True)
+        except UpstreamUnavailable as err:
+            raise InvoiceIssuerRetryableError(str(err), code="UNREACHABLE") from err
+        if response.status_code != 200 or not response.content:
+            # Said without the URL: it may carry an access key of the platform's storage.
+            raise InvoiceIssuerRetryableError(f"invoice file: HTTP {response.status_code}",
+                                              code=str(response.status_code))
+        return response.content
 
     def _invoices(self, payload: dict, serial_no: str) -> list[dict]:
         found = self._call("queryInvoiceResult", {**payload, "isOfferInvoiceDetail": "0"},

@@ -2,7 +2,8 @@
 
 Keys used: token_signing_key, wechat_app_secret, wechatpay_merchant_private_key_pem,
 wechatpay_merchant_serial, wechatpay_apiv3_key, wechatpay_public_key_pem,
-wechatpay_public_key_id, invoice_app_key, invoice_app_secret.
+wechatpay_public_key_id, invoice_app_key, invoice_app_secret, file_link_signing_key (the mailed
+invoice download links).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Private object storage (S3) for invoice PDFs, handed out only through presigned GET URLs.
+"""Private object storage (S3) for invoice files, handed out only through presigned GET URLs.
 
 Locally the endpoint is the moto server: path-style addressing there, so a presigned URL is a
 plain http://host:port/bucket/key that any HTTP client can download.
@@ -31,9 +31,14 @@ def _bucket() -> str:
     return bucket
 
 
-def put_pdf(key: str, data: bytes, filename: str) -> None:
-    """Store a PDF privately (the bucket blocks public access and encrypts at rest)."""
-    get_s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType="application/pdf",
+CONTENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd"}
+
+
+def put_file(key: str, data: bytes, filename: str) -> None:
+    """Store a file privately (the bucket blocks public access and encrypts at rest)."""
+    kind = filename.rpartition(".")[2]
+    get_s3().put_object(Bucket=_bucket(), Key=key, Body=data,
+                        ContentType=CONTENT_TYPES.get(kind, "application/octet-stream"),
                         ContentDisposition=f'attachment; filename="{filename}"')
 
 

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from chalicelib.domain.errors import DomainError, Unauthenticated, UpstreamUnavailable
 from chalicelib.providers import http
 from chalicelib.providers import wechatpay_crypto as crypto
-from chalicelib.providers.secrets import get_secret
+from chalicelib.providers.secrets import MissingSecret, get_secret
 from chalicelib.settings import get_settings
 
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
@@ -82,12 +82,17 @@ class Notification:
 class WeChatPayClient:
     def __init__(self, *, base_url: str, appid: str, mchid: str, merchant_private_key_pem: str,
                  merchant_serial: str, apiv3_key: str, wechatpay_public_key_pem: str,
-                 wechatpay_public_key_id: str, clock: Callable[[], float] = time.time):
+                 wechatpay_public_key_id: str, clock: Callable[[], float] = time.time,
+                 platform_certificates: Mapping[str, str] | None = None):
         self._base_url = base_url.rstrip("/")
         self.appid, self.mchid = appid, mchid
         self._private_key_pem, self._merchant_serial = merchant_private_key_pem, merchant_serial
         self._apiv3_key = apiv3_key
         self._public_key_pem, self._public_key_id = wechatpay_public_key_pem, wechatpay_public_key_id
+        # Every key WeChat Pay may sign with, by the serial it names: the public key and, while a
+        # merchant moves to it from platform certificates, those certificates too.
+        self._verification_keys = {**(platform_certificates or {}),
+                                   wechatpay_public_key_id: wechatpay_public_key_pem}
         self._clock = clock
 
     # --- payments -----------------------------------------------------------------------
@@ -249,7 +254,8 @@ class WeChatPayClient:
             return "signature test probe"
         if headers.get("wechatpay-signature-type", AUTH_SCHEMA) != AUTH_SCHEMA:
             return "unsupported signature type"
-        if serial != self._public_key_id:
+        key_pem = self._verification_keys.get(serial)
+        if key_pem is None:
             return f"unknown serial {serial}"
         if not (timestamp.isascii() and timestamp.isdigit()):
             return "malformed timestamp"
@@ -257,7 +263,7 @@ class WeChatPayClient:
         if abs(now_s - int(timestamp)) > MAX_CLOCK_SKEW_S:
             return "timestamp more than 5 minutes off"
         if not crypto.rsa_verify(crypto.response_signing_string(timestamp, nonce, body), signature,
-                                 self._public_key_pem):
+                                 key_pem):
             return "signature does not verify"
         return None
 
@@ -295,4 +301,17 @@ def get_wechatpay() -> WeChatPayClient:
         merchant_serial=get_secret("wechatpay_merchant_serial"),
         apiv3_key=get_secret("wechatpay_apiv3_key"),
         wechatpay_public_key_pem=get_secret("wechatpay_public_key_pem"),
-        wechatpay_public_key_id=get_secret("wechatpay_public_key_id"))
+        wechatpay_public_key_id=get_secret("wechatpay_public_key_id"),
+        platform_certificates=_platform_certificates())
+
+
+def _platform_certificates() -> dict[str, str]:
+    """The secret `wechatpay_platform_certificates` ({serial: certificate PEM}), kept while a
+    merchant moves to the public key; none once the move is done."""
+    try:
+        certificates = json.loads(get_secret("wechatpay_platform_certificates"))
+    except MissingSecret:
+        return {}
+    if not isinstance(certificates, dict):
+        raise ValueError("wechatpay_platform_certificates must be a JSON object serial -> PEM")
+    return certificates

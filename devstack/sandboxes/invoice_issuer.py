@@ -10,8 +10,12 @@ text. Answers are {"code", "describe", "result"}; "E0000" is success.
 Methods: requestBillingNew (issue; orderNo is the caller's serial), queryInvoiceResult,
 reInvoice (retry a failed issue under the same serial), saveInvoiceRedConfirm (red-letter
 reversal; billId is the caller's serial; the red invoice is issued automatically) and
-queryInvoiceRedConfirm. Issuing completes `delay_s` after acceptance. POST /sandbox/config changes
-the delay and the failure shares at run time. Never deployed.
+queryInvoiceRedConfirm. Issuing completes `delay_s` after acceptance. Every request is checked
+field by field against the documented limits (devstack/sandboxes/invoice_rules.py) and refused
+with the platform's parameter error, as the platform does. An issued invoice's result carries
+`pdfUrl` and `ofdUrl`, the platform's files, served by GET /files/<name>. POST /sandbox/config
+changes the delay and the failure shares at run time; GET /sandbox/orders/<orderNo> shows the
+request accepted under an orderNo, as the platform's console would. Never deployed.
 """
 from __future__ import annotations
 
@@ -23,22 +27,26 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, replace
-from decimal import Decimal, InvalidOperation
+from flask import Flask, Response, jsonify, request
 
-from flask import Flask, jsonify, request
+from devstack.sandboxes import invoice_files
+from devstack.sandboxes.invoice_rules import RED_CONFIRM, check_fields, check_order, money
 
 SERVICES_PATH = "/open/v1/services"
 OK, BAD_REQUEST, DUPLICATE, NOT_FOUND, BUSY = "E0000", "E9101", "E9106", "E9500", "E9999"
 # Gateway refusals; 070101 is Nuonuo's code for an unknown app key, the others are the sandbox's.
 UNKNOWN_APP, BAD_SIGNATURE, STALE_TIMESTAMP, MISSING_PARAMS, UNKNOWN_METHOD = (
     "070101", "070301", "070302", "070303", "070401")
-ISSUING, ISSUED, FAILED = "20", "2", "22"
+ISSUING, ISSUED, FAILED, SIGNING_FAILED = "20", "2", "22", "24"
 RED_PENDING, RED_ISSUED, RED_FAILED = "15", "01", "16"
-STATUS_TEXT = {ISSUING: "开票中", ISSUED: "开票完成（最终状态）", FAILED: "开票失败"}
+STATUS_TEXT = {ISSUING: "开票中", ISSUED: "开票完成（最终状态）", FAILED: "开票失败",
+               SIGNING_FAILED: "签章失败"}
+SIGNING_CAUSE = "签章失败：签章服务暂不可用"
 PERMANENT_CAUSE = "开票失败：购方信息与税局登记不一致"
 TRANSIENT_CAUSE = "开票失败：税局系统繁忙，请稍后重试"
 RED_REFUSED_CAUSE = "红字确认单申请失败：税局校验未通过"
-TUNABLE = ("delay_s", "fail_rate_temporary", "fail_rate_permanent", "fail_rate_transient")
+TUNABLE = ("delay_s", "fail_rate_temporary", "fail_rate_permanent", "fail_rate_transient",
+           "fail_rate_signing")
 
 
 @dataclass
@@ -49,6 +57,7 @@ class InvoiceIssuerSandboxConfig:
     fail_rate_temporary: float = 0.0    # share of calls answered 系统繁忙 (retry the call)
     fail_rate_permanent: float = 0.0    # share of requests that fail for good
     fail_rate_transient: float = 0.0    # share of issuing runs failing in a way reInvoice cures
+    fail_rate_signing: float = 0.0      # share of issuing runs numbered but not sealed (24)
     seed: int | None = None
     max_clock_skew_s: float = 300.0
     area_code: str = "14"               # 山西, the 3rd and 4th digits of every number
@@ -82,46 +91,6 @@ def _answer(code: str, describe: str, result=None):
     return jsonify({"code": code, "describe": describe, "result": result})
 
 
-def _money(value) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as err:
-        raise ValueError(f"not a number: {value!r}") from err
-
-
-def _check_order(order: dict) -> None:
-    """Refuse what a real issuer refuses before accepting; raises ValueError with the reason."""
-    if not isinstance(order, dict):
-        raise ValueError("order is required")
-    for key in ("orderNo", "buyerName", "salerTaxNum", "invoiceDate", "clerk"):
-        if not str(order.get(key) or "").strip():
-            raise ValueError(f"{key} 不能为空")
-    if len(order["orderNo"]) > 40:
-        raise ValueError("orderNo 超长")
-    details = order.get("invoiceDetail")
-    if not isinstance(details, list) or not details:
-        raise ValueError("invoiceDetail 不能为空")
-    refined_oil = order.get("specificFactor") == "1"
-    for line in details:
-        if not isinstance(line, dict):
-            raise ValueError("invoiceDetail 格式错误")
-        gross, net = _money(line.get("taxIncludedAmount")), _money(line.get("taxExcludedAmount"))
-        tax, rate = _money(line.get("tax")), _money(line.get("taxRate"))
-        if gross != net + tax:
-            raise ValueError(f"{line.get('goodsName')}: 含税金额不等于不含税金额加税额")
-        if abs(net * rate - tax) > Decimal("0.06"):
-            raise ValueError(f"{line.get('goodsName')}: 税额误差超过0.06")
-        code = str(line.get("goodsCode") or "")
-        if len(code) != 19 or not code.isdigit():
-            raise ValueError(f"{line.get('goodsName')}: 商品编码应为19位数字")
-        if line.get("num") not in (None, ""):
-            if abs(_money(line["num"]) * _money(line.get("price")) - gross) > Decimal("0.01"):
-                raise ValueError(f"{line.get('goodsName')}: 单价乘数量不等于金额")
-        if refined_oil and (not code.startswith("10701") or line.get("unit") not in ("升", "吨")
-                            or line.get("num") in (None, "")):
-            raise ValueError(f"{line.get('goodsName')}: 成品油发票须为成品油编码，单位升或吨并有数量")
-
-
 class _Issuer:
     def __init__(self, config: InvoiceIssuerSandboxConfig):
         self.config = config
@@ -132,6 +101,9 @@ class _Issuer:
         self.by_serial: dict[str, _Request] = {}
         self.by_number: dict[str, _Request] = {}
         self.reversed_by: dict[str, str] = {}   # blue number -> billId of its reversal
+        self.files_by_name: dict[str, _Request] = {}
+        self.file_bytes: dict[str, bytes] = {}
+        self.base_url = ""   # set from the first request: where this app is reached
         # Start from the clock so numbers stay unique across restarts of the local stack.
         self.sequence = int(time.time() * 1000) % 10 ** 10
 
@@ -141,6 +113,8 @@ class _Issuer:
     def outcome(self) -> str:
         if self.roll(self.config.fail_rate_permanent):
             return "permanent"
+        if self.roll(self.config.fail_rate_signing):
+            return "signing"
         return "transient" if self.roll(self.config.fail_rate_transient) else "issued"
 
     def new_request(self, order_no: str, kind: str, order: dict) -> _Request:
@@ -153,11 +127,15 @@ class _Issuer:
         """Move a request whose time has come to its final state."""
         if req.status != ISSUING or time.monotonic() < req.ready_at:
             return
-        if req.outcome == "issued":
-            self.sequence = (self.sequence + 1) % 10 ** 10
-            year = time.strftime("%y", time.gmtime())
-            req.number = f"{year}{self.config.area_code}200000{self.sequence:010d}"
-            req.issued_at_ms = int(time.time() * 1000)
+        if req.outcome in ("issued", "signing"):
+            if req.number is None:   # a re-sealed invoice keeps the number it was given
+                self.sequence = (self.sequence + 1) % 10 ** 10
+                year = time.strftime("%y", time.gmtime())
+                req.number = f"{year}{self.config.area_code}200000{self.sequence:010d}"
+                req.issued_at_ms = int(time.time() * 1000)
+            if req.outcome == "signing":
+                req.status, req.reason = SIGNING_FAILED, SIGNING_CAUSE
+                return
             req.status = ISSUED
             self.by_number[req.number] = req
         else:
@@ -171,7 +149,7 @@ class _Issuer:
     def invoice_view(self, req: _Request) -> dict:
         self.settle(req)
         order = req.order
-        amounts = [sum(_money(line.get(key) or 0) for line in order.get("invoiceDetail", []))
+        amounts = [sum(money(line.get(key) or 0) for line in order.get("invoiceDetail", []))
                    for key in ("taxExcludedAmount", "tax", "taxIncludedAmount")]
         direction = -1 if req.kind == "red" else 1
         return {
@@ -184,7 +162,27 @@ class _Issuer:
             "exTaxAmount": f"{direction * amounts[0]:.2f}",
             "taxAmount": f"{direction * amounts[1]:.2f}",
             "orderAmount": f"{direction * amounts[2]:.2f}",
+            "pdfUrl": self.file_url(req, "pdf"), "ofdUrl": self.file_url(req, "ofd"),
         }
+
+    def file_url(self, req: _Request, kind: str) -> str:
+        """Where the platform serves an issued invoice's file; empty until it is issued."""
+        if req.status != ISSUED:
+            return ""
+        self.files_by_name.setdefault(f"{req.issuer_serial}.{kind}", req)
+        return f"{self.base_url}/files/{req.issuer_serial}.{kind}"
+
+    def file(self, name: str) -> bytes | None:
+        """The bytes of a file, drawn once and kept, so every download is the same file."""
+        req = self.files_by_name.get(name)
+        if req is None:
+            return None
+        if name not in self.file_bytes:
+            doc = invoice_files.document(req.order, req.number, req.issued_at_ms,
+                                         req.original_number)
+            render = invoice_files.render_pdf if name.endswith(".pdf") else invoice_files.render_ofd
+            self.file_bytes[name] = render(doc)
+        return self.file_bytes[name]
 
     def red_view(self, req: _Request) -> dict:
         self.settle(req)
@@ -204,7 +202,7 @@ class _Issuer:
             return DUPLICATE, "订单编号或流水号不能重复", {
                 "invoiceSerialNum": self.by_order[order_no].issuer_serial}
         try:
-            _check_order(order)
+            check_order(order)
         except ValueError as err:
             return BAD_REQUEST, str(err), None
         req = self.by_order[order_no] = self.new_request(order_no, "blue", order)
@@ -224,20 +222,24 @@ class _Issuer:
         self.settle(req)
         if req.status == ISSUED:
             return OK, "发票已生成，无需再重试开票", None
-        if req.status == FAILED:
+        if req.status in (FAILED, SIGNING_FAILED):
             req.status, req.reason = ISSUING, ""
             req.ready_at = time.monotonic() + self.config.delay_s
-            if req.outcome != "permanent":
+            if req.outcome == "signing":
+                req.outcome = "issued"   # sealed again under the number it holds
+            elif req.outcome != "permanent":
                 transient = self.roll(self.config.fail_rate_transient)
                 req.outcome = "transient" if transient else "issued"
             return OK, "重试开票提交成功", None
         return OK, "开票中（重试中），请耐心等待开票结果", None
 
     def save_red_confirm(self, body: dict):
-        bill_id = str(body.get("billId") or "")
-        blue_number = str(body.get("blueElecInvoiceNumber") or "")
-        if not bill_id or len(bill_id) > 40 or not blue_number:
-            return BAD_REQUEST, "billId 和 blueElecInvoiceNumber 不能为空", None
+        try:
+            check_fields(body, RED_CONFIRM)
+        except ValueError as err:
+            return BAD_REQUEST, str(err), None
+        bill_id = str(body["billId"])
+        blue_number = str(body["blueElecInvoiceNumber"])
         if bill_id in self.red_by_bill:
             return DUPLICATE, "红字确认单申请号不能重复", {"billId": bill_id}
         blue = self.by_number.get(blue_number)
@@ -319,9 +321,39 @@ def create_app(config: InvoiceIssuerSandboxConfig | None = None) -> Flask:
         if not isinstance(body, dict):
             return _answer(BAD_REQUEST, "请求体应为JSON对象")
         with issuer.lock:
+            issuer.base_url = issuer.base_url or request.host_url.rstrip("/")
             if issuer.roll(cfg.fail_rate_temporary):
                 return _answer(BUSY, "系统繁忙，请稍后重试")
             return _answer(*handler(issuer, body))
+
+    @app.get("/files/<name>")
+    def files(name: str):
+        with issuer.lock:
+            data = issuer.file(name)
+        if data is None:
+            return Response("not found", status=404)
+        kind = "application/pdf" if name.endswith(".pdf") else "application/ofd"
+        return Response(data, mimetype=kind)
+
+    @app.get("/sandbox/orders/<order_no>")
+    def accepted_order(order_no: str):
+        with issuer.lock:
+            req = issuer.by_order.get(order_no)
+            if req is None:
+                return jsonify({"error": "no such orderNo"}), 404
+            return jsonify({"order": req.order, "status": issuer.invoice_view(req)["status"],
+                            "number": req.number})
+
+    @app.get("/sandbox/invoices/<number>")
+    def issued_invoice(number: str):
+        """An issued invoice by its number, with the files the platform serves for it."""
+        with issuer.lock:
+            req = issuer.by_number.get(number)
+            if req is None:
+                return jsonify({"error": "no such invoice"}), 404
+            view = issuer.invoice_view(req)
+            return jsonify({"orderNo": req.order_no, "order": req.order,
+                            "pdfUrl": view["pdfUrl"], "ofdUrl": view["ofdUrl"]})
 
     @app.route("/sandbox/config", methods=["GET", "POST"])
     def sandbox_config():

@@ -117,11 +117,33 @@ def generate_keys() -> dict:
 
     merchant_private, merchant_public = pair()
     platform_private, platform_public = pair()
+    certificate_private, _ = pair()
+    certificate_serial = f"{secrets.randbelow(7) + 1:X}" + secrets.token_hex(19).upper()   # < 2^159
     return {"merchant_private_key_pem": merchant_private, "merchant_public_key_pem": merchant_public,
             "merchant_serial": secrets.token_hex(20).upper(),
             "platform_private_key_pem": platform_private, "platform_public_key_pem": platform_public,
             "public_key_id": "PUB_KEY_ID_" + _random(string.digits, 32),
-            "apiv3_key": _random(string.ascii_letters + string.digits, 32)}
+            "apiv3_key": _random(string.ascii_letters + string.digits, 32),
+            # The older platform certificate (its own key pair and serial), still in use while a
+            # merchant moves to the public key: WeChat Pay then signs with either.
+            "certificate_private_key_pem": certificate_private,
+            "certificate_pem": _self_signed(certificate_private, certificate_serial),
+            "certificate_serial": certificate_serial}
+
+
+def _self_signed(private_pem: str, serial_hex: str) -> str:
+    """A platform certificate for the key, with the serial WeChat Pay would show for it."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    key = _private_key(private_pem)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA sandbox")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(int(serial_hex, 16))
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 @dataclass
@@ -133,6 +155,11 @@ class WeChatPaySandboxConfig:
     apiv3_key: str
     platform_private_key_pem: str
     public_key_id: str
+    # During a move from platform certificates to the public key: the certificate's key and
+    # serial, and which of the two signs ("public_key" or "certificate").
+    certificate_private_key_pem: str = ""
+    certificate_serial: str = ""
+    sign_with: str = "public_key"
     base_url: str = ""  # how merchants reach us, for bill links; "" means the request's own host
     notify_time_scale: float = 1.0  # multiplies the retry schedule (0.001 in tests)
     refund_settle_s: float = 3.0  # a refund stays PROCESSING this long
@@ -148,7 +175,9 @@ class WeChatPaySandboxConfig:
         return cls(appid=appid, mchid=mchid, merchant_public_key_pem=keys["merchant_public_key_pem"],
                    merchant_serial=keys["merchant_serial"], apiv3_key=keys["apiv3_key"],
                    platform_private_key_pem=keys["platform_private_key_pem"],
-                   public_key_id=keys["public_key_id"], **options)
+                   public_key_id=keys["public_key_id"],
+                   certificate_private_key_pem=keys.get("certificate_private_key_pem", ""),
+                   certificate_serial=keys.get("certificate_serial", ""), **options)
 
 
 # --- notifications, usable by anyone acting as WeChat Pay -------------------------------------
@@ -179,10 +208,12 @@ def _signature_headers(config, body: str, timestamp: int | None = None,
                        nonce: str | None = None) -> dict:
     timestamp_text = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_hex(16)
+    key, serial = config.platform_private_key_pem, config.public_key_id
+    if config.sign_with == "certificate" and config.certificate_serial:
+        key, serial = config.certificate_private_key_pem, config.certificate_serial
     return {"Wechatpay-Timestamp": timestamp_text, "Wechatpay-Nonce": nonce,
-            "Wechatpay-Signature": _sign(f"{timestamp_text}\n{nonce}\n{body}\n",
-                                         config.platform_private_key_pem),
-            "Wechatpay-Serial": config.public_key_id, "Wechatpay-Signature-Type": AUTH_SCHEMA,
+            "Wechatpay-Signature": _sign(f"{timestamp_text}\n{nonce}\n{body}\n", key),
+            "Wechatpay-Serial": serial, "Wechatpay-Signature-Type": AUTH_SCHEMA,
             "Request-ID": str(uuid.uuid4())}
 
 
@@ -764,9 +795,11 @@ def create_app(config: WeChatPaySandboxConfig) -> Flask:
         changes = request.get_json(silent=True) or {}
         allowed = {"bills_available_early": (bool,), "merchant_balance_fen": (int, type(None)),
                    "refund_outcome": (str,), "notify_time_scale": (int, float),
-                   "refund_settle_s": (int, float)}
+                   "refund_settle_s": (int, float), "sign_with": (str,)}
         for key, value in changes.items():
             _param(key in allowed and isinstance(value, allowed[key]), f"不支持的设置 {key}")
+        _param(changes.get("sign_with", "public_key") in ("public_key", "certificate"),
+               "sign_with 只能是 public_key 或 certificate")
         _param(changes.get("refund_outcome", "SUCCESS") in ("SUCCESS", "ABNORMAL", "CLOSED"),
                "refund_outcome 只能是 SUCCESS、ABNORMAL 或 CLOSED")
         with sandbox.lock:

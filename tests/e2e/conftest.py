@@ -38,7 +38,7 @@ def stack(tmp_path_factory):
             try:
                 requests.get(f"{info['api_url']}/v1/me", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):   # a loaded machine starts slowly
                 pass
         time.sleep(0.3)
     else:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from tests.e2e.conftest import driver_token, staff_token
 
-COMPANY = {"type": "company", "name": "山西示例物流有限公司", "tax_id": "91110000600037341L"}
+# A farmers' cooperative: its code starts with N (农业农村), valid under GB 32100.
+COMPANY = {"type": "company", "name": "太原市示例农机专业合作社", "tax_id": "N2140100MA0GRX7Q1J"}
 
 
 def _bearer(token: str) -> dict:
@@ -56,8 +59,13 @@ def fuelled_order(stack, token: str) -> dict:
     return confirmed.json()
 
 
+def _amz_date(url: str) -> datetime:
+    stamp = parse_qs(urlsplit(url).query)["X-Amz-Date"][0]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+
+
 @pytest.mark.slow
-def test_driver_requests_an_invoice_and_downloads_the_pdf_from_the_mail(stack, api):
+def test_driver_requests_an_invoice_and_downloads_the_platforms_files_from_the_mail(stack, api):
     token = driver_token(stack, f"o-e2e-invoice-{uuid.uuid4().hex}")
     order = fuelled_order(stack, token)
     email = f"fleet-{uuid.uuid4().hex[:10]}@example.com"
@@ -71,15 +79,40 @@ def test_driver_requests_an_invoice_and_downloads_the_pdf_from_the_mail(stack, a
     outbox = _wait(lambda: requests.get(stack["mail_outbox_url"], params={"to": email},
                                         timeout=5).json()["items"],
                    lambda items: items, what="the invoice mail")
+    mailed_at = datetime.now(timezone.utc)
     invoice = requests.get(f"{api}/v1/invoices/{requested.json()['id']}",
                            headers=_bearer(token), timeout=10).json()
-    pdf = requests.get(outbox[0]["links"][0], timeout=10)
+    issued = requests.get(f"{stack['invoice_url']}/sandbox/invoices/{invoice['number']}",
+                          timeout=10).json()
+    platform_pdf = requests.get(issued["pdfUrl"], timeout=10).content
+    platform_ofd = requests.get(issued["ofdUrl"], timeout=10).content
+    pdf_link, ofd_link = dict.fromkeys(outbox[0]["links"])   # in order, each once
 
     assert invoice["status"] == "ISSUED" and len(invoice["number"]) == 20
     assert invoice["number"] in outbox[0]["subject"] and invoice["number"] in outbox[0]["text"]
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert invoice["number"].encode() in pdf.content
-    assert requests.get(invoice["pdf_url"], timeout=10).content == pdf.content
+    # What the platform received: the seller's drawer, a serial that fits, the line's code.
+    assert issued["order"]["clerk"] and len(issued["orderNo"]) <= 20
+    assert issued["order"]["buyerTaxNum"] == COMPANY["tax_id"]
+    assert issued["order"]["invoiceDetail"][0]["goodsCode"].startswith("1070101")
+    # The mail links to our own route, never to a presigned URL that dies with its credentials.
+    assert all(link.startswith(f"{api}/v1/invoice-files/") and "X-Amz" not in link
+               for link in (pdf_link, ofd_link))
+    first = requests.get(pdf_link, timeout=10, allow_redirects=False)
+    assert first.status_code == 302
+    assert requests.get(first.headers["Location"], timeout=10).content == platform_pdf
+    assert requests.get(ofd_link, timeout=10).content == platform_ofd
+    assert platform_pdf.startswith(b"%PDF") and invoice["number"].encode() in platform_pdf
+    # The URL the mail leads to is signed when the link is followed (after the mail was sent),
+    # for minutes only, with whatever credentials the API holds then; the rotation itself is
+    # tests/unit/jobs/test_invoice_platform.py (the stack's moto does not check credentials).
+    second = requests.get(pdf_link, timeout=10, allow_redirects=False)
+    assert _amz_date(second.headers["Location"]) >= mailed_at.replace(microsecond=0)
+    assert int(parse_qs(urlsplit(second.headers["Location"]).query)["X-Amz-Expires"][0]) <= 300
+    assert requests.get(second.headers["Location"], timeout=10).content == platform_pdf
+    forged = requests.get(pdf_link[:-4] + "AAAA", timeout=10, allow_redirects=False)
+    assert (forged.status_code, forged.json()["code"]) == (403, "INVALID_LINK")
+
+    assert requests.get(invoice["pdf_url"], timeout=10).content == platform_pdf
     again = requests.post(f"{api}/v1/invoices", headers=_bearer(token), timeout=15,
                           json={"order_ids": [order["id"]], "title": COMPANY, "email": email})
     assert (again.status_code, again.json()["code"]) == (422, "ALREADY_INVOICED")

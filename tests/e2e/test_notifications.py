@@ -42,6 +42,6 @@ def test_an_accepted_payment_template_brings_the_payment_message(stack, api):
     assert message["template_id"] == template_id
     assert message["page"] == f"pages/order/detail?id={order['id']}"
     fen = order["pay_amount_fen"]
-    assert message["data"]["amount2"]["value"] == f"{fen // 100}.{fen % 100:02d}元"
+    assert message["data"]["amount2"]["value"] == f"¥{fen // 100}.{fen % 100:02d}"
     quotas = requests.get(f"{api}/v1/subscriptions", headers=driver, timeout=10).json()["quotas"]
     assert {q["kind"]: q["remaining"] for q in quotas}["payment_received"] == 0

@@ -3,7 +3,6 @@ way DynamoDB does): overlapping requests never put an order on two invoices, and
 one invoice never produce two numbers or two mails."""
 from __future__ import annotations
 
-import json
 import random
 import threading
 import uuid
@@ -16,7 +15,7 @@ from chalicelib.services.invoices import work as invoice_work, requests as invoi
 from chalicelib.store.invoices import invoices as store
 from chalicelib.store.orders.orders import OrderModel
 from devstack import seeding
-from devstack.invoicing import sandbox_tax_id
+from devstack.invoicing import sellers_setting
 from tests.conftest import add_secrets, reset_caches
 from tests.unit.invoice_fixtures import (APP_KEY, APP_SECRET, PERSONAL_TITLE,  # noqa: F401
                                          STATION, configure_issuer, fuelled_order,
@@ -31,11 +30,11 @@ def local_invoicing(real_dynamodb, issuer_server, smtp_sink, base_environment, m
     """DynamoDB Local for the tables; the issuer and mail sandboxes; storage and queue in
     memory (this tier has no S3 or SQS)."""
     configure_issuer(issuer_server.url)
-    add_secrets(base_environment, invoice_app_key=APP_KEY, invoice_app_secret=APP_SECRET)
+    add_secrets(base_environment, invoice_app_key=APP_KEY, invoice_app_secret=APP_SECRET,
+                file_link_signing_key="integration-file-link-signing-key-32-bytes")
     for key, value in {"INVOICE_API_URL": issuer_server.url, "SMTP_HOST": smtp_sink.host,
                        "SMTP_PORT": str(smtp_sink.port), "SMTP_TLS": "none",
-                       "INVOICE_SELLER_TAX_IDS": json.dumps(
-                           {STATION["payee"]: sandbox_tax_id(STATION["payee"])})}.items():
+                       "INVOICE_SELLER_TAX_IDS": sellers_setting([STATION["payee"]])}.items():
         monkeypatch.setenv(key, value)
     reset_caches()
     from chalicelib.providers import storage
@@ -43,7 +42,7 @@ def local_invoicing(real_dynamodb, issuer_server, smtp_sink, base_environment, m
 
     put_station(seeding.station_from_seed(STATION))
     objects: dict[str, bytes] = {}
-    monkeypatch.setattr(storage, "put_pdf", lambda key, data, name: objects.__setitem__(key, data))
+    monkeypatch.setattr(storage, "put_file", lambda key, data, name: objects.__setitem__(key, data))
     monkeypatch.setattr(storage, "presigned_get", lambda key, ttl: f"https://files.test/{key}")
     monkeypatch.setattr(invoices, "enqueue", lambda invoice_id: None)
     return smtp_sink.outbox

@@ -16,7 +16,7 @@ import requests
 
 from chalicelib.domain.invoices.title import COMPANY
 from devstack import infra, seed, seeding
-from devstack.invoicing import sandbox_tax_id
+from devstack.invoicing import sellers_setting
 from devstack.sandboxes import invoice_issuer as issuer_sandbox
 from devstack.sandboxes import mail as mail_sandbox
 from devstack.servers import serve
@@ -27,6 +27,7 @@ APP_KEY, APP_SECRET = "unit-invoice-app", "unit-invoice-secret"
 STATION = seed.load_stations()[0]
 COMPANY_TITLE = {"type": COMPANY, "name": "山西示例物流有限公司", "tax_id": "91110000600037341L"}
 PERSONAL_TITLE = {"type": "personal", "name": "张三"}
+FILE_LINK_KEY = "unit-file-link-signing-key-of-at-least-32-bytes"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:123456789012:fuel-local-invoices"
 
 
@@ -59,13 +60,13 @@ def invoicing(aws, issuer_server, smtp_sink, base_environment, monkeypatch):
     smtp_sink.outbox.fail_next = 0
     session = boto3.session.Session(region_name=REGION)
     resources = infra.create_queues_and_buckets(session, "local", REGION, None)
-    add_secrets(base_environment, invoice_app_key=APP_KEY, invoice_app_secret=APP_SECRET)
+    add_secrets(base_environment, invoice_app_key=APP_KEY, invoice_app_secret=APP_SECRET,
+                file_link_signing_key=FILE_LINK_KEY)
     env = {"INVOICE_API_URL": issuer_server.url, "SMTP_HOST": smtp_sink.host,
            "SMTP_PORT": str(smtp_sink.port), "SMTP_TLS": "none",
            "INVOICE_QUEUE_URL": resources["InvoiceQueue"]["Ref"],
            "INVOICE_BUCKET": resources["InvoiceBucket"]["Ref"],
-           "INVOICE_SELLER_TAX_IDS": json.dumps(
-               {STATION["payee"]: sandbox_tax_id(STATION["payee"])})}
+           "INVOICE_SELLER_TAX_IDS": sellers_setting([STATION["payee"]])}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     reset_caches()

@@ -58,12 +58,32 @@ def work_shard(invoice_id: str) -> str:
     return str(zlib.crc32(invoice_id.encode()) % WORK_SHARDS)
 
 
+# Nuonuo's documented limits (requestBillingNew field table: orderNo at most 20; the red-letter
+# confirmation's billId at most 32).
+MAX_ORDER_NO = 20
+MAX_BILL_ID = 32
+_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford's: no I, L, O, U
+_SERIAL_BODY = 19
+
+
+def _serial_body(invoice_id: str) -> str:
+    """19 base-32 characters (95 bits) of the invoice id's random hex: the same invoice always
+    gives the same body, two invoices practically never share one (see docs/decisions.md)."""
+    value = int(invoice_id.removeprefix("inv_")[:24] or "0", 16) >> 1
+    chars = []
+    for _ in range(_SERIAL_BODY):
+        value, digit = divmod(value, 32)
+        chars.append(_BASE32[digit])
+    return "".join(reversed(chars))
+
+
 def issuer_serial(invoice_id: str) -> str:
-    """The request serial (Nuonuo orderNo, at most 40 characters) of an invoice; fixed at
+    """The request serial (Nuonuo orderNo, at most 20 characters) of an invoice; fixed at
     creation so that every resubmission names the same request and can never be issued twice."""
-    return "F" + invoice_id.removeprefix("inv_")
+    return "F" + _serial_body(invoice_id)
 
 
 def reversal_serial(invoice_id: str, attempt: int = 1) -> str:
-    """The red-letter application serial (billId); a new one only after a refused application."""
-    return f"R{attempt}" + invoice_id.removeprefix("inv_")
+    """The red-letter application serial (billId, at most 32); a new one only after a refused
+    application, numbered by the attempt."""
+    return f"R{attempt:02d}{_serial_body(invoice_id)}"

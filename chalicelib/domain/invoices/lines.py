@@ -10,26 +10,13 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, NamedTuple
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.invoices.goods import (  # noqa: F401 - re-exported for callers
+    DIESEL_TAX_CODE, GASOLINE_TAX_CODE, GRADES, PREPAID_TAX_CODE, REFINED_OIL_CODE_PREFIX)
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 
-GASOLINE_TAX_CODE = "1070101010100000000"
-DIESEL_TAX_CODE = "1070101020100000000"
-# 未发生销售行为的不征税项目 / 预付卡销售和充值: invoiced without VAT.
-PREPAID_TAX_CODE = "6010000000000000000"
-REFINED_OIL_CODE_PREFIX = "10701"
 VAT_RATE_PERCENT = 13
 LITRE_UNIT = "升"
 PRICE_DECIMALS = 8
-
-# grade -> (short category printed between asterisks, goods name, tax classification code);
-# the order here is the order of the lines on an invoice.
-GRADES: dict[str, tuple[str, str, str]] = {
-    "92": ("汽油", "92号车用汽油(VIB)", GASOLINE_TAX_CODE),
-    "95": ("汽油", "95号车用汽油(VIB)", GASOLINE_TAX_CODE),
-    "98": ("汽油", "98号车用汽油(VIB)", GASOLINE_TAX_CODE),
-    "0": ("柴油", "0号车用柴油(VI)", DIESEL_TAX_CODE),
-    "-10": ("柴油", "-10号车用柴油(VI)", DIESEL_TAX_CODE),
-}
 
 
 class Fill(NamedTuple):

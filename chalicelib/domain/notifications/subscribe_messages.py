@@ -18,7 +18,8 @@ Choices:
   selectors, tag sequences, flags). Control characters become spaces; runs of space collapse.
 - character_string, number and phrase are never cut (a cut invoice number is a wrong one):
   a value that does not fit raises InvalidInput.
-- amount is always two decimals and '元' (12345 fen -> '123.45元'), via money.yuan_text.
+- amount is always '¥' and two decimals (12345 fen -> '¥123.45'), via money.yuan_text: WeChat
+  requires the currency symbol; a bare '123.45元' is refused with 47003.
 - time is 'YYYY-MM-DD HH:MM' in Asia/Shanghai; the input must be timezone-aware (UTC).
 - Template ids are configuration (settings, per environment); the data keys below belong to
   the templates picked in the WeChat console and must be changed here if another is picked.
@@ -46,13 +47,14 @@ TEMPLATE_KEYS: Mapping[str, Mapping[str, str]] = {
 MESSAGE_KINDS = tuple(TEMPLATE_KEYS)
 
 THING_MAX = 20
+CURRENCY = "\u00a5"   # ¥, the currency symbol an amount value starts with
 MAX_AMOUNT_FEN = 10**10 - 1  # ten digits in all: 99999999.99 yuan
 _ELLIPSIS = "…"
 _ZWJ = "\u200d"
 _CHARACTER_STRING = re.compile(r"[\x21-\x7e]{1,32}")  # printable ASCII, no space
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _PHRASE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{1,5}")
-_AMOUNT = re.compile(r"[¥￥$]?(\d+)(?:\.(\d+))?元?")
+_AMOUNT = re.compile(r"[¥￥$](\d+)(?:\.(\d+))?元?")   # the symbol is required
 _TIME = re.compile(r"(?:(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日) ?)?\d{1,2}:\d{2}(?::\d{2})?")
 
 
@@ -101,14 +103,14 @@ def format_thing(text: str) -> str:
 
 
 def format_amount(fen: int) -> str:
-    """An `amount` value from integer fen: 12345 -> '123.45元'."""
+    """An `amount` value from integer fen: 12345 -> '¥123.45'."""
     if isinstance(fen, bool) or not isinstance(fen, int) or not 0 <= fen <= MAX_AMOUNT_FEN:
         raise InvalidInput(f"an amount must be whole fen in 0..{MAX_AMOUNT_FEN}", code="MESSAGE_VALUE_INVALID")
-    return yuan_text(fen) + "元"
+    return CURRENCY + yuan_text(fen)
 
 
 def parse_amount(text: str) -> int:
-    """Fen of an `amount` value ('123.45元' -> 12345); InvalidInput if it breaks WeChat's rule."""
+    """Fen of an `amount` value ('¥123.45' -> 12345); InvalidInput if it breaks WeChat's rule."""
     match = _AMOUNT.fullmatch(text) if isinstance(text, str) else None
     whole, decimals = (match.group(1), match.group(2) or "") if match else ("", "")
     if not match or len(whole + decimals) > 10 or len(decimals) > 2:

@@ -222,7 +222,8 @@ def invoice_view(invoice: store.Invoice) -> dict:
         "seller": invoice.seller, "lines": list(invoice.lines), "net_fen": invoice.net_fen,
         "tax_fen": invoice.tax_fen, "total_fen": invoice.total_fen,
         "created_at": _api_time(invoice.created_at), "number": invoice.number,
-        "issued_at": invoice.issued_at, "pdf_url": None, "pdf_url_expires_at": None,
+        "issued_at": invoice.issued_at, "pdf_url": None, "ofd_url": None,
+        "pdf_url_expires_at": None,
         "fail_code": invoice.fail_code, "fail_reason": invoice.fail_reason,
         "reversal": ({"number": invoice.reversal_number, "reversed_at": invoice.reversed_at}
                      if invoice.reversal_number else None),
@@ -232,6 +233,7 @@ def invoice_view(invoice: store.Invoice) -> dict:
 
         ttl = get_settings().invoice_pdf_url_ttl_s
         view["pdf_url"] = presigned_get(invoice.pdf_key, ttl)
+        view["ofd_url"] = presigned_get(invoice.ofd_key, ttl) if invoice.ofd_key else None
         view["pdf_url_expires_at"] = _api_time(iso(utc_now() + timedelta(seconds=ttl)))
     return view
 

@@ -1,5 +1,6 @@
 """Red-letter (红字) reversal of an issued invoice after a refund of an order on it.
 
+The red invoice gets its own files and its own mail to the buyer (services/invoices/delivery.py).
 The application serial is stored before the first submission (services/invoices/requests.py sets it when
 the refund asks for the reversal), so resubmitting is a duplicate at the issuer, never a second
 red invoice; only an application the issuer refused gets a new serial.
@@ -12,6 +13,7 @@ from chalicelib.domain.invoices import flow
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import InvoiceIssuerError, InvoiceNotSubmitted, \
     get_invoice_issuer
+from chalicelib.services.invoices.delivery import put_files
 from chalicelib.services.invoices.requests import iso, utc_now
 from chalicelib.store.invoices import moves
 from chalicelib.store.invoices import invoices as store
@@ -34,11 +36,15 @@ def reverse(invoice: store.Invoice) -> None:
             issuer.submit_red_letter(serial, invoice.number, REASON, seller=invoice.seller,
                                      buyer=invoice.buyer)
             result = issuer.query_red_letter(serial)
+        # The red invoice's own files, copied before the write that records it, as for a blue one.
+        files = put_files(invoice.id, result.number, result) if result.status == "ISSUED" \
+            else (None, None)
     except InvoiceIssuerError as err:
         _later(invoice, str(err))
         return
     if result.status == "ISSUED":
-        if moves.mark_reversed(invoice, result.number, result.issued_at or iso(utc_now())):
+        now = iso(utc_now())
+        if moves.mark_reversed(invoice, result.number, result.issued_at or now, now, *files):
             get_logger().info("invoice reversed", extra={"invoice_id": invoice.id,
                                                          "reversal_number": result.number})
     elif result.status == "FAILED":

@@ -1,5 +1,5 @@
-"""The invoice work off the request path: submit to the issuer, poll it, store the PDF, mail it,
-and reverse an invoice whose order was refunded. `advance` takes one invoice as far as it can go
+"""The invoice work off the request path: submit to the issuer, poll it, copy its files, mail
+them, and reverse an invoice whose order was refunded. `advance` takes one invoice as far as it can go
 now and is safe to run any number of times, concurrently: every step is a conditional write on
 the state it read, the issuer request serial is fixed at creation (a repeat submission is a
 duplicate, never a second number), and mail goes out only under a claim.
@@ -16,6 +16,7 @@ from chalicelib.services.invoices import delivery
 from chalicelib.services.notifications import events as notifications
 from chalicelib.services.invoices.reversal import reverse
 from chalicelib.services.invoices.requests import enqueue, iso, utc_now
+from chalicelib.settings import get_settings
 from chalicelib.store.invoices import moves
 from chalicelib.store.invoices import invoices as store
 
@@ -36,8 +37,10 @@ def _later(attempts: int) -> str:
 
 
 def _document(invoice: store.Invoice) -> dict:
+    """What the issuer is asked to issue. The drawer is read now, not at creation: it is the
+    one bound to the seller's invoicing account at the time of issuing."""
     return {"seller": invoice.seller, "buyer": invoice.buyer, "lines": list(invoice.lines),
-            "remark": invoice.remark}
+            "remark": invoice.remark, "clerk": get_settings().seller_clerk(invoice.seller["name"])}
 
 
 def advance(invoice_id: str, *, scheduled: bool = False) -> str:
@@ -54,11 +57,13 @@ def advance(invoice_id: str, *, scheduled: bool = False) -> str:
         invoice = _poll(invoice, count_wait=due)
     if invoice.status == flow.ISSUED:
         if not invoice.pdf_key:
-            invoice = delivery.store_pdf(invoice) or _load(invoice_id)
+            invoice = delivery.store_files(invoice) or _load(invoice_id)
         if invoice.reversal_due:
             invoice = _reverse(invoice)
         elif invoice.mail_due:
             invoice = delivery.send_mail(invoice, utc_now()) or _load(invoice_id)
+    if invoice.status == flow.REVERSED and invoice.mail_due:
+        invoice = delivery.send_mail(invoice, utc_now()) or _load(invoice_id)
     if invoice.status != flow.REQUESTED and invoice.status != flow.ISSUING \
             and invoice.next_attempt_at is not None:
         moves.settle(invoice_id)
@@ -81,6 +86,14 @@ def _redrive(invoice: store.Invoice) -> store.Invoice:
 
 
 def _submit(invoice: store.Invoice) -> store.Invoice:
+    if not _document(invoice)["clerk"]:
+        # Never submitted: nothing can be issued, the orders are free again; ops must add the
+        # seller's drawer to INVOICE_SELLER_TAX_IDS.
+        get_logger().error("invoice seller has no drawer configured",
+                           extra={"invoice_id": invoice.id, "seller": invoice.seller["name"]})
+        moves.mark_failed(invoice, "SELLER_NOT_CONFIGURED", "the seller has no invoice drawer "
+                          "(clerk) configured", release_orders=True)
+        return _load(invoice.id)
     started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
     if started is None:
         return _poll(_load(invoice.id), count_wait=False)   # another worker started it
@@ -108,16 +121,26 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
     except InvoiceIssuerError as err:
         return _retry_later(invoice, str(err))
     if result.status == "ISSUED":
-        # The PDF first, so one write records the number and the file together.
+        # The files first, so one write records the number and the files together; if they
+        # cannot be fetched now, the number is recorded and the files follow (store_files).
         issued_at = result.issued_at or iso(utc_now())
-        key = delivery.put_pdf(invoice, result.number, issued_at)
-        issued = moves.mark_issued(invoice.id, result.number, issued_at, iso(utc_now()), key)
+        try:
+            keys = delivery.put_files(invoice.id, result.number, result)
+        except InvoiceIssuerError as err:
+            get_logger().warning("invoice files not copied yet",
+                                 extra={"invoice_id": invoice.id, "error": str(err)})
+            keys = (None, None)
+        issued = moves.mark_issued(invoice.id, result.number, issued_at, iso(utc_now()), *keys)
         if issued is not None:  # only the worker whose write made it ISSUED tells the driver
             notifications.publish(notifications.invoice_issued(issued))
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                    "number": result.number})
         return issued or _load(invoice.id)
     if result.status == "FAILED":
+        if result.numbered and invoice.attempts >= flow.MAX_ATTEMPTS:
+            # 签章失败 holds a number: the orders stay on this invoice, people resolve it.
+            return _fail(invoice, "ISSUER_SIGNING_FAILED", result.fail_reason or "signing failed",
+                         release=False)
         if not result.retryable or invoice.attempts >= flow.MAX_ATTEMPTS:
             return _fail(invoice, "ISSUER_FAILED", result.fail_reason or "issuing failed",
                          release=True)

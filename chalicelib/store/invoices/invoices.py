@@ -65,7 +65,8 @@ class InvoiceModel(StageModel):
     issued_at = UnicodeAttribute(null=True)
     fail_code = UnicodeAttribute(null=True)
     fail_reason = UnicodeAttribute(null=True)
-    pdf_key = UnicodeAttribute(null=True)
+    pdf_key = UnicodeAttribute(null=True)    # the platform's files, copied into the bucket
+    ofd_key = UnicodeAttribute(null=True)
     # Mail: `mails_sent` < `mails_requested` means one is due; a claim guards the sending.
     mails_requested = NumberAttribute(default=1)
     mails_sent = NumberAttribute(default=0)
@@ -81,6 +82,8 @@ class InvoiceModel(StageModel):
     reversed_at = UnicodeAttribute(null=True)
     reversal_failed_at = UnicodeAttribute(null=True)
     reversal_error = UnicodeAttribute(null=True)
+    reversal_pdf_key = UnicodeAttribute(null=True)   # the red-letter invoice's own files
+    reversal_ofd_key = UnicodeAttribute(null=True)
     # Present only while work is left: the keys of the in-flight index.
     work_shard = UnicodeAttribute(null=True)
     next_attempt_at = UnicodeAttribute(null=True)
@@ -112,6 +115,7 @@ class Invoice:
     fail_code: str | None = None
     fail_reason: str | None = None
     pdf_key: str | None = None
+    ofd_key: str | None = None
     mails_requested: int = 1
     mails_sent: int = 0
     mail_attempts: int = 0
@@ -125,6 +129,8 @@ class Invoice:
     reversed_at: str | None = None
     reversal_failed_at: str | None = None
     reversal_error: str | None = None
+    reversal_pdf_key: str | None = None
+    reversal_ofd_key: str | None = None
     next_attempt_at: str | None = None
 
     @property
@@ -138,9 +144,9 @@ class Invoice:
 
 _NUMBERS = ("attempts", "mails_requested", "mails_sent", "mail_attempts", "reversal_attempts")
 _TEXTS = ("last_error", "number", "issued_at", "fail_code", "fail_reason", "pdf_key",
-          "mail_claimed_until", "mail_sent_at", "mail_error", "reversal_requested_at",
+          "ofd_key", "mail_claimed_until", "mail_sent_at", "mail_error", "reversal_requested_at",
           "reversal_serial", "reversal_number", "reversed_at", "reversal_failed_at",
-          "reversal_error", "next_attempt_at")
+          "reversal_error", "reversal_pdf_key", "reversal_ofd_key", "next_attempt_at")
 
 
 def _to_invoice(model: InvoiceModel) -> Invoice:

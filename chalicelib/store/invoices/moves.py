@@ -38,13 +38,17 @@ def record_attempt(invoice_id: str, status: str, attempts_seen: int, next_at: st
     return update(invoice_id, actions, (M.status == status) & (M.attempts == attempts_seen))
 
 
+def _file_actions(pdf_attr, ofd_attr, pdf_key: str | None, ofd_key: str | None) -> list:
+    return ([pdf_attr.set(pdf_key)] if pdf_key else []) + ([ofd_attr.set(ofd_key)] if ofd_key
+                                                          else [])
+
+
 def mark_issued(invoice_id: str, number: str, issued_at: str, now: str,
-                pdf_key: str | None = None) -> Invoice | None:
-    """ISSUING -> ISSUED with the number (and the stored PDF, when it was rendered already)."""
+                pdf_key: str | None = None, ofd_key: str | None = None) -> Invoice | None:
+    """ISSUING -> ISSUED with the number (and the stored files, when they were copied already)."""
     actions = [M.status.set(ISSUED), M.number.set(number), M.issued_at.set(issued_at),
-               M.last_error.remove(), *due(invoice_id, now)]
-    if pdf_key:
-        actions.append(M.pdf_key.set(pdf_key))
+               M.last_error.remove(), *due(invoice_id, now),
+               *_file_actions(M.pdf_key, M.ofd_key, pdf_key, ofd_key)]
     return update(invoice_id, actions, M.status == ISSUING)
 
 
@@ -59,8 +63,9 @@ def mark_failed(invoice: Invoice, code: str, reason: str, *, release_orders: boo
     return _releasing_orders(invoice, actions, condition)
 
 
-def set_pdf_key(invoice_id: str, key: str) -> Invoice | None:
-    return update(invoice_id, [M.pdf_key.set(key)], M.pdf_key.does_not_exist() & M.number.exists())
+def set_files(invoice_id: str, pdf_key: str, ofd_key: str | None) -> Invoice | None:
+    return update(invoice_id, _file_actions(M.pdf_key, M.ofd_key, pdf_key, ofd_key),
+                  M.pdf_key.does_not_exist() & M.number.exists())
 
 
 def _releasing_orders(invoice: Invoice, actions: list, condition) -> bool:
@@ -84,18 +89,20 @@ def claim_mail(invoice_id: str, sent_seen: int, now: str, until: str) -> Invoice
     """Take the right to send mail number sent_seen + 1; only one holder at a time."""
     free = M.mail_claimed_until.does_not_exist() | (M.mail_claimed_until < now)
     return update(invoice_id, [M.mail_claimed_until.set(until), M.mail_attempts.add(1)],
-                  (M.status == ISSUED) & (M.mails_sent == sent_seen)
+                  M.status.is_in(ISSUED, REVERSED) & (M.mails_sent == sent_seen)
                   & (M.mails_requested > sent_seen) & free)
 
 
 def mark_mail_sent(invoice_id: str, sent_seen: int, now: str) -> Invoice | None:
     """Record mail number sent_seen + 1; when it was the last one asked for and no reversal is
-    waiting, the same write takes the invoice out of the in-flight index."""
+    waiting (or it was the reversal's mail), the same write takes the invoice out of the
+    in-flight index."""
     actions = [M.mails_sent.set(sent_seen + 1), M.mail_sent_at.set(now), M.mail_attempts.set(0),
                M.mail_error.remove(), M.mail_claimed_until.remove()]
     sent = M.mails_sent == sent_seen
-    last = ((M.mails_requested == sent_seen + 1) & (M.status == ISSUED) & M.pdf_key.exists()
-            & M.reversal_requested_at.does_not_exist())
+    issued_done = ((M.status == ISSUED) & M.pdf_key.exists()
+                   & M.reversal_requested_at.does_not_exist())
+    last = (M.mails_requested == sent_seen + 1) & (issued_done | (M.status == REVERSED))
     return update(invoice_id, actions + leave_in_flight(), sent & last) or \
         update(invoice_id, actions, sent)
 
@@ -147,11 +154,16 @@ def reversal_failed(invoice_id: str, now: str, error: str) -> Invoice | None:
                   (M.status == ISSUED) & M.reversal_failed_at.does_not_exist())
 
 
-def mark_reversed(invoice: Invoice, number: str, reversed_at: str) -> bool:
-    """ISSUED -> REVERSED with the red-letter number; the orders are released in the same
-    transaction, so their remaining amount can be invoiced again."""
+def mark_reversed(invoice: Invoice, number: str, reversed_at: str, now: str,
+                  pdf_key: str | None, ofd_key: str | None) -> bool:
+    """ISSUED -> REVERSED with the red-letter number and its files, and one mail to the buyer
+    asked for (it replaces a mail of the cancelled invoice still waiting); the orders are
+    released in the same transaction, so their remaining amount can be invoiced again."""
     actions = [M.status.set(REVERSED), M.reversal_number.set(number),
-               M.reversed_at.set(reversed_at), M.reversal_error.remove(), *leave_in_flight()]
+               M.reversed_at.set(reversed_at), M.reversal_error.remove(),
+               M.mails_requested.set(M.mails_sent + 1), M.mail_attempts.set(0),
+               *_file_actions(M.reversal_pdf_key, M.reversal_ofd_key, pdf_key, ofd_key),
+               *due(invoice.id, now)]
     return _releasing_orders(invoice, actions, M.status == ISSUED)
 
 
@@ -163,5 +175,7 @@ def settle(invoice_id: str) -> Invoice | None:
                        & (M.mails_sent >= M.mails_requested)
                        & (M.reversal_requested_at.does_not_exist()
                           | M.reversal_failed_at.exists()))
+    reversed_and_mailed = (M.status == REVERSED) & (M.mails_sent >= M.mails_requested)
     return update(invoice_id, leave_in_flight(),
-                  M.work_shard.exists() & (issued_and_done | M.status.is_in(FAILED, REVERSED)))
+                  M.work_shard.exists()
+                  & (issued_and_done | reversed_and_mailed | (M.status == FAILED)))

@@ -17,6 +17,7 @@ from chalicelib.domain.invoices.lines import (
     ("98", "*汽油*98号车用汽油(VIB)", GASOLINE_TAX_CODE),
     ("0", "*柴油*0号车用柴油(VI)", DIESEL_TAX_CODE),
     ("-10", "*柴油*-10号车用柴油(VI)", DIESEL_TAX_CODE),
+    ("-20", "*柴油*-20号车用柴油(VI)", DIESEL_TAX_CODE),
 ])
 def test_each_grade_gets_its_name_tax_code_and_litre_unit(grade, name, code):
     [line] = build_lines([(grade, 1000, 800)])
@@ -202,3 +203,10 @@ def test_capital_numerals_read_back_to_the_same_amount(fen):
 
     assert _read_words(words) == fen
     assert "零零" not in words and not words.endswith("零") and "零元" not in words[1:]
+
+
+def test_diesel_is_classified_as_road_diesel_not_jet_kerosene():
+    # 车用柴油 is 1070101030100000000; 1070101020100000000 is 航空煤油.
+    assert DIESEL_TAX_CODE == "1070101030100000000"
+    assert GASOLINE_TAX_CODE == "1070101010100000000"
+    assert {GRADES[g].tax_code for g in ("0", "-10", "-20", "-35")} == {DIESEL_TAX_CODE}

@@ -42,9 +42,16 @@ def test_serials_fit_the_issuer_and_differ_between_blue_and_red(value):
     invoice_id = f"inv_{value.hex}"
     serials = [flow.issuer_serial(invoice_id)] + [flow.reversal_serial(invoice_id, n)
                                                   for n in range(1, flow.MAX_REVERSAL_ATTEMPTS + 3)]
-    assert all(len(serial) <= 40 for serial in serials)
+    assert len(serials[0]) <= flow.MAX_ORDER_NO == 20
+    assert all(len(serial) <= flow.MAX_BILL_ID == 32 for serial in serials[1:])
+    assert all(serial.isalnum() and serial.isascii() for serial in serials)
     assert len(set(serials)) == len(serials)
     assert flow.issuer_serial(invoice_id) == flow.issuer_serial(invoice_id)
+
+
+def test_serials_of_different_invoices_differ():
+    ids = [f"inv_{uuid.uuid4().hex}" for _ in range(2000)]
+    assert len({flow.issuer_serial(i) for i in ids}) == len(ids)
 
 
 def test_work_shards_are_stable_and_spread():

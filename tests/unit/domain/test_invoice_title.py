@@ -19,7 +19,9 @@ def check_char(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
-uscc_bodies = st.tuples(st.text("0123456789", min_size=8, max_size=8),
+# GB 32100: positions 1-2 from the alphabet (letters too), 3-8 digits, 9-17 from the alphabet.
+uscc_bodies = st.tuples(st.text(ALPHABET, min_size=2, max_size=2),
+                        st.text("0123456789", min_size=6, max_size=6),
                         st.text(ALPHABET, min_size=9, max_size=9)).map("".join)
 
 
@@ -38,6 +40,14 @@ def test_a_personal_title_needs_only_a_name():
 
     assert title == InvoiceTitle("personal", "张三")
     assert title.to_dict() == {"type": "personal", "name": "张三"} and not title.is_company
+
+
+def test_codes_of_authorities_with_a_letter_are_accepted():
+    # N 农业农村 (e.g. a farmers' cooperative), Y 其他, A ... : valid under GB 32100, refused
+    # by python-stdnum 2.2, which wants digits in the first eight positions.
+    for body in ("N2140100MA0GRX7Q1", "Y1140100MA0K5B6C2", "A1140100MA0L3F2D8"):
+        code = body + check_char(body)
+        assert parse_title(company(code)).tax_id == code
 
 
 @pytest.mark.parametrize("tax_id", REAL_USCCS)
@@ -85,7 +95,7 @@ def test_letters_a_code_never_uses_are_refused(body, letter, position):
 
 
 @pytest.mark.parametrize("tax_id", ["91110000600037341", "91110000600037341LL", "9111",
-                                    "A1110000600037341L"])
+                                    "91A10000600037341L", "9111000060003734\u00e9L"])
 def test_codes_of_the_wrong_length_or_shape_are_refused(tax_id):
     assert refusal(company(tax_id)).code == "INVALID_TAX_ID"
 

@@ -92,8 +92,8 @@ def test_a_cut_thing_is_a_prefix_of_the_cleaned_text(text):
 
 # --- amount, time and the strict types -------------------------------------------------------
 
-@pytest.mark.parametrize("fen, text", [(12345, "123.45元"), (50, "0.50元"), (0, "0.00元"),
-                                       (20000, "200.00元"), (MAX_AMOUNT_FEN, "99999999.99元")])
+@pytest.mark.parametrize("fen, text", [(12345, "¥123.45"), (50, "¥0.50"), (0, "¥0.00"),
+                                       (20000, "¥200.00"), (MAX_AMOUNT_FEN, "¥99999999.99")])
 def test_amounts_are_yuan_with_two_decimals_and_the_unit(fen, text):
     assert format_amount(fen) == text
 
@@ -112,7 +112,7 @@ def test_amount_formatting_round_trips_to_fen(fen):
     assert fits_rule("amount2", text)
 
 
-@pytest.mark.parametrize("text", ["12.345元", "123456789012元", "-1元", "1,000元", "元", "¥"])
+@pytest.mark.parametrize("text", ["¥12.345", "¥123456789012", "¥-1", "¥1,000", "元", "¥", "123.45元", "123.45"])
 def test_values_that_break_the_amount_rule_do_not_parse(text):
     with pytest.raises(InvalidInput):
         parse_amount(text)
@@ -161,7 +161,7 @@ def test_a_payment_message_is_the_exact_send_body():
     body = build_message(PAYMENT_RECEIVED, "o-driver-1", data, "pages/orders/detail?id=o1", template_id="tmpl-pay")
 
     assert body == {"touser": "o-driver-1", "template_id": "tmpl-pay", "page": "pages/orders/detail?id=o1",
-                    "data": {"thing1": {"value": "中石化金桥站"}, "amount2": {"value": "200.00元"},
+                    "data": {"thing1": {"value": "中石化金桥站"}, "amount2": {"value": "¥200.00"},
                              "time3": {"value": "2024-05-02 00:05"}}}
 
 

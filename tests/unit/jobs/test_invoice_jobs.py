@@ -69,7 +69,7 @@ def submissions(monkeypatch):
     return seen
 
 
-def test_one_message_issues_stores_the_pdf_and_mails_the_number_and_link(invoicing):
+def test_one_message_issues_stores_the_platforms_files_and_mails_the_number_and_links(invoicing):
     _, invoice_id = requested(invoicing)
 
     failed = deliver((message_id(), invoice_id))
@@ -79,7 +79,9 @@ def test_one_message_issues_stores_the_pdf_and_mails_the_number_and_link(invoici
     assert invoicing.pdf(invoice.pdf_key).startswith(b"%PDF")
     (mail,) = invoicing.mails(EMAIL)
     assert invoice.number in mail["subject"] and invoice.number in mail["text"]
-    assert any(invoice.pdf_key in link for link in mail["links"])
+    assert invoicing.pdf(invoice.ofd_key).startswith(b"PK")   # OFD is a zip
+    assert len(set(mail["links"])) == 2   # the PDF and the OFD
+    assert all("/v1/invoice-files/" in link and "X-Amz" not in link for link in mail["links"])
     assert invoice.next_attempt_at is None   # nothing left in flight
 
 

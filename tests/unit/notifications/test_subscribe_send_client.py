@@ -29,7 +29,7 @@ def test_a_send_with_quota_reaches_the_outbox_and_answers_the_msgid(wechat):
     (sent,) = wechat.messages("o-1")
     assert msgid == str(sent["msgid"])
     assert sent["page"] == "pages/order/detail?id=9" and sent["miniprogram_state"] == "developer"
-    assert sent["data"] == {"thing1": {"value": "太原迎泽加油站"}, "amount2": {"value": "12.34元"},
+    assert sent["data"] == {"thing1": {"value": "太原迎泽加油站"}, "amount2": {"value": "¥12.34"},
                             "time3": {"value": "2026-11-26 14:30"}}
 
 

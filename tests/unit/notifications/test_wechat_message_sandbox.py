@@ -51,7 +51,7 @@ def test_each_tap_on_allow_grants_one_message_and_a_send_spends_it(sandbox, toke
     assert second["errcode"] == 43101
     outbox = sandbox.get("/sandbox/messages?openid=o-1").json["items"]
     assert len(outbox) == 1
-    assert outbox[0]["data"]["amount2"] == {"value": "300.00元"}
+    assert outbox[0]["data"]["amount2"] == {"value": "¥300.00"}
     assert outbox[0]["page"] == "pages/order/detail?id=1" and outbox[0]["sent_at"]
 
 
@@ -78,6 +78,7 @@ def test_subscribing_to_an_unknown_template_is_refused(sandbox):
 @pytest.mark.parametrize("overrides, hint", [
     ({"thing1": "太" * 21}, "data.thing1.value invalid"),
     ({"amount2": "three yuan"}, "data.amount2.value invalid"),
+    ({"amount2": "300.00元"}, "data.amount2.value invalid"),   # no currency symbol
     ({"time3": "tomorrow"}, "data.time3.value invalid"),
     ({"thing1": None}, "data.thing1.value is empty"),
     ({"phrase9": "已付款"}, "data.phrase9 is not a field"),

@@ -42,14 +42,18 @@ def configure(url, **values) -> dict:
     return response.json()
 
 
+CLERK = "王晓燕"
+PARTIES = {"seller": SELLER, "buyer": {"name": "张三"}}
+
+
 def serial() -> str:
-    return "inv-" + uuid.uuid4().hex[:20]
+    return "T" + uuid.uuid4().hex[:19]   # orderNo and billId: at most 20 and 32 characters
 
 
 def fuel_invoice(**buyer) -> dict:
     lines = build_lines([("92", 30120, 22000), ("0", 20000, 15000)])
     return {"seller": SELLER, "buyer": {"type": "personal", "name": "张三", **buyer},
-            "lines": [line.to_dict() for line in lines]}
+            "lines": [line.to_dict() for line in lines], "clerk": CLERK}
 
 
 def wait(poll, timeout_s: float = 5.0):
@@ -105,7 +109,8 @@ def test_a_company_buyer_and_a_topup_invoice_are_accepted(client):
     serial_no = serial()
     invoice = {"seller": SELLER, "lines": [topup_line(50000).to_dict()],
                "buyer": {"type": "company", "name": "山西示例物流有限公司",
-                         "tax_id": "91440300708461136T", "bank": "中国银行", "account": "6217"}}
+                         "tax_id": "91440300708461136T", "bank": "中国银行", "account": "6217"},
+               "clerk": CLERK}
 
     client.submit(serial_no, invoice)
 
@@ -235,9 +240,9 @@ def test_a_red_letter_reversal_gets_its_own_number(client):
     _, blue_number = issue(client)
     red_serial = serial()
 
-    submitted = client.submit_red_letter(red_serial, blue_number, "SALES_RETURN", seller=SELLER)
+    submitted = client.submit_red_letter(red_serial, blue_number, "SALES_RETURN", **PARTIES)
     red = wait(lambda: client.query_red_letter(red_serial))
-    again = client.submit_red_letter(red_serial, blue_number, "SALES_RETURN")
+    again = client.submit_red_letter(red_serial, blue_number, "SALES_RETURN", **PARTIES)
 
     assert not submitted.duplicate and again.duplicate
     assert red.status == "ISSUED" and len(red.number) == 20 and red.number != blue_number
@@ -247,15 +252,16 @@ def test_a_red_letter_reversal_gets_its_own_number(client):
 
 def test_an_invoice_is_reversed_only_once(client):
     _, blue_number = issue(client)
-    client.submit_red_letter(serial(), blue_number, "SALES_RETURN")
+    client.submit_red_letter(serial(), blue_number, "SALES_RETURN", **PARTIES)
 
     with pytest.raises(InvoiceIssuerFinalError):
-        client.submit_red_letter(serial(), blue_number, "SALES_RETURN")
+        client.submit_red_letter(serial(), blue_number, "SALES_RETURN", **PARTIES)
 
 
 def test_reversing_an_unknown_number_is_refused(client):
     with pytest.raises(InvoiceIssuerFinalError):
-        client.submit_red_letter(serial(), "25142000000000000000", "INVOICING_ERROR")
+        client.submit_red_letter(serial(), "25142000000000000000", "INVOICING_ERROR",
+                                  **PARTIES)
     with pytest.raises(InvoiceNotSubmitted):
         client.query_red_letter(serial())
 
@@ -264,11 +270,11 @@ def test_a_failed_reversal_frees_the_invoice_for_another_attempt(issuer_url, cli
     _, blue_number = issue(client)
     first, second = serial(), serial()
     configure(issuer_url, fail_rate_permanent=1)
-    client.submit_red_letter(first, blue_number, "SALES_RETURN")
+    client.submit_red_letter(first, blue_number, "SALES_RETURN", **PARTIES)
 
     failed = wait(lambda: client.query_red_letter(first))
     configure(issuer_url, fail_rate_permanent=0)
-    client.submit_red_letter(second, blue_number, "SALES_RETURN")
+    client.submit_red_letter(second, blue_number, "SALES_RETURN", **PARTIES)
 
     assert failed.status == "FAILED" and failed.fail_reason
     assert wait(lambda: client.query_red_letter(second)).status == "ISSUED"
@@ -285,17 +291,25 @@ def test_the_sandbox_config_refuses_nonsense(issuer_url):
 def test_refined_oil_is_flagged_as_such_and_a_topup_is_not():
     oil = billing_order("s-1", fuel_invoice(), now=0)
     topup = billing_order("s-2", {"seller": SELLER, "buyer": {"name": "张三"},
-                                  "lines": [topup_line(10000)]}, now=0)
+                                  "lines": [topup_line(10000)], "clerk": CLERK}, now=0)
 
     assert oil["specificFactor"] == "1" and topup["specificFactor"] == "0"
     assert oil["invoiceDate"] == "1970-01-01 08:00:00"   # Beijing time
     assert oil["invoiceDetail"][0] == {
         "goodsName": "92号车用汽油(VIB)", "goodsCode": "1070101010100000000", "withTaxFlag": "1",
         "taxRate": "0.13", "taxIncludedAmount": "220.00", "taxExcludedAmount": "194.69",
-        "tax": "25.31", "invoiceLineProperty": "0", "favouredPolicyFlag": "0", "zeroRateFlag": "",
+        "tax": "25.31", "invoiceLineProperty": "0", "favouredPolicyFlag": "", "zeroRateFlag": "",
         "num": "30.12", "price": "7.30411687", "unit": "升"}
-    assert topup["invoiceDetail"][0]["zeroRateFlag"] == "2"
+    # 数电: exemption is favouredPolicyFlag 04 (不征税) alone; zeroRateFlag stays empty.
+    assert topup["invoiceDetail"][0]["favouredPolicyFlag"] == "04"
+    assert topup["invoiceDetail"][0]["zeroRateFlag"] == ""
+    assert oil["clerk"] == CLERK
     assert "num" not in topup["invoiceDetail"][0]
+
+
+def test_an_order_without_a_drawer_is_never_built():
+    with pytest.raises(invoice_issuer.MissingClerk):
+        billing_order("s-3", {**fuel_invoice(), "clerk": None}, now=0)
 
 
 def test_the_signed_string_follows_the_documented_layout():

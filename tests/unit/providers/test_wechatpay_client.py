@@ -113,6 +113,29 @@ def test_wrong_serial_is_rejected(client, wechatpay):
         client.parse_notification(headers, body)
 
 
+def test_during_a_key_migration_either_the_certificate_or_the_public_key_verifies_by_serial(
+        keys, wechatpay):
+    """While a merchant moves from platform certificates to the public key, WeChat Pay signs
+    with either; each signature is checked with the key its serial names."""
+    import dataclasses
+
+    migrating = _client(keys, platform_certificates={
+        keys["certificate_serial"]: keys["certificate_pem"]})
+    by_certificate = dataclasses.replace(wechatpay, sign_with="certificate")
+
+    for signer in (wechatpay, by_certificate):
+        headers, body = _notification(signer)
+        assert migrating.parse_notification(headers, body).resource == TRANSACTION
+    cert_headers, cert_body = _notification(by_certificate)
+    assert cert_headers["Wechatpay-Serial"] == keys["certificate_serial"]
+    with pytest.raises(InvalidNotification, match="serial"):
+        _client(keys).parse_notification(cert_headers, cert_body)   # certificate not configured
+    # The certificate's serial with the public key's signature (or the reverse) never verifies.
+    swapped = {**cert_headers, "Wechatpay-Serial": keys["public_key_id"]}
+    with pytest.raises(InvalidNotification, match="verify"):
+        migrating.parse_notification(swapped, cert_body)
+
+
 def test_signtest_probe_is_rejected(client, wechatpay):
     headers, body = _notification(wechatpay)
     headers["Wechatpay-Signature"] = "WECHATPAY/SIGNTEST/" + headers["Wechatpay-Signature"]

@@ -1,4 +1,5 @@
-"""The PDF copy of an issued e-invoice that drivers receive by mail.
+"""The issuer sandbox's PDF of an invoice it issued: standing for the platform's own file (in
+production the platform renders it and we only copy it; this never ships in a Lambda).
 
 Laid out like a 数电普票: number and date, buyer and seller, one row per line with the
 tax-exclusive unit price and amount, totals in figures and in capitals. Chinese text uses
@@ -108,7 +109,7 @@ def _draw_totals(canvas, invoice: dict, totals, y: float, mm: float) -> None:
     if invoice.get("original_number"):
         remark = f"被红冲蓝字数电发票号码：{invoice['original_number']} {remark}".strip()
     _draw(canvas, 12 * mm, y - 9 * mm, f"备注：{remark}", fit=186 * mm)
-    _draw(canvas, 12 * mm, y - 16 * mm, f"开票人：{invoice.get('clerk') or '系统'}")
+    _draw(canvas, 12 * mm, y - 16 * mm, f"开票人：{invoice.get('clerk') or ''}")
 
 
 def render_invoice_pdf(invoice: dict) -> bytes:

@@ -2,7 +2,7 @@
 import re
 
 from chalicelib.domain.invoices.lines import InvoiceLine, amount_in_words, build_lines, topup_line
-from chalicelib.providers.invoice_pdf import render_invoice_pdf
+from devstack.sandboxes.invoice_pdf import render_invoice_pdf
 
 NUMBER = "25142000001234567890"
 
