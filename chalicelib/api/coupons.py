@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import created, current_driver, route
+from chalicelib.domain.marketing.states import CouponKind, CouponStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -33,7 +35,7 @@ class CouponOffer(msgspec.Struct):
     """A template on offer: station_ids / grades null mean every station / grade. Coupons are
     valid until valid_until (a fixed end) or for valid_days from the claim."""
     template_id: str
-    kind: str  # amount_off (满减) or per_litre_off (每升减)
+    kind: one_of(CouponKind)  # amount_off (满减) or per_litre_off (每升减)
     title: str
     description: str
     amount_off_fen: int
@@ -56,7 +58,7 @@ class CouponCenter(msgspec.Struct):
 class CouponView(msgspec.Struct):
     id: str
     template_id: str
-    kind: str
+    kind: one_of(CouponKind)
     title: str
     description: str
     amount_off_fen: int
@@ -66,7 +68,7 @@ class CouponView(msgspec.Struct):
     grades: list[str] | None
     valid_from: str
     valid_until: str  # exclusive
-    status: str  # usable, used, expired
+    status: one_of(CouponStatus)
     used_order_id: str | None = None
 
 

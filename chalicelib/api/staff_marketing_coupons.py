@@ -7,10 +7,12 @@ from typing import Annotated, Literal
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
     MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
+from chalicelib.domain.marketing.states import CampaignStatus, CouponKind, TemplateStatus
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -60,7 +62,7 @@ class TemplateStats(msgspec.Struct):
 
 class TemplateView(msgspec.Struct):
     id: str
-    kind: str
+    kind: one_of(CouponKind)
     title: str
     description: str
     amount_off_fen: int
@@ -73,7 +75,7 @@ class TemplateView(msgspec.Struct):
     valid_days: int | None
     total_stock: int
     per_user_limit: int
-    status: str  # ACTIVE, PAUSED, ENDED
+    status: one_of(TemplateStatus)
     created_at: str
     created_by: str
     stats: TemplateStats
@@ -99,7 +101,7 @@ class SkippedByReason(msgspec.Struct):
 class CampaignView(msgspec.Struct):
     id: str
     template_id: str
-    status: str  # RUNNING, DONE
+    status: one_of(CampaignStatus)
     total: int  # distinct users listed
     granted: int
     skipped: int
