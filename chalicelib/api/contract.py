@@ -41,6 +41,12 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+def literal_of(values: type[StrEnum]):
+    """The values of `values` as a Literal: `{"enum": [...]}` in the document, as the fields
+    written before one_of (below) show them."""
+    return Literal[tuple(member.value for member in values)]
+
+
 def one_of(values: type[StrEnum]):
     """A text field holding a member of `values`: the OpenAPI document lists them as its `enum`
     (so clients and the fuzzer know them) and a request with any other value is a 400.
@@ -49,8 +55,7 @@ def one_of(values: type[StrEnum]):
     (`{"type": "string", "enum": [...]}`) instead of a `$ref` to a component of its own;
     decoded values are plain text, which compares equal to the members.
     """
-    return Annotated[Literal[tuple(member.value for member in values)],
-                     msgspec.Meta(extra_json_schema={"type": "string"})]
+    return Annotated[literal_of(values), msgspec.Meta(extra_json_schema={"type": "string"})]
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`$")
 _NAMED = re.compile(r"field `([^`]+)`")

@@ -1,12 +1,12 @@
 """The driver's coupon centre: what can be claimed now, claiming, and the coupons held."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
-from chalicelib.api.contract import one_of
+from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.domain.marketing.states import CouponKind, CouponStatus
 
@@ -25,7 +25,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
 class CouponListQuery(msgspec.Struct, forbid_unknown_fields=True):
     """Without status: every coupon held, newest first. A page may hold fewer than `limit`
     coupons while `next_cursor` is not null."""
-    status: Literal["usable", "used", "expired"] | None = None
+    status: literal_of(CouponStatus) | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None

@@ -2,12 +2,12 @@
 that grant a template's coupon to a list of drivers."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
-from chalicelib.api.contract import one_of
+from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
@@ -32,7 +32,7 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
     min_spend_fen. Claims open in [starts_at, ends_at); coupons are valid until ends_at, or
     valid_days from the claim. Leave station_ids / grades out to mean all."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    kind: Literal["amount_off", "per_litre_off"]
+    kind: literal_of(CouponKind)
     starts_at: Annotated[str, msgspec.Meta(max_length=40)]
     ends_at: Annotated[str, msgspec.Meta(max_length=40)]
     total_stock: Annotated[int, doc_only(minimum=1, maximum=MAX_STOCK)]
@@ -47,7 +47,7 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TemplateListQuery(msgspec.Struct, forbid_unknown_fields=True):
-    status: Literal["ACTIVE", "PAUSED", "ENDED"] | None = None
+    status: literal_of(TemplateStatus) | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
