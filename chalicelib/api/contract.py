@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -37,6 +39,23 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+
+
+def literal_of(values: type[StrEnum]):
+    """The values of `values` as a Literal: `{"enum": [...]}` in the document, as the fields
+    written before one_of (below) show them."""
+    return Literal[tuple(member.value for member in values)]
+
+
+def one_of(values: type[StrEnum]):
+    """A text field holding a member of `values`: the OpenAPI document lists them as its `enum`
+    (so clients and the fuzzer know them) and a request with any other value is a 400.
+
+    A Literal of the values rather than the enum itself, so the schema stays inline
+    (`{"type": "string", "enum": [...]}`) instead of a `$ref` to a component of its own;
+    decoded values are plain text, which compares equal to the members.
+    """
+    return Annotated[literal_of(values), msgspec.Meta(extra_json_schema={"type": "string"})]
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`$")
 _NAMED = re.compile(r"field `([^`]+)`")

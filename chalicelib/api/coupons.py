@@ -1,12 +1,14 @@
 """The driver's coupon centre: what can be claimed now, claiming, and the coupons held."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import created, current_driver, route
+from chalicelib.domain.marketing.states import CouponKind, CouponStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -23,7 +25,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
 class CouponListQuery(msgspec.Struct, forbid_unknown_fields=True):
     """Without status: every coupon held, newest first. A page may hold fewer than `limit`
     coupons while `next_cursor` is not null."""
-    status: Literal["usable", "used", "expired"] | None = None
+    status: literal_of(CouponStatus) | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
@@ -33,7 +35,7 @@ class CouponOffer(msgspec.Struct):
     """A template on offer: station_ids / grades null mean every station / grade. Coupons are
     valid until valid_until (a fixed end) or for valid_days from the claim."""
     template_id: str
-    kind: str  # amount_off (满减) or per_litre_off (每升减)
+    kind: one_of(CouponKind)  # amount_off (满减) or per_litre_off (每升减)
     title: str
     description: str
     amount_off_fen: int
@@ -56,7 +58,7 @@ class CouponCenter(msgspec.Struct):
 class CouponView(msgspec.Struct):
     id: str
     template_id: str
-    kind: str
+    kind: one_of(CouponKind)
     title: str
     description: str
     amount_off_fen: int
@@ -66,7 +68,7 @@ class CouponView(msgspec.Struct):
     grades: list[str] | None
     valid_from: str
     valid_until: str  # exclusive
-    status: str  # usable, used, expired
+    status: one_of(CouponStatus)
     used_order_id: str | None = None
 
 

@@ -6,7 +6,9 @@ from typing import Annotated
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import current_driver, route
+from chalicelib.domain.identity.roles import Role
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -39,7 +41,7 @@ class StaffLogin(msgspec.Struct, forbid_unknown_fields=True):
 class StaffProfile(msgspec.Struct):
     id: str
     username: str
-    role: str
+    role: one_of(Role)
     station_ids: list[str]
     display_name: str | None = None
 

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 import msgspec
 from chalice import Blueprint, Response
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import accepted, current_driver, json_object, route
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
+from chalicelib.domain.invoices.flow import InvoiceStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -80,7 +82,7 @@ class InvoiceReversal(msgspec.Struct):
 
 class InvoiceView(msgspec.Struct):
     id: str
-    status: str   # REQUESTED, ISSUING, ISSUED, FAILED, REVERSED
+    status: one_of(InvoiceStatus)
     order_ids: list[str]
     station_id: str
     title: InvoiceParty

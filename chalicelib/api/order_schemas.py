@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import msgspec
 
+from chalicelib.api.contract import one_of
+from chalicelib.domain.orders.events import OrderEventType
+from chalicelib.domain.orders.orders import OrderStatus, PayMethod
+from chalicelib.domain.orders.refunds import RefundKind, RefundStatus
+
 
 class OrderView(msgspec.Struct):
     id: str
     out_trade_no: str
-    status: str
+    status: one_of(OrderStatus)
     station_id: str
     station_name: str
     nozzle_no: int
@@ -23,7 +28,7 @@ class OrderView(msgspec.Struct):
     actual_pump_amount_fen: int | None  # what the pump showed at confirmation
     refunded_fen: int
     refund_pending_fen: int  # refunds requested and not yet final
-    pay_method: str
+    pay_method: one_of(PayMethod)
     created_at: str
     paid_at: str | None
     fuelled_at: str | None
@@ -47,10 +52,10 @@ class OrderPage(msgspec.Struct):
 class RefundView(msgspec.Struct):
     out_refund_no: str
     order_id: str
-    kind: str  # SETTLEMENT, MANUAL, LATE_PAYMENT
+    kind: one_of(RefundKind)
     amount_fen: int
     reason: str
-    status: str  # PROCESSING, SUCCESS, CLOSED, ABNORMAL
+    status: one_of(RefundStatus)
     requested_at: str
     finished_at: str | None
     failure_reason: str | None
@@ -63,11 +68,11 @@ class RefundAccepted(msgspec.Struct):
 
 class OrderEventView(msgspec.Struct):
     seq: int
-    type: str
+    type: one_of(OrderEventType)
     at: str
     actor: str
-    status_before: str | None
-    status_after: str
+    status_before: one_of(OrderStatus) | None
+    status_after: one_of(OrderStatus)
     amounts_before: dict[str, int]
     amounts_after: dict[str, int]
     provider_ids: dict[str, str]

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import literal_of
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.api.order_schemas import OrderPage, OrderView
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
+from chalicelib.domain.orders.orders import PayMethod
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -30,7 +32,7 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
     points: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
     # "wallet": paid from the prepaid balance at once (paid money first, then bonus money),
     # no WeChat Pay step; the answer's payment is null.
-    pay_method: Literal["wechatpay", "wallet"] = "wechatpay"
+    pay_method: literal_of(PayMethod) = PayMethod.WECHATPAY.value
 
 
 class PaymentParams(msgspec.Struct):

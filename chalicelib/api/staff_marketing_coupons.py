@@ -2,15 +2,17 @@
 that grant a template's coupon to a list of drivers."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
     MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
+from chalicelib.domain.marketing.states import CampaignStatus, CouponKind, TemplateStatus
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -30,7 +32,7 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
     min_spend_fen. Claims open in [starts_at, ends_at); coupons are valid until ends_at, or
     valid_days from the claim. Leave station_ids / grades out to mean all."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    kind: Literal["amount_off", "per_litre_off"]
+    kind: literal_of(CouponKind)
     starts_at: Annotated[str, msgspec.Meta(max_length=40)]
     ends_at: Annotated[str, msgspec.Meta(max_length=40)]
     total_stock: Annotated[int, doc_only(minimum=1, maximum=MAX_STOCK)]
@@ -45,7 +47,7 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TemplateListQuery(msgspec.Struct, forbid_unknown_fields=True):
-    status: Literal["ACTIVE", "PAUSED", "ENDED"] | None = None
+    status: literal_of(TemplateStatus) | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
@@ -60,7 +62,7 @@ class TemplateStats(msgspec.Struct):
 
 class TemplateView(msgspec.Struct):
     id: str
-    kind: str
+    kind: one_of(CouponKind)
     title: str
     description: str
     amount_off_fen: int
@@ -73,7 +75,7 @@ class TemplateView(msgspec.Struct):
     valid_days: int | None
     total_stock: int
     per_user_limit: int
-    status: str  # ACTIVE, PAUSED, ENDED
+    status: one_of(TemplateStatus)
     created_at: str
     created_by: str
     stats: TemplateStats
@@ -99,7 +101,7 @@ class SkippedByReason(msgspec.Struct):
 class CampaignView(msgspec.Struct):
     id: str
     template_id: str
-    status: str  # RUNNING, DONE
+    status: one_of(CampaignStatus)
     total: int  # distinct users listed
     granted: int
     skipped: int

@@ -6,9 +6,11 @@ from typing import Annotated, Literal, Union
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import literal_of
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
+from chalicelib.domain.marketing.states import PopupStatus
 from chalicelib.domain.marketing.targeting import (
     MAX_DAYS, MAX_LIST_ITEMS, MAX_PRIORITY, MAX_RADIUS_M, MAX_RULES)
 
@@ -84,7 +86,7 @@ class PopupAdminView(msgspec.Struct):
     priority: int
     frequency: str
     rules: list[dict]
-    status: Literal["scheduled", "live", "paused", "ended"]
+    status: literal_of(PopupStatus)
     created_by: str
     created_at: str
     stats: PopupStats

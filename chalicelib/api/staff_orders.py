@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import literal_of
 from chalicelib.api.http import accepted, current_staff, route
 from chalicelib.api.order_schemas import OrderHistory, OrderPage, OrderView, RefundAccepted
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
+from chalicelib.domain.orders.orders import OrderStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
-Status = Literal["PENDING_PAYMENT", "PAID", "FUELLED", "CLOSED", "PARTIALLY_REFUNDED", "REFUNDED"]
+Status = literal_of(OrderStatus)
 
 
 class StaffOrderQuery(msgspec.Struct, forbid_unknown_fields=True):

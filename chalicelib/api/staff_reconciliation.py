@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 from chalice import Blueprint, Response
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import current_staff, route
+from chalicelib.domain.reconciliation.matching import Outcome
 
 bp = Blueprint(__name__)
 
@@ -27,7 +29,7 @@ class DifferenceView(msgspec.Struct):
     kind: str  # PAID_NOT_RECORDED | MISSING_IN_BILL | AMOUNT_MISMATCH | REFUND_MISMATCH | ...
     out_trade_no: str
     action: str  # mark_paid | refund | query_payment | query_refund | investigate
-    outcome: str  # HEALED | ALREADY_APPLIED | NOT_PAID | REFUSED | FAILED | PENDING | REPORTED
+    outcome: one_of(Outcome)
     out_refund_no: str | None = None
     order_id: str | None = None
     station_id: str | None = None

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.api.contract import one_of
 from chalicelib.api.http import created, current_driver, route
+from chalicelib.domain.wallet.topups import TopupStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -55,7 +57,7 @@ class TopupCreate(msgspec.Struct, forbid_unknown_fields=True):
 class TopupView(msgspec.Struct):
     id: str
     out_trade_no: str
-    status: str  # PENDING_PAYMENT, PAID, CLOSED, REFUNDING, REFUNDED, REFUND_FAILED
+    status: one_of(TopupStatus)
     amount_fen: int
     bonus_fen: int  # expected while pending; credited once PAID
     created_at: str

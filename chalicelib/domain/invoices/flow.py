@@ -13,10 +13,19 @@ moves exist and when to try again.
 from __future__ import annotations
 
 import zlib
+from enum import StrEnum
 
-REQUESTED, ISSUING, ISSUED, FAILED, REVERSED = "REQUESTED", "ISSUING", "ISSUED", "FAILED", \
-    "REVERSED"
-STATUSES = (REQUESTED, ISSUING, ISSUED, FAILED, REVERSED)
+
+class InvoiceStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    ISSUING = "ISSUING"
+    ISSUED = "ISSUED"
+    FAILED = "FAILED"
+    REVERSED = "REVERSED"
+
+
+REQUESTED, ISSUING, ISSUED, FAILED, REVERSED = tuple(InvoiceStatus)
+STATUSES = tuple(InvoiceStatus)
 TRANSITIONS: dict[str, frozenset[str]] = {
     REQUESTED: frozenset({ISSUING, FAILED}),
     ISSUING: frozenset({ISSUED, FAILED}),

@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation
+from chalicelib.domain.marketing.states import CouponKind, CouponStatus
 from chalicelib.domain.money import FEN_PER_YUAN, ML_PER_LITRE, div_round_half_up, yuan_text
 
-AMOUNT_OFF = "amount_off"
-PER_LITRE_OFF = "per_litre_off"
-USABLE, USED, EXPIRED = "usable", "used", "expired"
+AMOUNT_OFF, PER_LITRE_OFF = tuple(CouponKind)
+USABLE, USED, EXPIRED = tuple(CouponStatus)
 MAX_PER_LITRE_OFF_FEN = 2999  # below pricing.MAX_PRICE_FEN: more is a typo, not a coupon
 # What one template may ask for (the API schema states the same bounds).
 MAX_STATIONS = 500
@@ -82,7 +82,7 @@ def _invalid(message: str, code: str, field: str | None = None) -> InvalidInput:
 
 
 def validate_template(t: CouponTemplate) -> None:
-    if t.kind not in (AMOUNT_OFF, PER_LITRE_OFF):
+    if t.kind not in tuple(CouponKind):
         raise _invalid(f"unknown coupon kind {t.kind!r}", "COUPON_KIND_UNKNOWN", "kind")
     times = (t.starts_at, t.ends_at)
     if not all(isinstance(x, datetime) and x.utcoffset() is not None for x in times) or t.ends_at <= t.starts_at:
@@ -135,7 +135,7 @@ def claim(template: CouponTemplate, *, coupon_id: str, user_id: str, now: dateti
                   valid_from=now, valid_until=until)
 
 
-def coupon_status(coupon: Coupon, now: datetime) -> str:
+def coupon_status(coupon: Coupon, now: datetime) -> CouponStatus:
     if coupon.used_order_id is not None:
         return USED
     return USABLE if now < coupon.valid_until else EXPIRED

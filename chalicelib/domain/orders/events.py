@@ -8,29 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Mapping
 
-ORDER_CREATED = "ORDER_CREATED"
-ORDER_PAID = "ORDER_PAID"
-ORDER_CLOSED = "ORDER_CLOSED"
-ORDER_FUELLED = "ORDER_FUELLED"
-PAYMENT_AFTER_CLOSE = "PAYMENT_AFTER_CLOSE"
-REFUND_REQUESTED = "REFUND_REQUESTED"
-REFUND_SUCCEEDED = "REFUND_SUCCEEDED"
-REFUND_FAILED = "REFUND_FAILED"
-REFUND_ABNORMAL = "REFUND_ABNORMAL"
-EVENT_TYPES = (ORDER_CREATED, ORDER_PAID, ORDER_CLOSED, ORDER_FUELLED, PAYMENT_AFTER_CLOSE,
-               REFUND_REQUESTED, REFUND_SUCCEEDED, REFUND_FAILED, REFUND_ABNORMAL)
+
+class OrderEventType(StrEnum):
+    ORDER_CREATED = "ORDER_CREATED"
+    ORDER_PAID = "ORDER_PAID"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    ORDER_FUELLED = "ORDER_FUELLED"
+    PAYMENT_AFTER_CLOSE = "PAYMENT_AFTER_CLOSE"
+    REFUND_REQUESTED = "REFUND_REQUESTED"
+    REFUND_SUCCEEDED = "REFUND_SUCCEEDED"
+    REFUND_FAILED = "REFUND_FAILED"
+    REFUND_ABNORMAL = "REFUND_ABNORMAL"
+
+
+(ORDER_CREATED, ORDER_PAID, ORDER_CLOSED, ORDER_FUELLED, PAYMENT_AFTER_CLOSE, REFUND_REQUESTED,
+ REFUND_SUCCEEDED, REFUND_FAILED, REFUND_ABNORMAL) = tuple(OrderEventType)
+EVENT_TYPES = tuple(OrderEventType)
 
 
 @dataclass(frozen=True)
 class OrderEvent:
     order_id: str
     seq: int
-    type: str
+    type: OrderEventType
     at: datetime
     actor: str  # "driver:<user>", "staff:<id>:<role>", "wechatpay:<notification id>", "job:<name>"
-    status_before: str | None
+    status_before: str | None  # an OrderStatus (orders.py, which imports this module)
     status_after: str
     # pay_amount_fen, actual_amount_fen, refunded_fen, refund_reserved_fen: every fen is traceable
     amounts_before: Mapping[str, int]

@@ -17,13 +17,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.orders.events import OrderEvent
 
-PENDING_PAYMENT, PAID, FUELLED, CLOSED = "PENDING_PAYMENT", "PAID", "FUELLED", "CLOSED"
-PARTIALLY_REFUNDED, REFUNDED = "PARTIALLY_REFUNDED", "REFUNDED"
-STATUSES = (PENDING_PAYMENT, PAID, FUELLED, CLOSED, PARTIALLY_REFUNDED, REFUNDED)
+
+
+class OrderStatus(StrEnum):
+    """Stored and shown as its value; a StrEnum, so a status read back as text compares equal."""
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    FUELLED = "FUELLED"
+    CLOSED = "CLOSED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class PayMethod(StrEnum):
+    WECHATPAY = "wechatpay"
+    WALLET = "wallet"
+
+
+# The members under their short names, as the order modules use them.
+PENDING_PAYMENT, PAID, FUELLED, CLOSED = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID,
+                                          OrderStatus.FUELLED, OrderStatus.CLOSED)
+PARTIALLY_REFUNDED, REFUNDED = OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED
+STATUSES = tuple(OrderStatus)
 ALLOWED = {
     PENDING_PAYMENT: {PAID, CLOSED},
     PAID: {FUELLED, PARTIALLY_REFUNDED, REFUNDED},
@@ -32,8 +52,8 @@ ALLOWED = {
     CLOSED: set(),
     REFUNDED: set(),
 }
-WECHATPAY, WALLET = "wechatpay", "wallet"
-PAY_METHODS = (WECHATPAY, WALLET)
+WECHATPAY, WALLET = PayMethod.WECHATPAY, PayMethod.WALLET
+PAY_METHODS = tuple(PayMethod)
 MIN_ORDER_FEN = 100  # 1 yuan
 MAX_REFUNDS_PER_ORDER = 50  # WeChat Pay allows at most 50 partial refunds of one payment
 
@@ -66,12 +86,12 @@ class Order:
     discount_fen: int
     pay_amount_fen: int
     liters_ml: int
-    pay_method: str
+    pay_method: PayMethod
     description: str  # what WeChat Pay shows; kept so a retried create sends the same
     request_hash: str
     created_at: datetime
     expires_at: datetime
-    status: str = PENDING_PAYMENT
+    status: OrderStatus = PENDING_PAYMENT
     promotion_id: str | None = None
     transaction_id: str | None = None
     paid_at: datetime | None = None

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
-PROCESSING, SUCCESS, CLOSED, ABNORMAL = "PROCESSING", "SUCCESS", "CLOSED", "ABNORMAL"
-REFUND_STATUSES = (PROCESSING, SUCCESS, CLOSED, ABNORMAL)
+from chalicelib.domain.orders.orders import PayMethod
+
+
+class RefundStatus(StrEnum):
+    """WeChat Pay's own refund statuses, which we keep as they come."""
+    PROCESSING = "PROCESSING"
+    SUCCESS = "SUCCESS"
+    CLOSED = "CLOSED"
+    ABNORMAL = "ABNORMAL"
+
+
+class RefundKind(StrEnum):
+    """Why a refund was made."""
+    SETTLEMENT = "SETTLEMENT"  # the driver prepaid more than was pumped (confirm)
+    MANUAL = "MANUAL"  # a manager refunded part or all (wrong station, wrong amount, complaint)
+    LATE_PAYMENT = "LATE_PAYMENT"  # paid after the order was closed: everything goes back
+
+
+PROCESSING, SUCCESS, CLOSED, ABNORMAL = tuple(RefundStatus)
+REFUND_STATUSES = tuple(RefundStatus)
 _NEXT = {PROCESSING: {SUCCESS, CLOSED, ABNORMAL}, ABNORMAL: {SUCCESS, CLOSED},
          SUCCESS: set(), CLOSED: set()}
 
-# Why a refund was made.
-SETTLEMENT = "SETTLEMENT"  # the driver prepaid more than was pumped (confirm)
-MANUAL = "MANUAL"  # a manager refunded part or all (wrong station, wrong amount, complaint)
-LATE_PAYMENT = "LATE_PAYMENT"  # paid after the order was closed: everything goes back
-REFUND_KINDS = (SETTLEMENT, MANUAL, LATE_PAYMENT)
+SETTLEMENT, MANUAL, LATE_PAYMENT = tuple(RefundKind)
+REFUND_KINDS = tuple(RefundKind)
 MAX_REASON_CHARS = 80  # WeChat Pay's limit on `reason`
 
 
@@ -26,18 +42,18 @@ MAX_REASON_CHARS = 80  # WeChat Pay's limit on `reason`
 class Refund:
     out_refund_no: str
     order_id: str
-    kind: str
+    kind: RefundKind
     amount_fen: int
     total_fen: int  # the payment's total, which WeChat Pay wants with every refund
     reason: str
     requested_by: str
     requested_at: datetime
-    status: str = PROCESSING
+    status: RefundStatus = PROCESSING
     request_hash: str | None = None  # manager refunds: to tell a retry from another request
     refund_id: str | None = None  # WeChat Pay's id, known once it answered
     finished_at: datetime | None = None
     failure_reason: str | None = None
-    channel: str = "wechatpay"  # where the money goes back: "wechatpay", or "wallet" for a wallet order
+    channel: PayMethod = PayMethod.WECHATPAY  # where the money goes back: the order's pay method
 
     @property
     def in_flight(self) -> bool:

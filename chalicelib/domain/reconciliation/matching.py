@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from chalicelib.domain.money import div_round_half_up
+from chalicelib.domain.orders.orders import (
+    CLOSED, FUELLED, PAID, PARTIALLY_REFUNDED, PENDING_PAYMENT, REFUNDED)
+from chalicelib.domain.orders.refunds import RefundStatus
 from chalicelib.domain.reconciliation.tradebill import (
     MILLI_FEN_PER_FEN, BillPayment, BillRefund, TradeBill)
 
@@ -26,10 +30,23 @@ QUERY_PAYMENT = "query_payment"
 QUERY_REFUND = "query_refund"
 INVESTIGATE = "investigate"  # nothing is safe to do automatically
 
-RECORDED_PAID = frozenset({"PAID", "FUELLED", "PARTIALLY_REFUNDED", "REFUNDED"})
+
+
+class Outcome(StrEnum):
+    """What became of a difference (services/reconciliation/healing.py)."""
+    PENDING = "PENDING"  # not acted on yet
+    HEALED = "HEALED"
+    ALREADY_APPLIED = "ALREADY_APPLIED"
+    NOT_PAID = "NOT_PAID"
+    REFUSED = "REFUSED"
+    FAILED = "FAILED"  # tried, to be tried again
+    REPORTED = "REPORTED"  # for a person: nothing is done automatically
+
+
+RECORDED_PAID = frozenset({PAID, FUELLED, PARTIALLY_REFUNDED, REFUNDED})
 # WeChat Pay cuts the bill when it accepts a refund and never updates the row, so a refund
 # it printed as PROCESSING may have ended any way since; any other status must equal ours.
-BILL_REFUND_SNAPSHOT = "PROCESSING"
+BILL_REFUND_SNAPSHOT = RefundStatus.PROCESSING
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +126,7 @@ def _payment(row: BillPayment, order: OrderRecord | None) -> Difference | None:
         return None
     else:
         kind = PAID_NOT_RECORDED
-        action = {"PENDING_PAYMENT": MARK_PAID, "CLOSED": REFUND}.get(order.status, INVESTIGATE)
+        action = {PENDING_PAYMENT: MARK_PAID, CLOSED: REFUND}.get(order.status, INVESTIGATE)
     return Difference(kind, row.out_trade_no, None, expected, actual, action, order.order_id,
                       order.station_id, row.line, row.transaction_id)
 
@@ -164,7 +181,7 @@ def _match_refunds(bill: TradeBill,
     found += [Difference(REFUND_MISMATCH, refund.out_trade_no, refund.out_refund_no,
                          Seen(refund.status, refund.amount_fen), None, QUERY_REFUND)
               for refund in ours.values()
-              if refund.status == "SUCCESS" and refund.out_refund_no not in billed]
+              if refund.status == RefundStatus.SUCCESS and refund.out_refund_no not in billed]
     return matched, matched_fen, found
 
 

@@ -16,12 +16,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from chalicelib.domain.orders.ids import _b32
 from chalicelib.domain.orders.lifecycle import payment_on_record
+from chalicelib.domain.orders.refunds import RefundStatus
 
-PENDING_PAYMENT, PAID, CLOSED = "PENDING_PAYMENT", "PAID", "CLOSED"
-REFUNDING, REFUNDED, REFUND_FAILED = "REFUNDING", "REFUNDED", "REFUND_FAILED"
+
+class TopupStatus(StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    CLOSED = "CLOSED"
+    REFUNDING = "REFUNDING"
+    REFUNDED = "REFUNDED"
+    REFUND_FAILED = "REFUND_FAILED"
+
+
+PENDING_PAYMENT, PAID, CLOSED, REFUNDING, REFUNDED, REFUND_FAILED = tuple(TopupStatus)
+# The answers about a refund that settle it one way or the other (ABNORMAL: for now).
+FINAL_REFUND = (RefundStatus.SUCCESS, RefundStatus.CLOSED, RefundStatus.ABNORMAL)
 TOPUP_ID_RE = re.compile(r"TU[A-Z2-7]{26}")
 DESCRIPTION = "钱包充值"
 OVER_CAP_REASON = "储值余额已达上限，充值全额退回"  # at most 80 characters (WeChat Pay's limit)
@@ -48,12 +61,12 @@ class Topup:
     request_hash: str
     created_at: datetime
     expires_at: datetime
-    status: str = PENDING_PAYMENT
+    status: TopupStatus = PENDING_PAYMENT
     bonus_fen: int = 0  # expected when created; what was credited once PAID
     transaction_id: str | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
-    refund_status: str | None = None  # WeChat Pay's: PROCESSING, SUCCESS, CLOSED, ABNORMAL
+    refund_status: RefundStatus | None = None  # WeChat Pay's answer about the refund
     refund_requested_at: datetime | None = None
     refunded_at: datetime | None = None
     failure_reason: str | None = None
@@ -101,7 +114,8 @@ def paid(topup: Topup, *, transaction_id: str, paid_at: datetime, bonus_fen: int
 def refunding(topup: Topup, *, transaction_id: str, paid_at: datetime, at: datetime) -> Topup:
     """Paid, but the balance cannot take it: the whole payment goes back."""
     return replace(topup, status=REFUNDING, transaction_id=transaction_id, paid_at=paid_at,
-                   bonus_fen=0, refund_status="PROCESSING", refund_requested_at=at)
+                   bonus_fen=0, refund_status=RefundStatus.PROCESSING,
+                   refund_requested_at=at)
 
 
 def closed(topup: Topup, *, at: datetime) -> Topup | None:
@@ -111,16 +125,16 @@ def closed(topup: Topup, *, at: datetime) -> Topup | None:
     return replace(topup, status=CLOSED, closed_at=at)
 
 
-def refund_finished(topup: Topup, refund_status: str, *, at: datetime,
+def refund_finished(topup: Topup, refund_status: RefundStatus, *, at: datetime,
                     failure_reason: str | None = None) -> Topup | None:
     """The refund's answer (SUCCESS, CLOSED, ABNORMAL); None if nothing changes. ABNORMAL (e.g. a
     closed bank card) is settled by hand at WeChat Pay and may still turn SUCCESS."""
     settling = topup.status == REFUNDING or (topup.status == REFUND_FAILED
-                                            and topup.refund_status == "ABNORMAL")
-    if not settling or refund_status == topup.refund_status or refund_status not in (
-            "SUCCESS", "CLOSED", "ABNORMAL"):
+                                            and topup.refund_status == RefundStatus.ABNORMAL)
+    if not settling or refund_status == topup.refund_status or refund_status not in FINAL_REFUND:
         return None
-    if refund_status == "SUCCESS":
+    refund_status = RefundStatus(refund_status)  # as WeChat Pay's text may arrive
+    if refund_status == RefundStatus.SUCCESS:
         return replace(topup, status=REFUNDED, refund_status=refund_status, refunded_at=at,
                        failure_reason=None)
     return replace(topup, status=REFUND_FAILED, refund_status=refund_status,

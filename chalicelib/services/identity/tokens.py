@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.domain.identity.roles import Role
 from chalicelib.providers.secrets import get_secret
 
 ISSUER = "fuel"
@@ -24,7 +25,7 @@ class Principal:
     station_ids: frozenset[str] = frozenset()
 
     def can_act_on_station(self, station_id: str) -> bool:
-        return self.role == "hq" or station_id in self.station_ids
+        return self.role == Role.HQ or station_id in self.station_ids
 
 
 def issue_token(principal: Principal, ttl_s: int, *, now: float | None = None) -> str:

@@ -13,6 +13,7 @@ from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, RuleViolation
 from chalicelib.domain.invoices.lines import Fill, build_lines, invoice_totals
 from chalicelib.domain.invoices.title import parse_title, validate_email
+from chalicelib.domain.orders.orders import FUELLED, PARTIALLY_REFUNDED, REFUNDED, WALLET
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store.invoices import moves
@@ -21,8 +22,8 @@ from chalicelib.store.stations.stations import get_station
 
 CURSOR = re.compile(INVOICE_CURSOR_PATTERN)
 # Orders a driver may put on an invoice: fuelled, possibly refunded in part since.
-INVOICEABLE_STATUSES = ("FUELLED", "PARTIALLY_REFUNDED")
-BALANCE_PAY_METHODS = ("balance", "wallet")
+INVOICEABLE_STATUSES = (FUELLED, PARTIALLY_REFUNDED)
+BALANCE_PAY_METHODS = ("balance", WALLET)
 
 
 def utc_now() -> datetime:
@@ -67,7 +68,7 @@ def _check_order(order: store.OrderClaim | None, order_id: str, user_id: str) ->
         raise refuse("ALREADY_INVOICED", "is already on an invoice")
     if order.pay_method in BALANCE_PAY_METHODS:
         raise refuse("PAID_FROM_INVOICED_BALANCE", "was paid from a balance invoiced at top-up")
-    if order.status == "REFUNDED" or (order.fuelled and invoiceable_fen(order) <= 0):
+    if order.status == REFUNDED or (order.fuelled and invoiceable_fen(order) <= 0):
         raise refuse("ORDER_FULLY_REFUNDED", "was refunded in full")
     if order.status not in INVOICEABLE_STATUSES or not order.fuelled:
         raise refuse("ORDER_NOT_FUELLED", "is not fuelled yet")

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import MAX_CAMPAIGN_USERS
+from chalicelib.domain.marketing.states import CampaignStatus
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation, UpstreamUnavailable
 from chalicelib.observability import get_logger
 from chalicelib.services.marketing.coupon_templates import require_marketing
@@ -29,7 +30,8 @@ def _now() -> datetime:
 def campaign_view(c: store.Campaign) -> dict:
     skipped = sum(c.skipped.values())
     return {"id": c.id, "template_id": c.template_id,
-            "status": "DONE" if c.granted + skipped >= c.total else "RUNNING",
+            "status": CampaignStatus.DONE if c.granted + skipped >= c.total
+            else CampaignStatus.RUNNING,
             "total": c.total, "granted": c.granted, "skipped": skipped,
             "skipped_by_reason": {name.removeprefix("skipped_"): n
                                   for name, n in c.skipped.items()},

@@ -11,6 +11,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import (
     MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS, CouponTemplate)
@@ -36,7 +37,7 @@ def _now() -> datetime:
 
 def require_marketing(staff: Principal) -> None:
     """Marketing is HQ's: no other role creates, changes or reads templates and campaigns."""
-    if staff.role != "hq":
+    if staff.role != Role.HQ:
         raise Forbidden("only HQ marketing may manage coupons", code="ROLE_NOT_ALLOWED")
 
 

@@ -13,15 +13,17 @@ from datetime import datetime, timezone
 
 from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.membership import DEFAULT_LEVELS
 from chalicelib.domain.marketing.targeting import Popup, parse_rules, rule_to_dict, validate_popup
+from chalicelib.domain.marketing.states import PopupStatus
 from chalicelib.domain.times import parse_time
 from chalicelib.observability import get_logger
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import popups as store
 from chalicelib.store.stations import stations as station_store
 
-MARKETERS = ("hq",)
+MARKETERS = (Role.HQ,)
 _CURSOR = re.compile(POPUP_CURSOR_PATTERN)
 _URL = re.compile(r"https://[!-~]{1,492}")
 _LINK = re.compile(r"/?pages/[!-~]{1,190}")
@@ -97,13 +99,13 @@ def change_popup(staff: Principal, popup_id: str, action: str, now: datetime | N
     return admin_view(store.with_stats(store.get_popup(popup_id)), now)
 
 
-def status_of(record: store.PopupRecord, now: datetime) -> str:
+def status_of(record: store.PopupRecord, now: datetime) -> PopupStatus:
     """ended, paused, scheduled (not started yet) or live."""
     if record.status == store.ENDED or record.popup.ends_at <= now:
-        return "ended"
+        return PopupStatus.ENDED
     if record.status == store.PAUSED:
-        return "paused"
-    return "scheduled" if now < record.popup.starts_at else "live"
+        return PopupStatus.PAUSED
+    return PopupStatus.SCHEDULED if now < record.popup.starts_at else PopupStatus.LIVE
 
 
 def admin_view(record: store.PopupRecord, now: datetime) -> dict:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from chalicelib.domain.orders import refunds as rf
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
+from chalicelib.domain.identity.roles import MANAGERS
 from chalicelib.domain.orders.ids import (
     check_idempotency_key, is_refund_no, manual_refund_no, request_hash)
 from chalicelib.domain.orders.lifecycle import PaymentMismatch
@@ -26,7 +27,7 @@ from chalicelib.services.orders.views import order_view, refund_view
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.orders import refunds as refund_store
 
-REFUND_ROLES = ("manager", "hq")
+REFUND_ROLES = MANAGERS
 # WeChat Pay answers that mean it refused the refund for good (it will never be made).
 _REFUSED = {"INVALID_REQUEST", "PARAM_ERROR", "RESOURCE_NOT_EXISTS", "USER_ACCOUNT_ABNORMAL"}
 FINAL = (rf.SUCCESS, rf.CLOSED, rf.ABNORMAL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.services.orders.fuelling import station_order
 from chalicelib.services.orders.views import cursor_position, event_view, order_view, page_cursor
@@ -14,7 +15,7 @@ from chalicelib.store.orders.orders import station_day
 
 def _station(staff, station_id: str | None) -> str:
     if station_id is None:
-        if staff.role != "hq" and len(staff.station_ids) == 1:
+        if staff.role != Role.HQ and len(staff.station_ids) == 1:
             return next(iter(staff.station_ids))
         raise InvalidInput("station_id is required", code="STATION_REQUIRED", field="station_id")
     if not staff.can_act_on_station(station_id):

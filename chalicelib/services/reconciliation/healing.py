@@ -14,14 +14,14 @@ from chalicelib.domain.errors import Conflict, UpstreamUnavailable
 from chalicelib.domain.orders.ids import late_payment_refund_no
 from chalicelib.domain.orders.lifecycle import PaymentMismatch
 from chalicelib.domain.orders.orders import CLOSED
+from chalicelib.domain.reconciliation.matching import Outcome
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError
 from chalicelib.services.orders import payments
 from chalicelib.services.orders.changes import find_order
 
 ACTOR = "job:reconciliation"
-PENDING, HEALED, ALREADY_APPLIED = "PENDING", "HEALED", "ALREADY_APPLIED"
-NOT_PAID, REFUSED, FAILED, REPORTED = "NOT_PAID", "REFUSED", "FAILED", "REPORTED"
+PENDING, HEALED, ALREADY_APPLIED, NOT_PAID, REFUSED, FAILED, REPORTED = tuple(Outcome)
 RETRYABLE = (PENDING, FAILED)  # a later run tries these again
 
 

@@ -8,11 +8,13 @@ import re
 from datetime import date, datetime
 
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.money import yuan_text
+from chalicelib.domain.reconciliation.matching import Outcome
 from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.store.reconciliation import results as store
 
-REPORT_ROLES = ("manager", "hq")
+REPORT_ROLES = MANAGERS
 CSV_COLUMNS = ("bill_date", "station_id", "grade", "orders", "litres", "gross_yuan",
                "discount_yuan", "paid_yuan", "refunds", "refund_yuan", "fee_yuan", "net_yuan")
 _PRIVATE = ("order_transaction_id",)
@@ -40,7 +42,7 @@ def _scope(staff, station_id: str | None) -> str | None:
         if not staff.can_act_on_station(station_id):
             raise Forbidden("that is not one of your stations", code="NOT_YOUR_STATION")
         return station_id
-    if staff.role == "hq":
+    if staff.role == Role.HQ:
         return None
     if len(staff.station_ids) == 1:
         return next(iter(staff.station_ids))
@@ -62,7 +64,7 @@ def day_report(staff, date_text: str, station_id: str | None, *, now: datetime) 
         summary = {"matched_count": sum(s["matched_count"] for s in settlements),
                    "matched_amount_fen": sum(s["matched_amount_fen"] for s in settlements),
                    "differences": len(differences),
-                   "healed": sum(d["outcome"] == "HEALED" for d in differences)}
+                   "healed": sum(d["outcome"] == Outcome.HEALED for d in differences)}
     updated = day["updated_at"]
     return {"bill_date": bill_date, "status": day["status"], "station_id": scope,
             "updated_at": updated.isoformat().replace("+00:00", "Z") if updated else None,

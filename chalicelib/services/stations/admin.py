@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.stations.pricing import Promotion, validate_price
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML, Station
 from chalicelib.domain.times import parse_time
@@ -24,7 +25,7 @@ from chalicelib.store.stations import changes as station_changes
 from chalicelib.store.stations import stations as station_store
 from chalicelib.store.stations.price_history import GradeChange, PriceChange
 
-WRITERS = ("manager", "hq")
+WRITERS = MANAGERS
 MAX_PROMOTION_STATIONS = 50  # one transaction holds the promotion and each station's copy
 _PRICE_RETRIES = 3
 _CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
@@ -118,7 +119,7 @@ def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str,
                      now: datetime | None = None) -> dict:
     now = now or _now()
     _require_writer(staff)
-    if station_ids is None and staff.role != "hq":
+    if station_ids is None and staff.role != Role.HQ:
         raise Forbidden("only HQ may create chain-wide promotions; give station_ids",
                         code="CHAIN_PROMOTION_HQ_ONLY")
     if station_ids is not None and len(set(station_ids)) > MAX_PROMOTION_STATIONS:
@@ -160,7 +161,7 @@ def list_promotions(staff: Principal, station_id: str | None, limit: int, cursor
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
     after = _after_key(cursor)
-    if station_id is None and staff.role == "hq":
+    if station_id is None and staff.role == Role.HQ:
         found = promotion_store.promotions_not_ended(now, after, limit + 1)
     else:
         if station_id is not None:
@@ -180,7 +181,7 @@ def delete_promotion(staff: Principal, promotion_id: str) -> None:
     promotion = promotion_store.get_promotion(promotion_id) if _plausible(promotion_id) else None
     if promotion is None:
         raise NotFound(f"no promotion {promotion_id}", code="PROMOTION_NOT_FOUND")
-    if promotion.station_ids is None and staff.role != "hq":
+    if promotion.station_ids is None and staff.role != Role.HQ:
         raise Forbidden("only HQ may remove chain-wide promotions", code="CHAIN_PROMOTION_HQ_ONLY")
     for station_id in promotion.station_ids or ():
         _require_station(staff, station_id)

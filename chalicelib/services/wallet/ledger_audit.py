@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.ledger import BALANCE, POINTS, verify_chain
 from chalicelib.store.wallet import accounts as store
 
-AUDIT_ROLES = ("hq",)
+AUDIT_ROLES = (Role.HQ,)
 USER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib.domain.orders.refunds import RefundStatus
 from chalicelib.domain.wallet.topups import PENDING_PAYMENT, REFUNDING, Topup, closed, refund_no_of
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
@@ -84,6 +85,6 @@ def _follow_up_refund(topup: Topup, now: datetime) -> str:
     if answer.get("status") in topup_refunds.FINAL_REFUND:
         status = answer["status"]
         topup_refunds.finish_refund(topup.id, status, now=now,
-                             failure_reason=None if status == "SUCCESS" else f"WeChat Pay: {status}")
+                             failure_reason=None if status == RefundStatus.SUCCESS else f"WeChat Pay: {status}")
         return "settled"
     return "checked"

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from chalicelib.domain.errors import Conflict, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch
+from chalicelib.domain.orders.refunds import RefundStatus
 from chalicelib.domain.wallet.topups import (
-    OVER_CAP_REASON, REFUND_FAILED, Topup, refund_finished, refund_no_of)
+    FINAL_REFUND, OVER_CAP_REASON, REFUND_FAILED, Topup, refund_finished, refund_no_of)
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.orders.changes import ATTEMPTS, notify_url, pause
 from chalicelib.store.wallet import topups as store
 
-FINAL_REFUND = ("SUCCESS", "CLOSED", "ABNORMAL")
 # WeChat Pay answers that mean it refused the refund for good (services/orders/refunds.py, same list).
 _REFUSED = {"INVALID_REQUEST", "PARAM_ERROR", "RESOURCE_NOT_EXISTS", "USER_ACCOUNT_ABNORMAL"}
 
@@ -30,7 +30,7 @@ def submit_refund(topup: Topup, *, now: datetime) -> Topup:
                                                topup.amount_fen, OVER_CAP_REASON, notify_url())
     except WeChatPayError as err:
         if err.status == 400 or err.code in _REFUSED:
-            return finish_refund(topup.id, "CLOSED", now=now,
+            return finish_refund(topup.id, RefundStatus.CLOSED, now=now,
                                  failure_reason=f"{err.code}: {err.message}"[:200])
         log.warning("top-up refund not accepted yet", extra={"topup_id": topup.id, "code": err.code})
         return topup
@@ -78,4 +78,4 @@ def apply_refund_notification(event_type: str, resource: dict, *, actor: str,
         raise PaymentMismatch("the refund notification does not match the top-up's refund")
     get_logger().info("top-up refund notified", extra={"topup_id": topup.id, "actor": actor})
     return finish_refund(topup.id, status, now=now,
-                         failure_reason=None if status == "SUCCESS" else f"WeChat Pay: {status}")
+                         failure_reason=None if status == RefundStatus.SUCCESS else f"WeChat Pay: {status}")

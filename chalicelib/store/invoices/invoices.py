@@ -17,7 +17,8 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.invoices.flow import REQUESTED, work_shard
+from chalicelib.domain.invoices.flow import REQUESTED, InvoiceStatus, work_shard
+from chalicelib.domain.orders.orders import OrderStatus
 from chalicelib.store.base import (StageModel, error_code, get_connection,
                                    transaction_condition_failed)
 from chalicelib.store.orders.orders import OrderModel
@@ -96,7 +97,7 @@ class Invoice:
     id: str
     user_id: str
     created_at: str
-    status: str
+    status: InvoiceStatus
     order_ids: tuple[str, ...]
     station_id: str
     email: str
@@ -153,7 +154,8 @@ def _to_invoice(model: InvoiceModel) -> Invoice:
     content = json.loads(model.content)
     return Invoice(
         id=model.invoice_id, user_id=model.user_id, created_at=model.created_at,
-        status=model.status, order_ids=tuple(model.order_ids), station_id=model.station_id,
+        status=InvoiceStatus(model.status), order_ids=tuple(model.order_ids),
+        station_id=model.station_id,
         email=model.email, seller=content["seller"], buyer=content["buyer"],
         lines=tuple(content["lines"]), remark=content.get("remark", ""),
         net_fen=int(model.net_fen), tax_fen=int(model.tax_fen), total_fen=int(model.total_fen),
@@ -199,7 +201,7 @@ class OrderClaim:
     """An order as read for an invoice; the reservation holds only if its version is unchanged."""
     order_id: str
     user_id: str
-    status: str
+    status: OrderStatus
     version: int
     station_id: str
     grade: str
@@ -214,7 +216,7 @@ class OrderClaim:
 
 def _claim_of(model: OrderModel) -> OrderClaim:
     return OrderClaim(
-        order_id=model.order_id, user_id=model.user_id, status=model.status,
+        order_id=model.order_id, user_id=model.user_id, status=OrderStatus(model.status),
         version=int(model.version or 0), station_id=model.station_id, grade=str(model.grade),
         liters_ml=int(model.liters_ml or 0), pay_amount_fen=int(model.pay_amount_fen or 0),
         refunded_fen=int(model.refunded_fen or 0),

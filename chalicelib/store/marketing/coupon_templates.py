@@ -22,11 +22,12 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.marketing.coupons import CouponTemplate
+from chalicelib.domain.marketing.states import TemplateStatus
 from chalicelib.store.base import StageModel, error_code
 from chalicelib.store.stations.stations import StationModel
 
-ACTIVE, PAUSED, ENDED = "ACTIVE", "PAUSED", "ENDED"
-STATUSES = (ACTIVE, PAUSED, ENDED)
+ACTIVE, PAUSED, ENDED = tuple(TemplateStatus)
+STATUSES = tuple(TemplateStatus)
 LISTING = "ALL"
 MAX_CLAIMABLE = 100  # the coupon centre shows at most this many templates, ending soonest first
 
@@ -85,7 +86,7 @@ class CouponTemplateModel(StageModel):
 class StoredTemplate:
     """A template with what only the store knows: its status and who created it when."""
     template: CouponTemplate
-    status: str
+    status: TemplateStatus
     created_at: datetime
     created_by: str
 
@@ -107,7 +108,7 @@ def to_template(m: CouponTemplateModel) -> CouponTemplate:
 
 
 def _stored(m: CouponTemplateModel) -> StoredTemplate:
-    return StoredTemplate(to_template(m), m.status, m.created_at, m.created_by)
+    return StoredTemplate(to_template(m), TemplateStatus(m.status), m.created_at, m.created_by)
 
 
 def put_template(t: CouponTemplate, created_by: str, now: datetime) -> None:

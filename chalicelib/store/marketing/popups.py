@@ -17,11 +17,12 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from chalicelib.domain.marketing.states import PopupState
 from chalicelib.domain.marketing.targeting import Popup, rule_from_dict, rule_to_dict
 from chalicelib.store.base import StageModel, error_code
 
 DEFINITION, LISTING, STATS_SHARDS = "popup", "popups", 8
-ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
+ACTIVE, PAUSED, ENDED = tuple(PopupState)
 
 
 class ByEndIndex(GlobalSecondaryIndex):
@@ -67,7 +68,7 @@ class PopupRecord:
     title: str
     image_url: str
     link: str | None
-    status: str
+    status: PopupState
     created_by: str
     created_at: datetime
     shown: int = 0
@@ -101,7 +102,8 @@ def _to_record(m: PopupModel) -> PopupRecord:
                   priority=int(m.priority or 0), frequency=m.frequency,
                   rules=tuple(rule_from_dict(d) for d in json.loads(m.rules or "[]")),
                   placement=m.placement, paused=m.status != ACTIVE)
-    return PopupRecord(popup, m.title, m.image_url, m.link, m.status, m.created_by, m.created_at)
+    return PopupRecord(popup, m.title, m.image_url, m.link, PopupState(m.status), m.created_by,
+                       m.created_at)
 
 
 def create_popup(record: PopupRecord) -> bool:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from chalicelib.domain.orders.events import OrderEvent
+from chalicelib.domain.orders.events import OrderEvent, OrderEventType
+from chalicelib.domain.orders.orders import OrderStatus
 from chalicelib.store.base import StageModel
 
 MAX_EVENTS_READ = 1000
@@ -50,8 +51,9 @@ def to_model(event: OrderEvent) -> OrderEventModel:
 
 def to_event(model: OrderEventModel) -> OrderEvent:
     return OrderEvent(
-        order_id=model.order_id, seq=int(model.seq), type=model.type, at=model.at,
-        actor=model.actor, status_before=model.status_before, status_after=model.status_after,
+        order_id=model.order_id, seq=int(model.seq), type=OrderEventType(model.type), at=model.at,
+        actor=model.actor, status_after=OrderStatus(model.status_after),
+        status_before=None if model.status_before is None else OrderStatus(model.status_before),
         amounts_before={k: int(v) for k, v in _plain(model.amounts_before).items()},
         amounts_after={k: int(v) for k, v in _plain(model.amounts_after).items()},
         provider_ids={k: str(v) for k, v in _plain(model.provider_ids).items()},

@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.ids import shard_of
-from chalicelib.domain.orders.orders import PENDING_PAYMENT, Order
+from chalicelib.domain.orders.orders import PENDING_PAYMENT, Order, OrderStatus, PayMethod
 from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.store.orders import events as order_events, refunds
 from chalicelib.store.base import StageModel, error_code, get_connection
@@ -161,6 +161,7 @@ def to_order(model: OrderModel) -> Order:
     values.update({name: None if getattr(model, name) is None else int(getattr(model, name))
                    for name in _OPTIONAL_NUMBERS})
     values.update({name: getattr(model, name) for name in _PLAIN})
+    values.update(status=OrderStatus(model.status), pay_method=PayMethod(model.pay_method))
     return Order(id=model.order_id, shipping_due=model.shipping_shard is not None, **values)
 
 

@@ -12,7 +12,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.orders.ids import shard_of
-from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.orders.orders import PayMethod
+from chalicelib.domain.orders.refunds import Refund, RefundKind, RefundStatus
 from chalicelib.store.base import StageModel
 
 SHARDS = 8
@@ -64,12 +65,13 @@ def to_model(refund: Refund) -> RefundModel:
 
 def to_refund(model: RefundModel) -> Refund:
     return Refund(
-        out_refund_no=model.out_refund_no, order_id=model.order_id, kind=model.kind,
+        out_refund_no=model.out_refund_no, order_id=model.order_id, kind=RefundKind(model.kind),
         amount_fen=int(model.amount_fen), total_fen=int(model.total_fen), reason=model.reason,
-        requested_by=model.requested_by, requested_at=model.requested_at, status=model.status,
+        requested_by=model.requested_by, requested_at=model.requested_at,
+        status=RefundStatus(model.status),
         request_hash=model.request_hash, refund_id=model.refund_id,
         finished_at=model.finished_at, failure_reason=model.failure_reason,
-        channel=model.channel or "wechatpay")
+        channel=PayMethod(model.channel or PayMethod.WECHATPAY))  # absent on older records
 
 
 def get_refund(out_refund_no: str) -> Refund | None:

@@ -18,6 +18,7 @@ from pynamodb.attributes import (JSONAttribute, NumberAttribute, UnicodeAttribut
                                  UTCDateTimeAttribute)
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
+from chalicelib.domain.reconciliation.matching import Outcome
 from chalicelib.store.base import StageModel, error_code
 
 DAY, DIFF, STATION = "DAY", "DIFF#", "STATION#"
@@ -154,9 +155,9 @@ def drop_reported_except(bill_date: str, keep: set[str]) -> None:
     """Forget differences an earlier run only reported and this run no longer finds (a healed
     or acted-on difference is kept: it records what was done)."""
     for model in _entries(bill_date, DIFF):
-        if model.entry not in keep and model.outcome == "REPORTED":
+        if model.entry not in keep and model.outcome == Outcome.REPORTED:
             try:
-                model.delete(condition=ReconciliationModel.outcome == "REPORTED")
+                model.delete(condition=ReconciliationModel.outcome == Outcome.REPORTED)
             except DeleteError as err:
                 if not _lost(err):
                     raise

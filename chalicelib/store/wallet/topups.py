@@ -23,7 +23,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.wallet.accounts import AccountChange
 from chalicelib.domain.orders.ids import shard_of
 from chalicelib.domain.stations.stations import SHANGHAI
-from chalicelib.domain.wallet.topups import Topup
+from chalicelib.domain.orders.refunds import RefundStatus
+from chalicelib.domain.wallet.topups import Topup, TopupStatus
 from chalicelib.store.wallet import accounts as account_store
 from chalicelib.store.base import StageModel, error_code, get_connection
 
@@ -111,6 +112,9 @@ def to_model(topup: Topup, version: int) -> TopupModel:
 def to_topup(model: TopupModel) -> Topup:
     values = {name: getattr(model, name) for name in _FIELDS}
     values.update({name: int(values[name] or 0) for name in _NUMBERS})
+    values["status"] = TopupStatus(values["status"])
+    if values["refund_status"] is not None:
+        values["refund_status"] = RefundStatus(values["refund_status"])
     return Topup(id=model.topup_id, version=int(model.version or 0), **values)
 
 

@@ -76,3 +76,37 @@ def test_idempotency_key_is_documented_as_a_required_header():
         params = document["paths"][path]["post"]["parameters"]
         assert {"name": "Idempotency-Key", "in": "header", "required": True}.items() <= \
             next(p for p in params if p["name"] == "Idempotency-Key").items()
+
+
+def test_states_are_listed_with_their_allowed_values():
+    """A client (and the fuzzer) learns every status an order, refund, invoice or top-up may
+    answer with from the document, not from reading the code."""
+    from chalicelib.domain.invoices.flow import InvoiceStatus
+    from chalicelib.domain.orders.orders import OrderStatus
+    from chalicelib.domain.orders.refunds import RefundStatus
+    from chalicelib.domain.wallet.topups import TopupStatus
+
+    schemas = build_document()["components"]["schemas"]
+    for schema, states in (("OrderView", OrderStatus), ("RefundView", RefundStatus),
+                           ("InvoiceView", InvoiceStatus), ("TopupView", TopupStatus)):
+        status = schemas[schema]["properties"]["status"]
+        assert status["type"] == "string"
+        assert sorted(status["enum"]) == sorted(member.value for member in states), schema
+    assert set(schemas["OrderView"]["properties"]["status"]["enum"]) >= {
+        "PENDING_PAYMENT", "PAID", "FUELLED", "CLOSED", "PARTIALLY_REFUNDED", "REFUNDED"}
+
+
+def test_a_state_field_refuses_a_value_it_does_not_list():
+    import msgspec
+    import pytest
+
+    from chalicelib.api.contract import decode_body, one_of
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.domain.orders.orders import OrderStatus
+
+    Filter = msgspec.defstruct("Filter", [("status", one_of(OrderStatus))])
+
+    assert decode_body(b'{"status": "PAID"}', Filter).status == OrderStatus.PAID
+    with pytest.raises(InvalidInput) as caught:
+        decode_body(b'{"status": "paid"}', Filter)
+    assert caught.value.code == "FIELD_INVALID" and caught.value.field == "status"

@@ -1,0 +1,1 @@
+"""Identity, pure rules. The roles of station staff."""
