@@ -156,7 +156,7 @@ class LocalStack:
             try:
                 requests.get(f"{self.api_url}/v1/me", timeout=1)  # any answer means it is up
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or busy starting
                 time.sleep(0.2)
         raise RuntimeError(f"the API did not start on {self.api_url}")
 
