@@ -127,6 +127,9 @@ class Settings:
     points_max_share_percent: int
     points_expiry_days: int
     member_levels: str | None
+    # The origin of the local API reference (devstack/sandboxes/docs.py), whose "Try it out"
+    # calls this API from the browser; honoured on the local stage only (see cors_origins).
+    docs_origin: str | None
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -135,6 +138,14 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """Browser origins allowed to call this API (api/cors.py). None in AWS: the reference
+        there is read from the stage's own URL, and nothing else calls from a browser yet."""
+        if not self.is_local or self.docs_origin is None:
+            return ()
+        return (self.docs_origin,)
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
@@ -205,6 +216,7 @@ def load_settings() -> Settings:
         points_max_share_percent=_int("POINTS_MAX_SHARE_PERCENT", 50),
         points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
         member_levels=_str("MEMBER_LEVELS"),
+        docs_origin=_str("DOCS_ORIGIN", "").rstrip("/") or None,
     )
 
 

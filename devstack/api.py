@@ -14,18 +14,20 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def make_server(app, host: str, port: int):
-    """chalice's local server for `app`, as `chalice local` builds it, plus two fixes:
+    """chalice's local server for `app`, as `chalice local` builds it, plus fixes:
     a thread-local `current_request` (chalice's create_local_server does that by swapping the
-    app's class) and a listen backlog that survives bursts of concurrent webhooks."""
+    app's class), a listen backlog that survives bursts of concurrent webhooks, greedy routes
+    and CORS preflights answered by the app (devstack/greedy_routes.py, devstack/preflight.py)."""
     from chalice.config import Config
     from chalice.local import LocalChalice, LocalDevServer, ThreadedHTTPServer, create_local_server
 
-    from devstack import greedy_routes
+    from devstack import greedy_routes, preflight
 
     class ManyConnections(ThreadedHTTPServer):
         request_queue_size = 256  # the default 5 resets connections under load
 
     greedy_routes.install()
+    preflight.install()
     config_from_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
     config = Config.create(chalice_stage="local", project_dir=str(PROJECT_DIR),
                            config_from_disk=config_from_disk)

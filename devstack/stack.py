@@ -78,6 +78,8 @@ class LocalStack:
         }
         secrets_path = self.state_dir / "secrets.json"
         _write_private(secrets_path, secrets_doc)
+        # Before the API's environment: the API lets this origin call it from the browser.
+        self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
 
         self._env = {
             "STAGE": STAGE,
@@ -86,6 +88,7 @@ class LocalStack:
             "AWS_ENDPOINT_URL": aws_url,
             "SECRETS_FILE": str(secrets_path),
             "PUBLIC_BASE_URL": self.api_url,
+            "DOCS_ORIGIN": self._servers["docs"].url,
             "WECHAT_API_URL": self._servers["wechat"].url,
             "WECHAT_APPID": WECHAT_APPID,
             "WECHAT_TEMPLATE_IDS": json.dumps(WECHAT_TEMPLATE_IDS),
@@ -102,7 +105,6 @@ class LocalStack:
         self._env.update(self.invoicing.resource_environment(self._resources))
         os.environ.update(self._env)
         staff = seeding.seed_all()
-        self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
         # Fires a schedule on request, as if at a given time; runs the handler in this process,
         # whose environment is now the app's (the worker's is the same).
         self._servers["jobs"] = serve(jobs_control.create_app(REGION), self.host)

@@ -13,6 +13,8 @@ import pytest
 
 from chalicelib.providers import secrets as secret_store
 from chalicelib.settings import get_settings
+# The local stack, started once per session for whichever tiers ask for it (e2e, browser).
+from tests.local_stack import stack  # noqa: F401
 
 BASE_ENV = {
     "STAGE": "local",

@@ -9,8 +9,12 @@ from chalice import Blueprint
 
 from chalicelib.api import contract
 from chalicelib.api.http import route
+from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
+DOCUMENT_PATH = "/v1/openapi.json"
+# A host as a browser may be sent to: a name or IPv4 address and an optional port.
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
 REF = "#/components/schemas/{name}"
 SECURITY = {
@@ -107,7 +111,6 @@ def build_document() -> dict:
                  "description": "Money in integer fen, volumes in millilitres, prices in fen "
                                 "per litre, times in UTC ISO 8601, coordinates GCJ-02 unless "
                                 "`coord=wgs84`. Errors are {code, message, field?}."},
-        "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
@@ -133,7 +136,29 @@ class OpenApiDocument(msgspec.Struct):
     servers: list[dict] = []
 
 
-@route(bp, "/v1/openapi.json", methods=["GET"], summary="This API's OpenAPI 3.1 document",
+def server_url(request) -> str:
+    """This API's base URL as the caller reached it, so "Try it out" in a rendered reference
+    calls this very API: the stage's URL in AWS, the devstack's API port locally.
+
+    API Gateway gives the domain and the path as the client sent it (with the stage, or a
+    custom domain's base path, before the route's own path); locally the Host header says
+    which port the API was started on. A host that is not a plain host[:port] is not echoed.
+    """
+    context = request.context or {}
+    settings = get_settings()
+    host = context.get("domainName") or request.headers.get("host") or ""
+    if not _HOST.match(host):
+        return settings.public_base_url
+    sent_path = context.get("path") or DOCUMENT_PATH
+    if sent_path.endswith(DOCUMENT_PATH):
+        prefix = sent_path[:-len(DOCUMENT_PATH)].rstrip("/")
+    else:
+        prefix = f"/{context['stage']}" if context.get("stage") else ""
+    scheme = "http" if settings.is_local else "https"
+    return f"{scheme}://{host}{prefix}"
+
+
+@route(bp, DOCUMENT_PATH, methods=["GET"], summary="This API's OpenAPI 3.1 document",
        ok=OpenApiDocument)
 def openapi_document():
-    return build_document()
+    return {**build_document(), "servers": [{"url": server_url(bp.current_request)}]}

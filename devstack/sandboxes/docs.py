@@ -1,5 +1,9 @@
 """The API reference page of the local stack: Swagger UI (from the swagger-ui-bundle-v2 package,
-no CDN) showing the API's own /v1/openapi.json, fetched server-side so the page is same-origin."""
+no CDN) showing the API's own /v1/openapi.json, fetched server-side so the page is same-origin.
+
+"Try it out" calls the API itself: the document names the API's URL as its server, and the
+API answers CORS for this page's origin (DOCS_ORIGIN, set by devstack/stack.py).
+"""
 from __future__ import annotations
 
 import requests

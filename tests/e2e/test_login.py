@@ -62,3 +62,5 @@ def test_api_reference_page_serves_swagger_ui_and_the_document(stack):
     assert page.status_code == 200 and "SwaggerUIBundle" in page.text
     assert script.status_code == 200 and len(script.content) > 100_000
     assert document.json()["openapi"] == "3.1.0"
+    # "Try it out" calls the API itself, not the page's own server.
+    assert document.json()["servers"] == [{"url": stack["api_url"]}]

@@ -5,7 +5,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devstack import greedy_routes, infra
+from devstack import greedy_routes, infra, preflight
 from devstack.servers import serve
 from devstack.sandboxes import wechat as wechat_sandbox
 from tests.contract_check import check_response
@@ -60,6 +60,7 @@ def client(aws):
 
     from app import app
     greedy_routes.install()
+    preflight.install()
     with Client(app, stage_name="local") as test_client:
         test_client._http_client = _CheckedHTTP(test_client.http)
         yield test_client

@@ -110,3 +110,35 @@ def test_a_state_field_refuses_a_value_it_does_not_list():
     with pytest.raises(InvalidInput) as caught:
         decode_body(b'{"status": "paid"}', Filter)
     assert caught.value.code == "FIELD_INVALID" and caught.value.field == "status"
+
+
+# The servers entry: "Try it out" in a rendered reference must call this very API.
+
+class _Request:
+    def __init__(self, context: dict, headers: dict):
+        self.context, self.headers = context, headers
+
+
+def test_locally_the_document_names_the_api_on_the_port_it_was_reached_on(client):
+    response = client.http.get("/v1/openapi.json", headers={"Host": "127.0.0.1:8765"})
+    assert response.json_body["servers"] == [{"url": "http://127.0.0.1:8765"}]
+
+
+def test_in_aws_the_document_names_the_stage_url_it_was_reached_on(monkeypatch):
+    from chalicelib.api.openapi import server_url
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("STAGE", "dev")
+    get_settings.cache_clear()
+    execute_api = _Request({"domainName": "abc123.execute-api.cn-north-1.amazonaws.com.cn",
+                            "stage": "api", "path": "/api/v1/openapi.json"},
+                           {"host": "abc123.execute-api.cn-north-1.amazonaws.com.cn"})
+    custom_domain = _Request({"domainName": "api-dev.fuel.example.cn", "stage": "api",
+                              "path": "/v1/openapi.json"}, {"host": "api-dev.fuel.example.cn"})
+    assert server_url(execute_api) == "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/api"
+    assert server_url(custom_domain) == "https://api-dev.fuel.example.cn"
+
+
+def test_a_host_header_that_is_not_a_plain_host_is_not_echoed_into_the_document(client):
+    response = client.http.get("/v1/openapi.json", headers={"Host": "evil\"><script>"})
+    assert response.json_body["servers"] == [{"url": "http://127.0.0.1:8000"}]
