@@ -2,8 +2,8 @@
 
 The worker handles each record on its own and jobs/batches answers the failed ones in
 `batchItemFailures`, so one bad message is retried alone and, after the queue's
-maxReceiveCount, lands in the dead-letter queue whose alarm fires. Issuer trouble is not such a failure: the invoice records it and the sweeper
-tries again on its schedule.
+maxReceiveCount, lands in the dead-letter queue whose alarm fires. Issuer trouble is not such
+a failure: the invoice records it and the sweeper tries again on its schedule.
 """
 from __future__ import annotations
 
