@@ -22,8 +22,8 @@ GOOD = {
                                  "event_id": "paid:o-1", "data": {"amount": 100}},
 }
 # Fields with a default come last in a struct, so the required ones are the leading ones.
-REQUIRED = [(t, field) for t in GOOD
-            for field in t.__struct_fields__[:len(t.__struct_fields__) - len(t.__struct_defaults__)]]
+REQUIRED = [(t, field) for t in GOOD for field in
+            t.__struct_fields__[:len(t.__struct_fields__) - len(t.__struct_defaults__)]]
 
 
 def sqs_event(*records: tuple[str, str]) -> SQSEvent:
