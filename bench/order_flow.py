@@ -160,7 +160,7 @@ def run(orders: int, warmup: int) -> dict:
             request = OrderRequest(station_id=station.id, nozzle_no=1, amount_fen=30000)
             created = measure("create_order", lambda: order_service.create_order(
                 driver.id, request, uuid.uuid4().hex, now=datetime.now(timezone.utc)), record)
-            order_id = created["order"]["id"]
+            order_id = created["order"].id
             with stack.sandbox.lock:
                 stack.sandbox.suppressed.add(order_id)  # the bench delivers the notification
             stack.sandbox.pay(created["payment"]["package"].split("=", 1)[1])

@@ -1,135 +1,124 @@
 """Typed settings, read once from the environment (never at import time).
 
 In AWS the environment comes from .chalice/config.json; locally the devstack writes it.
+Each field is read from the variable of its upper-cased name (a few differ, see `_ENV_NAMES`),
+and the whole environment goes through one msgspec conversion, so a bad value stops the
+start-up with an error naming its variable instead of failing the first request that reads it.
 Secrets are not settings: they come from providers/secrets.py.
 """
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import re
 from functools import lru_cache
+from typing import Annotated, Literal
+
+import msgspec
 
 APP_NAME = "fuel"
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else int(raw)
-
-
-def _str(name: str, default: str | None = None) -> str | None:
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else raw
-
-
-def _text_pairs(name: str) -> tuple[tuple[str, str], ...]:
-    """A JSON object of text to text (e.g. payee -> tax id), as sorted pairs (hashable)."""
-    raw = _str(name)
-    if raw is None:
-        return ()
-    value = json.loads(raw)
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ValueError(f"{name} must be a JSON object of strings")
-    return tuple(sorted(value.items()))
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+Seconds = Annotated[float, msgspec.Meta(gt=0)]
+CacheSeconds = Annotated[float, msgspec.Meta(ge=0)]  # 0 keeps nothing
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Ratio = Annotated[str, msgspec.Meta(pattern=r"^\d+:\d+$")]  # "P:F", parsed by the wallet
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://")]
+OptionalUrl = Annotated[str, msgspec.Meta(pattern=r"^(https?://.*)?$")]  # empty: not configured
 
 
-def _sellers(name: str) -> tuple[tuple[str, str, str | None], ...]:
-    """Invoice sellers per station payee: a JSON object payee -> {"tax_id", "clerk"} (the clerk
-    is the drawer bound to the seller's invoicing account); a bare tax id string is a seller
-    without a drawer, which does not issue."""
-    raw = _str(name)
-    value = json.loads(raw) if raw is not None else {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{name} must be a JSON object")
-    sellers = []
-    for payee, entry in sorted(value.items()):
-        entry = {"tax_id": entry} if isinstance(entry, str) else entry
-        if not isinstance(entry, dict) or not isinstance(entry.get("tax_id"), str) \
-                or not isinstance(entry.get("clerk") or "", str):
-            raise ValueError(f"{name}: {payee} needs a text tax_id and clerk")
-        if len(entry.get("clerk") or "") > 8:   # Nuonuo's limit for 数电 (PROTOCOLS.md)
-            raise ValueError(f"{name}: the clerk of {payee} is longer than 8 characters")
-        sellers.append((payee, entry["tax_id"], entry.get("clerk") or None))
-    return tuple(sellers)
+class SettingsError(ValueError):
+    """A variable of the environment holds a value its setting cannot take."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    stage: str
-    aws_region: str
+class Seller(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The seller on a station payee's invoices: its tax id and the drawer (开票员) bound to
+    its invoicing account, at most 8 characters (Nuonuo's limit for 数电, PROTOCOLS.md)."""
+    tax_id: str
+    clerk: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    stage: str = "local"
+    aws_region: str = "cn-north-1"
     # None in AWS; the moto server or DynamoDB Local locally.
-    aws_endpoint_url: str | None
-    dynamodb_endpoint_url: str | None
+    aws_endpoint_url: str | None = None
+    dynamodb_endpoint_url: str | None = None
     # Where secrets live: a Secrets Manager secret id in AWS, a JSON file locally.
-    secrets_id: str | None
-    secrets_file: str | None
-    public_base_url: str
-    wechat_api_url: str
-    wechat_appid: str
-    wechatpay_api_url: str
-    wechatpay_appid: str
-    wechatpay_mchid: str
-    invoice_api_url: str
-    invoice_queue_url: str | None
-    invoice_bucket: str | None
-    mail_sender: str
+    secrets_id: str | None = None
+    secrets_file: str | None = None
+    # How long a Lambda keeps the secrets it read, so a rotated secret is picked up without a
+    # redeploy (providers/secrets.py).
+    secrets_cache_s: Count = 300
+    public_base_url: Url = "http://127.0.0.1:8000"
+    wechat_api_url: Url = "https://api.weixin.qq.com"
+    wechat_appid: str = ""
+    wechatpay_api_url: Url = "https://api.mch.weixin.qq.com"
+    wechatpay_appid: str = ""
+    wechatpay_mchid: str = ""
+    invoice_api_url: OptionalUrl = ""
+    invoice_queue_url: str | None = None
+    invoice_bucket: str | None = None
+    mail_sender: str = "invoices@fuel.example.cn"
     # Invoices: the queue's name (its URL is looked up when INVOICE_QUEUE_URL is not given),
-    # the seller per station payee (tax id and drawer), and how long download links live.
-    invoice_queue_name: str | None
-    invoice_sellers: tuple[tuple[str, str, str | None], ...]
-    invoice_pdf_url_ttl_s: int
-    invoice_mail_link_ttl_s: int
+    # the seller per station payee (JSON object of payee -> {"tax_id", "clerk"}; a bare tax id
+    # is a seller without a drawer, which does not issue), and how long download links live
+    # (SigV4 presigned URLs live at most 7 days).
+    invoice_queue_name: str | None = None
+    invoice_sellers: dict[str, Seller | str] = {}
+    invoice_pdf_url_ttl_s: Positive = 15 * 60
+    invoice_mail_link_ttl_s: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 3600)] = 7 * 24 * 3600
     # Subscribe messages: the notifier queue's name (its URL is looked up), the WeChat template id
     # of each message kind (domain/notifications/subscribe_messages.py; from the WeChat console, per
-    # environment) and which mini-program version a message opens.
-    notify_queue_name: str | None
-    subscribe_template_ids: tuple[tuple[str, str], ...]
-    miniprogram_state: str
+    # environment; a JSON object) and which mini-program version a message opens.
+    notify_queue_name: str | None = None
+    subscribe_template_ids: dict[str, str] = {}
+    miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
     # Mail goes over SMTP (no SES in the China regions): a relay in AWS, the devstack's sink
     # locally. smtp_tls is "ssl" (implicit TLS), "starttls" or "none" (loopback sink only).
-    smtp_host: str | None
-    smtp_port: int
-    smtp_user: str | None
-    smtp_tls: str
-    smtp_timeout_s: float
-    driver_token_ttl_s: int
-    order_max_amount_fen: int
-    order_payment_ttl_s: int
-    staff_token_ttl_s: int
-    staff_max_failed_logins: int
-    staff_lockout_s: int
-    http_connect_timeout_s: float
-    http_read_timeout_s: float
-    ddb_connect_timeout_s: float
-    ddb_read_timeout_s: float
+    smtp_host: str | None = None
+    smtp_port: Port = 465
+    smtp_user: str | None = None
+    smtp_tls: Literal["ssl", "starttls", "none"] = "ssl"
+    smtp_timeout_s: Seconds = 10.0
+    driver_token_ttl_s: Positive = 7200
+    order_max_amount_fen: Positive = 300_000  # 3,000 yuan per order
+    order_payment_ttl_s: Positive = 900  # 15 minutes to pay
+    staff_token_ttl_s: Positive = 8 * 3600
+    staff_max_failed_logins: Positive = 5
+    staff_lockout_s: Count = 15 * 60
+    http_connect_timeout_s: Seconds = 3.05
+    http_read_timeout_s: Seconds = 10.0
+    ddb_connect_timeout_s: Seconds = 2.0
+    ddb_read_timeout_s: Seconds = 5.0
     # Price-drop alerts: the fan-out queue (its URL is looked up when ALERT_FANOUT_QUEUE_URL is
     # not given) and how many followers one fan-out message handles before it hands on a cursor.
-    alert_fanout_queue_name: str | None
-    alert_fanout_queue_url: str | None
-    alert_fanout_page_size: int
+    alert_fanout_queue_name: str | None = None
+    alert_fanout_queue_url: str | None = None
+    alert_fanout_page_size: Positive = 1000
     # Home page: how long a Lambda keeps the list of live popups before reading it again.
-    home_popup_cache_s: float
+    home_popup_cache_s: CacheSeconds = 30.0
     # Coupons: the campaign queue (its URL is looked up when COUPON_CAMPAIGN_QUEUE_URL is not
     # given), and how long a Lambda keeps a template's definition (immutable once created; status
     # and stock are enforced by the claim's own conditions, never from this copy).
-    coupon_campaign_queue_name: str | None
-    coupon_campaign_queue_url: str | None
-    coupon_template_cache_s: float
+    coupon_campaign_queue_name: str | None = None
+    coupon_campaign_queue_url: str | None = None
+    coupon_template_cache_s: CacheSeconds = 60.0
     # Wallet and points (services/wallet/accounts.py parses these): the top-up bonus 每满X赠Y as
-    # "X:Y" in fen (empty or "none": no bonus), the time to pay a top-up, points earned "P:F"
-    # (P points per whole F fen paid), redeemed "P:F" (P points are worth F fen), the share of an
-    # order points may pay, a lot's lifetime, and member levels "name:min_spend_fen,...".
-    topup_bonus_rule: str | None
-    topup_payment_ttl_s: int
-    points_earn_rule: str
-    points_redeem_rule: str
-    points_max_share_percent: int
-    points_expiry_days: int
-    member_levels: str | None
+    # "X:Y" in fen ("none": no bonus), the time to pay a top-up, points earned "P:F" (P points
+    # per whole F fen paid), redeemed "P:F" (P points are worth F fen), the share of an order
+    # points may pay, a lot's lifetime, and member levels "name:min_spend_fen,...".
+    topup_bonus_rule: str | None = "50000:2000"
+    topup_payment_ttl_s: Positive = 900
+    points_earn_rule: Ratio = "1:100"
+    points_redeem_rule: Ratio = "100:100"
+    points_max_share_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 50
+    points_expiry_days: Positive = 365
+    member_levels: str | None = None
     # The origin of the local API reference (devstack/sandboxes/docs.py), whose "Try it out"
     # calls this API from the browser; honoured on the local stage only (see cors_origins).
-    docs_origin: str | None
+    docs_origin: str | None = None
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -149,75 +138,73 @@ class Settings:
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
-        return dict(self.subscribe_template_ids).get(kind)
+        return self.subscribe_template_ids.get(kind)
 
     def seller_tax_id(self, payee: str) -> str | None:
         """The USCC of a station's payee (the seller on its invoices), None if not configured."""
-        return next((tax_id for name, tax_id, _ in self.invoice_sellers if name == payee), None)
+        seller = self.invoice_sellers.get(payee)
+        return seller if isinstance(seller, str) else seller.tax_id if seller else None
 
     def seller_clerk(self, payee: str) -> str | None:
         """The drawer (开票员) bound to the payee's invoicing account, None if not configured."""
-        return next((clerk for name, _, clerk in self.invoice_sellers if name == payee), None)
+        seller = self.invoice_sellers.get(payee)
+        return None if seller is None or isinstance(seller, str) else seller.clerk
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """Browser origins allowed to call this API (api/cors.py). None in AWS: the reference
+        there is read from the stage's own URL, and nothing else calls from a browser yet."""
+        if not self.is_local or self.docs_origin is None:
+            return ()
+        return (self.docs_origin,)
 
 
-def load_settings() -> Settings:
-    endpoint = _str("AWS_ENDPOINT_URL")
-    return Settings(
-        stage=_str("STAGE", "local"),
-        aws_region=_str("AWS_REGION", _str("AWS_DEFAULT_REGION", "cn-north-1")),
-        aws_endpoint_url=endpoint,
-        dynamodb_endpoint_url=_str("DYNAMODB_ENDPOINT_URL", endpoint),
-        secrets_id=_str("SECRETS_ID"),
-        secrets_file=_str("SECRETS_FILE"),
-        public_base_url=_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-        wechat_api_url=_str("WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/"),
-        wechat_appid=_str("WECHAT_APPID", ""),
-        wechatpay_api_url=_str("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com").rstrip("/"),
-        wechatpay_appid=_str("WECHATPAY_APPID", _str("WECHAT_APPID", "")),
-        wechatpay_mchid=_str("WECHATPAY_MCHID", ""),
-        invoice_api_url=_str("INVOICE_API_URL", "").rstrip("/"),
-        invoice_queue_url=_str("INVOICE_QUEUE_URL"),
-        invoice_bucket=_str("INVOICE_BUCKET"),
-        mail_sender=_str("MAIL_SENDER", "invoices@fuel.example.cn"),
-        invoice_queue_name=_str("INVOICE_QUEUE_NAME"),
-        invoice_sellers=_sellers("INVOICE_SELLER_TAX_IDS"),
-        invoice_pdf_url_ttl_s=_int("INVOICE_PDF_URL_TTL_S", 15 * 60),
-        # SigV4 presigned URLs live at most 7 days.
-        invoice_mail_link_ttl_s=_int("INVOICE_MAIL_LINK_TTL_S", 7 * 24 * 3600),
-        notify_queue_name=_str("NOTIFY_QUEUE_NAME"),
-        subscribe_template_ids=_text_pairs("WECHAT_TEMPLATE_IDS"),
-        miniprogram_state=_str("WECHAT_MINIPROGRAM_STATE", "formal"),
-        smtp_host=_str("SMTP_HOST"),
-        smtp_port=_int("SMTP_PORT", 465),
-        smtp_user=_str("SMTP_USER"),
-        smtp_tls=_str("SMTP_TLS", "ssl"),
-        smtp_timeout_s=float(_str("SMTP_TIMEOUT_S", "10")),
-        driver_token_ttl_s=_int("DRIVER_TOKEN_TTL_S", 7200),
-        order_max_amount_fen=_int("ORDER_MAX_AMOUNT_FEN", 300_000),  # 3,000 yuan per order
-        order_payment_ttl_s=_int("ORDER_PAYMENT_TTL_S", 900),  # 15 minutes to pay
-        staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
-        staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),
-        staff_lockout_s=_int("STAFF_LOCKOUT_S", 15 * 60),
-        http_connect_timeout_s=float(_str("HTTP_CONNECT_TIMEOUT_S", "3.05")),
-        http_read_timeout_s=float(_str("HTTP_READ_TIMEOUT_S", "10")),
-        ddb_connect_timeout_s=float(_str("DDB_CONNECT_TIMEOUT_S", "2")),
-        ddb_read_timeout_s=float(_str("DDB_READ_TIMEOUT_S", "5")),
-        alert_fanout_queue_name=_str("ALERT_FANOUT_QUEUE_NAME"),
-        alert_fanout_queue_url=_str("ALERT_FANOUT_QUEUE_URL"),
-        alert_fanout_page_size=_int("ALERT_FANOUT_PAGE_SIZE", 1000),
-        home_popup_cache_s=float(_str("HOME_POPUP_CACHE_S", "30")),
-        coupon_campaign_queue_name=_str("COUPON_CAMPAIGN_QUEUE_NAME"),
-        coupon_campaign_queue_url=_str("COUPON_CAMPAIGN_QUEUE_URL"),
-        coupon_template_cache_s=float(_str("COUPON_TEMPLATE_CACHE_S", "60")),
-        topup_bonus_rule=_str("TOPUP_BONUS_RULE", "50000:2000"),
-        topup_payment_ttl_s=_int("TOPUP_PAYMENT_TTL_S", 900),
-        points_earn_rule=_str("POINTS_EARN_RULE", "1:100"),
-        points_redeem_rule=_str("POINTS_REDEEM_RULE", "100:100"),
-        points_max_share_percent=_int("POINTS_MAX_SHARE_PERCENT", 50),
-        points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
-        member_levels=_str("MEMBER_LEVELS"),
-        docs_origin=_str("DOCS_ORIGIN", "").rstrip("/") or None,
-    )
+# Fields whose variable is not their upper-cased name, and those read from a second variable
+# when their own is unset (the devstack and older stages set only the second).
+_ENV_NAMES = {"miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
+              "invoice_sellers": "INVOICE_SELLER_TAX_IDS",
+              "subscribe_template_ids": "WECHAT_TEMPLATE_IDS"}
+_FALLBACKS = {"aws_region": "AWS_DEFAULT_REGION", "dynamodb_endpoint_url": "AWS_ENDPOINT_URL",
+              "wechatpay_appid": "WECHAT_APPID"}
+_JSON = ("invoice_sellers", "subscribe_template_ids")
+_BASE_URLS = ("public_base_url", "wechat_api_url", "wechatpay_api_url", "invoice_api_url",
+              "docs_origin")
+
+
+def env_name(field: str) -> str:
+    return _ENV_NAMES.get(field, field.upper())
+
+
+def load_settings(environ=None) -> Settings:
+    """The settings of `environ` (the process environment by default); SettingsError names the
+    variable of a value that does not fit. An empty variable counts as unset."""
+    environ = os.environ if environ is None else environ
+    raw = {}
+    for field in Settings.__struct_fields__:
+        value = environ.get(env_name(field)) or environ.get(_FALLBACKS.get(field, ""))
+        if not value:
+            continue
+        if field in _JSON:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise SettingsError(f"{env_name(field)}: not JSON") from None
+        elif field in _BASE_URLS:
+            value = value.rstrip("/")
+        raw[field] = value
+    try:
+        # strict=False: the environment holds text, so "465" becomes the int a port is.
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as err:
+        raise SettingsError(_naming_the_variable(str(err))) from None
+
+
+def _naming_the_variable(message: str) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.smtp_port`" as "SMTP_PORT: Expected ..."."""
+    found = re.search(r" - at `\$\.(\w+)", message)
+    if not found:
+        return message
+    return f"{env_name(found.group(1))}: {message[:found.start()]}"
 
 
 @lru_cache(maxsize=1)

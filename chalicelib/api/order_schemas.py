@@ -1,5 +1,5 @@
 """The shapes of orders, refunds and history entries in answers (API.md), shared by the driver
-and staff routes; services/orders/views.py fills them."""
+and staff routes, which shape the services' domain objects into them (api/shapes.py)."""
 from __future__ import annotations
 
 import msgspec

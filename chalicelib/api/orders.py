@@ -10,6 +10,7 @@ from chalice import Blueprint
 from chalicelib.api.contract import literal_of
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.api.order_schemas import OrderPage, OrderView
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.orders.orders import PayMethod
 
@@ -80,8 +81,9 @@ def create_order(body: OrderCreate):
     request = bp.current_request
     driver = current_driver(request)
     order_request = orders.OrderRequest(**msgspec.structs.asdict(body))
-    return created(orders.create_order(driver.subject, order_request,
-                                       request.headers.get("idempotency-key"), now=_now()))
+    return created(shaped(orders.create_order(driver.subject, order_request,
+                                              request.headers.get("idempotency-key"), now=_now()),
+                          OrderCreated))
 
 
 @route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
@@ -90,7 +92,7 @@ def list_orders(query: OrderListQuery):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return orders.list_orders(driver.subject, query.limit, query.cursor)
+    return shaped(orders.list_orders(driver.subject, query.limit, query.cursor), OrderPage)
 
 
 @route(bp, "/v1/orders/{order_id}", methods=["GET"], auth="driver", ok=OrderView,
@@ -99,7 +101,7 @@ def get_order(order_id):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return orders.get_order(driver.subject, order_id, now=_now())
+    return shaped(orders.get_order(driver.subject, order_id, now=_now()), OrderView)
 
 
 @route(bp, "/v1/orders/{order_id}/cancel", methods=["POST"], auth="driver", ok=OrderView,
@@ -111,4 +113,4 @@ def cancel_order(order_id):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return orders.cancel_order(driver.subject, order_id, now=_now())
+    return shaped(orders.cancel_order(driver.subject, order_id, now=_now()), OrderView)

@@ -10,6 +10,7 @@ from chalice import Blueprint
 from chalicelib.api.contract import literal_of
 from chalicelib.api.http import accepted, current_staff, route
 from chalicelib.api.order_schemas import OrderHistory, OrderPage, OrderView, RefundAccepted
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.orders.orders import OrderStatus
 
@@ -55,9 +56,9 @@ def list_station_orders(query: StaffOrderQuery):
     from chalicelib.services.orders import staff as staff_orders
 
     staff = current_staff(bp.current_request)
-    return staff_orders.list_station_orders(
+    return shaped(staff_orders.list_station_orders(
         staff, station_id=query.station_id, status=query.status, day=query.date,
-        limit=query.limit, cursor=query.cursor, now=_now())
+        limit=query.limit, cursor=query.cursor, now=_now()), OrderPage)
 
 
 @route(bp, "/v1/staff/orders/{order_id}/confirm", methods=["POST"], auth="staff",
@@ -71,8 +72,8 @@ def confirm_fuelling(order_id, body: ConfirmRequest):
     from chalicelib.services.orders import fuelling
 
     staff = current_staff(bp.current_request)
-    return fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen, body.liters_ml,
-                                     now=_now())
+    return shaped(fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen,
+                                            body.liters_ml, now=_now()), OrderView)
 
 
 @route(bp, "/v1/staff/orders/{order_id}/refund", methods=["POST"], auth="staff",
@@ -87,9 +88,9 @@ def refund_order(order_id, body: RefundRequest):
 
     request = bp.current_request
     staff = current_staff(request)
-    return accepted(refunds.request_manual_refund(
+    return accepted(shaped(refunds.request_manual_refund(
         staff, order_id, body.amount_fen, body.reason, request.headers.get("idempotency-key"),
-        now=_now()))
+        now=_now()), RefundAccepted))
 
 
 @route(bp, "/v1/staff/orders/{order_id}/history", methods=["GET"], auth="staff",
@@ -98,4 +99,5 @@ def refund_order(order_id, body: RefundRequest):
 def order_history(order_id):
     from chalicelib.services.orders import staff as staff_orders
 
-    return staff_orders.order_history(current_staff(bp.current_request), order_id)
+    return shaped(staff_orders.order_history(current_staff(bp.current_request), order_id),
+                  OrderHistory)

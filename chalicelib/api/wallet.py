@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import one_of
 from chalicelib.api.http import created, current_driver, route
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.wallet.topups import TopupStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -131,8 +132,9 @@ def create_topup(body: TopupCreate):
 
     request = bp.current_request
     driver = current_driver(request)
-    return created(topups.create_topup(driver.subject, body.amount_fen,
-                                       request.headers.get("idempotency-key"), now=_now()))
+    return created(shaped(topups.create_topup(driver.subject, body.amount_fen,
+                                              request.headers.get("idempotency-key"), now=_now()),
+                          TopupCreated))
 
 
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
@@ -141,7 +143,7 @@ def get_topup(topup_id):
     from chalicelib.services.wallet import topups
 
     driver = current_driver(bp.current_request)
-    return topups.get_topup(driver.subject, topup_id, now=_now())
+    return shaped(topups.get_topup(driver.subject, topup_id, now=_now()), TopupView)
 
 
 @route(bp, "/v1/wallet/entries", methods=["GET"], auth="driver", query=EntryListQuery,

@@ -18,3 +18,10 @@ def parse_time(text: str, field: str, *, code: str) -> datetime:
         raise InvalidInput(f"{field} must be an ISO 8601 time in 2000..2099 with Z or an offset",
                            code=code, field=field)
     return value.replace(microsecond=0)
+
+
+def utc_text(moment: datetime | None) -> str | None:
+    """A time as the API writes it: UTC, whole seconds, `Z` (None stays None)."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,6 +4,11 @@ Keys used: token_signing_key, wechat_app_secret, wechatpay_merchant_private_key_
 wechatpay_merchant_serial, wechatpay_apiv3_key, wechatpay_public_key_pem,
 wechatpay_public_key_id, invoice_app_key, invoice_app_secret, file_link_signing_key (the mailed
 invoice download links).
+
+Read from Secrets Manager, the document is kept for `SECRETS_CACHE_S` seconds (Powertools
+parameters' cache), so a warm Lambda picks up a rotated secret within that time and no
+redeploy is needed; within it, no request pays a Secrets Manager call. The devstack's file is
+read once (it never rotates; tests clear the cache when they change it).
 """
 from __future__ import annotations
 
@@ -17,28 +22,44 @@ class MissingSecret(KeyError):
     pass
 
 
-@lru_cache(maxsize=1)
-def _load() -> dict:
-    settings = get_settings()
-    if settings.secrets_file:
-        with open(settings.secrets_file, encoding="utf-8") as fh:
-            return json.load(fh)
-    if settings.secrets_id:
-        import boto3  # imported here: only the first secret read pays for it
-
-        client = boto3.client("secretsmanager", region_name=settings.aws_region,
-                              endpoint_url=settings.aws_endpoint_url)
-        return json.loads(client.get_secret_value(SecretId=settings.secrets_id)["SecretString"])
-    return {}
-
-
 def get_secret(name: str) -> str:
     try:
-        return _load()[name]
+        return _document()[name]
     except KeyError:
         raise MissingSecret(name) from None
 
 
+def _document() -> dict:
+    settings = get_settings()
+    if settings.secrets_file:
+        return _file(settings.secrets_file)
+    if settings.secrets_id:
+        return _provider().get(settings.secrets_id, max_age=settings.secrets_cache_s,
+                               transform="json")
+    return {}
+
+
+@lru_cache(maxsize=1)
+def _file(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=1)
+def _provider():
+    # Imported here: only the first secret read pays for boto3 and Powertools parameters.
+    import boto3
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    settings = get_settings()
+    return SecretsProvider(boto3_client=boto3.client(
+        "secretsmanager", region_name=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url))
+
+
 def clear_cache() -> None:
-    """Forget loaded secrets (tests, and rotation)."""
-    _load.cache_clear()
+    """Forget loaded secrets and the client (tests, and a changed environment)."""
+    if _provider.cache_info().currsize:
+        _provider().clear_cache()
+    _provider.cache_clear()
+    _file.cache_clear()

@@ -19,16 +19,17 @@ MAX_HELD = 50  # per template: more than any driver accepts before messages use 
 def held(user_id: str) -> dict:
     """The quota held for each configured message kind (0 when none)."""
     remaining = subs.quotas(user_id)
+    configured = sorted(get_settings().subscribe_template_ids.items())
     return {"quotas": [{"kind": kind, "template_id": template_id,
                         "remaining": remaining.get(template_id, 0)}
-                       for kind, template_id in get_settings().subscribe_template_ids]}
+                       for kind, template_id in configured]}
 
 
 def accept(user_id: str, accepted: list[str], *, now: datetime | None = None) -> dict:
     """Count one message per distinct template accepted; unknown ids: 400 UNKNOWN_TEMPLATE_ID
     (nothing is counted then)."""
     now = now or datetime.now(timezone.utc)
-    template_ids = dict(get_settings().subscribe_template_ids)
+    template_ids = get_settings().subscribe_template_ids
     for kind in accepted_kinds(accepted, template_ids):
         subs.grant(user_id, template_ids[kind], kind, now=now, cap=MAX_HELD)
     return held(user_id)

@@ -23,7 +23,7 @@ from chalicelib.services.orders import effects as order_effects, payments
 from chalicelib.services.wallet.membership import member_terms
 from chalicelib.services.orders.changes import (
     ATTEMPTS, change_order, driver_actor, find_order, pause)
-from chalicelib.services.orders.views import cursor_position, order_view, page_cursor
+from chalicelib.services.orders.views import cursor_position, page_cursor
 from chalicelib.store.orders import queries as order_queries
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.stations import stations as station_store
@@ -84,7 +84,7 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
         if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
             from chalicelib.services.notifications import events as notifications
             notifications.publish(notifications.payment_received(transition.after))
-        return {"order": order_view(transition.after), "payment": _payment(transition.after, now)}
+        return {"order": transition.after, "payment": _payment(transition.after, now)}
     raise Conflict("the order is being created; try again", code="ORDER_BUSY")
 
 
@@ -97,7 +97,7 @@ def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
     if order.request_hash != fingerprint:
         raise Conflict("this Idempotency-Key was used for another order",
                        code="IDEMPOTENCY_KEY_REUSED")
-    return {"order": order_view(order), "payment": _payment(order, now)}
+    return {"order": order, "payment": _payment(order, now)}
 
 
 def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
@@ -174,11 +174,11 @@ def own_order(user_id: str, order_id: str) -> Order:
     return order
 
 
-def get_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+def get_order(user_id: str, order_id: str, *, now: datetime) -> Order:
     order = own_order(user_id, order_id)
     if order.status == PENDING_PAYMENT:
         order = _healed(order, now)
-    return order_view(order)
+    return order
 
 
 def _healed(order: Order, now: datetime) -> Order:
@@ -195,14 +195,14 @@ def _healed(order: Order, now: datetime) -> Order:
 
 def list_orders(user_id: str, limit: int, cursor: str | None) -> dict:
     orders, position = order_queries.orders_of_user(user_id, limit, cursor_position(cursor))
-    return {"items": [order_view(o) for o in orders], "next_cursor": page_cursor(position)}
+    return {"items": orders, "next_cursor": page_cursor(position)}
 
 
-def cancel_order(user_id: str, order_id: str, *, now: datetime) -> dict:
+def cancel_order(user_id: str, order_id: str, *, now: datetime) -> Order:
     """Close an unpaid order at WeChat Pay, then here; cancelling a closed order is a no-op."""
     order = own_order(user_id, order_id)
     if order.status == CLOSED:
-        return order_view(order)
+        return order
     if order.status != PENDING_PAYMENT:
         raise Conflict(f"the order is {order.status} and can no longer be cancelled",
                        code="ORDER_NOT_CANCELLABLE")
@@ -210,4 +210,4 @@ def cancel_order(user_id: str, order_id: str, *, now: datetime) -> dict:
     payments.close_at_wechatpay(order, actor=actor, now=now)
     order, _ = change_order(order, lambda current: close(
         current, at=now, actor=actor, reason="cancelled by the driver"))
-    return order_view(order)
+    return order

@@ -15,7 +15,6 @@ from chalicelib.domain.orders.orders import Order
 from chalicelib.observability import get_logger
 from chalicelib.services.orders import refunds
 from chalicelib.services.orders.changes import change_order, find_order, staff_actor
-from chalicelib.services.orders.views import order_view
 
 
 def station_order(staff, order_id: str) -> Order:
@@ -29,7 +28,7 @@ def station_order(staff, order_id: str) -> Order:
 
 
 def confirm_fuelling(staff, order_id: str, actual_amount_fen: int | None, liters_ml: int | None,
-                     *, now: datetime) -> dict:
+                     *, now: datetime) -> Order:
     """`actual_amount_fen` is what the pump shows for the fuel dispensed (default: all prepaid)."""
     order = station_order(staff, order_id)
     order, transition = change_order(order, lambda current: confirm(
@@ -39,7 +38,7 @@ def confirm_fuelling(staff, order_id: str, actual_amount_fen: int | None, liters
         if transition.refund_created is not None:
             refunds.submit(transition.refund_created, now=now)
         _record_service_time(order)
-    return order_view(order)
+    return order
 
 
 def _record_service_time(order: Order) -> None:

@@ -23,7 +23,6 @@ from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import effects as order_effects
 from chalicelib.services.orders.changes import (
     ATTEMPTS, change_order, find_order, notify_url, pause, staff_actor)
-from chalicelib.services.orders.views import order_view, refund_view
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.orders import refunds as refund_store
 
@@ -68,7 +67,7 @@ def request_manual_refund(staff, order_id: str, amount_fen: int, reason: str,
         if refund.request_hash != fingerprint:
             raise Conflict("this Idempotency-Key was used for another refund",
                            code="IDEMPOTENCY_KEY_REUSED") from None
-    return {"refund": refund_view(refund), "order": order_view(order_store.get_order(order.id))}
+    return {"refund": refund, "order": order_store.get_order(order.id)}
 
 
 def submit(refund: rf.Refund, *, now: datetime) -> rf.Refund:

@@ -8,7 +8,7 @@ from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.services.orders.fuelling import station_order
-from chalicelib.services.orders.views import cursor_position, event_view, order_view, page_cursor
+from chalicelib.services.orders.views import cursor_position, page_cursor
 from chalicelib.store.orders import events as order_events, queries as order_queries
 from chalicelib.store.orders.orders import station_day
 
@@ -35,10 +35,9 @@ def list_station_orders(staff, *, station_id: str | None, status: str | None, da
     key = station_day(_station(staff, station_id), _day(day, now))
     orders, position = order_queries.orders_of_station_day(key, limit, status,
                                                            cursor_position(cursor))
-    return {"items": [order_view(o) for o in orders], "next_cursor": page_cursor(position)}
+    return {"items": orders, "next_cursor": page_cursor(position)}
 
 
 def order_history(staff, order_id: str) -> dict:
     order = station_order(staff, order_id)
-    return {"order": order_view(order),
-            "items": [event_view(e) for e in order_events.list_events(order.id)]}
+    return {"order": order, "items": order_events.list_events(order.id)}

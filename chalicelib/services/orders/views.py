@@ -1,63 +1,14 @@
-"""What the API shows of orders, refunds and history entries (API.md field names, UTC `Z` times).
+"""The page cursors of order lists, opaque to clients.
 
-Internal fields (openid, request hash, index keys) never leave the server.
+Orders, refunds and history entries leave as domain objects; the routes shape them into the
+types of api/order_schemas.py (api/shapes.py), so internal fields never leave the server.
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput
-
-from chalicelib.domain.orders.events import OrderEvent
-from chalicelib.domain.orders.orders import Order
-from chalicelib.domain.orders.refunds import Refund
-
-
-def utc_text(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def order_view(order: Order) -> dict:
-    return {
-        "id": order.id, "out_trade_no": order.out_trade_no, "status": order.status,
-        "station_id": order.station_id, "station_name": order.station_name,
-        "nozzle_no": order.nozzle_no, "grade": order.grade, "price_fen": order.price_fen,
-        "list_price_fen": order.list_price_fen, "pump_amount_fen": order.pump_amount_fen,
-        "discount_fen": order.discount_fen, "pay_amount_fen": order.pay_amount_fen,
-        "liters_ml": order.liters_ml, "actual_amount_fen": order.actual_amount_fen,
-        "actual_pump_amount_fen": order.actual_pump_amount_fen,
-        "refunded_fen": order.refunded_fen, "refund_pending_fen": order.refund_pending_fen,
-        "pay_method": order.pay_method, "created_at": utc_text(order.created_at),
-        "paid_at": utc_text(order.paid_at), "fuelled_at": utc_text(order.fuelled_at),
-        "expires_at": utc_text(order.expires_at), "closed_at": utc_text(order.closed_at),
-        "close_reason": order.close_reason, "invoice_id": order.invoice_id,
-        "member_level": order.member_level, "coupon_id": order.coupon_id,
-        "coupon_fen": order.coupon_fen, "points_redeemed": order.points_redeemed,
-        "points_fen": order.points_fen, "points_earned": order.points_earned,
-    }
-
-
-def refund_view(refund: Refund) -> dict:
-    return {
-        "out_refund_no": refund.out_refund_no, "order_id": refund.order_id, "kind": refund.kind,
-        "amount_fen": refund.amount_fen, "reason": refund.reason, "status": refund.status,
-        "requested_at": utc_text(refund.requested_at), "finished_at": utc_text(refund.finished_at),
-        "failure_reason": refund.failure_reason,
-    }
-
-
-def event_view(event: OrderEvent) -> dict:
-    return {
-        "seq": event.seq, "type": event.type, "at": utc_text(event.at), "actor": event.actor,
-        "status_before": event.status_before, "status_after": event.status_after,
-        "amounts_before": dict(event.amounts_before), "amounts_after": dict(event.amounts_after),
-        "provider_ids": dict(event.provider_ids), "reason": event.reason,
-    }
-
 
 # A page position is the last order's (created_at, id), written "20261126T054400123456-FO...":
 # opaque to clients, and exactly describable by a pattern (ORDER_CURSOR_PATTERN, also in the

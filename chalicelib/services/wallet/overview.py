@@ -8,7 +8,7 @@ from chalicelib.domain.wallet.ledger import BALANCE, Entry
 from chalicelib.domain.wallet.balance import room_fen
 from chalicelib.services.wallet import membership
 from chalicelib.services.wallet.rules import bonus_rule
-from chalicelib.services.orders.views import utc_text
+from chalicelib.domain.times import utc_text
 from chalicelib.store.wallet import accounts as store
 
 

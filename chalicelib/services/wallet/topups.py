@@ -33,7 +33,6 @@ from chalicelib.services.wallet import accounts
 from chalicelib.services.orders import payments
 from chalicelib.services.wallet.rules import bonus_rule
 from chalicelib.services.orders.changes import ATTEMPTS, pause
-from chalicelib.services.orders.views import utc_text
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
 from chalicelib.services.wallet.topup_refunds import apply_refund_notification, submit_refund
 from chalicelib.settings import get_settings
@@ -42,21 +41,13 @@ from chalicelib.store.wallet import topups as store
 from chalicelib.store.identity import users as user_store
 
 __all__ = ["create_topup", "get_topup", "sync_payment", "apply_transaction",
-           "apply_refund_notification", "submit_refund", "topup_view"]
-
-
-def topup_view(topup: Topup) -> dict:
-    return {"id": topup.id, "out_trade_no": topup.out_trade_no, "status": topup.status,
-            "amount_fen": topup.amount_fen, "bonus_fen": topup.bonus_fen,
-            "created_at": utc_text(topup.created_at), "expires_at": utc_text(topup.expires_at),
-            "paid_at": utc_text(topup.paid_at), "closed_at": utc_text(topup.closed_at),
-            "refunded_at": utc_text(topup.refunded_at)}
+           "apply_refund_notification", "submit_refund"]
 
 
 def _answer(topup: Topup, now: datetime) -> dict:
     # payments.payment_params reads the fields a top-up shares with an order (status,
     # expires_at, out_trade_no, description, pay_amount_fen, openid): one JSAPI flow for both.
-    return {"topup": topup_view(topup), "payment": payments.payment_params(topup, now)}
+    return {"topup": topup, "payment": payments.payment_params(topup, now)}
 
 
 def _replay(topup: Topup, fingerprint: str, now: datetime) -> dict:
@@ -99,7 +90,7 @@ def own_topup(user_id: str, topup_id: str) -> Topup:
     return topup
 
 
-def get_topup(user_id: str, topup_id: str, *, now: datetime) -> dict:
+def get_topup(user_id: str, topup_id: str, *, now: datetime) -> Topup:
     """One of the driver's top-ups; a pending one is first checked at WeChat Pay (a late
     notification must not leave a paid top-up looking unpaid)."""
     topup = own_topup(user_id, topup_id)
@@ -111,7 +102,7 @@ def get_topup(user_id: str, topup_id: str, *, now: datetime) -> dict:
         except (UpstreamUnavailable, WeChatPayError, Conflict) as err:
             get_logger().info("top-up payment check skipped", extra={"topup_id": topup.id,
                                                                       "code": err.code})
-    return topup_view(topup)
+    return topup
 
 
 def sync_payment(topup: Topup, *, actor: str, now: datetime) -> Topup:
