@@ -5,8 +5,10 @@ theirs from it here, so adding a table or an index means editing infra/template.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -16,8 +18,14 @@ ACCOUNT_ID = "123456789012"
 
 
 def load_template(path: Path = TEMPLATE) -> dict:
+    """The template as data (a copy the caller may change); parsed once while the file stays."""
+    return copy.deepcopy(_parsed(Path(path), Path(path).stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: Path, mtime_ns: int) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 class _Resolver:

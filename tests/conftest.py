@@ -10,6 +10,7 @@ import os
 import secrets
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from chalicelib.providers import secrets as secret_store
 from chalicelib.settings import get_settings
@@ -27,6 +28,11 @@ BASE_ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 _CLEARED = ("AWS_ENDPOINT_URL", "DYNAMODB_ENDPOINT_URL", "SECRETS_ID", "AWS_PROFILE")
+
+# Property tests run the same examples however busy the machine is: no time limit per example,
+# and no failure because generating inputs was slow (both measure the machine, not the code).
+settings.register_profile("fuel", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("fuel")
 
 
 def reset_caches() -> None:

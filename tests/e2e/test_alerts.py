@@ -3,13 +3,12 @@ grade and accepts the price-drop template, a manager lowers that price, and the 
 exactly one message (through the fan-out queue, the notifier queue and the WeChat sandbox)."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token, eventually
+from tests.e2e.conftest import driver_token, eventually, queues_drained
 
 MANAGER = "mgr-ty047"  # a station no other e2e test changes prices at
 pytestmark = pytest.mark.slow
@@ -63,7 +62,7 @@ def test_a_follower_gets_exactly_one_message_per_price_drop(stack, api):
     same_again = requests.put(f"{api}/v1/staff/stations/{station_id}/prices", headers=staff,
                               timeout=10, json=lower)
     assert same_again.status_code == 200 and same_again.json()["changed"] == []
-    time.sleep(3)  # the worker polls the queues several times a second
+    queues_drained(stack)  # whatever the second change set off has been handled
     assert len(requests.get(outbox, params={"openid": openid}, timeout=5).json()["items"]) == 1
     quotas = requests.get(f"{api}/v1/subscriptions", headers=driver, timeout=10).json()["quotas"]
     assert {q["kind"]: q["remaining"] for q in quotas}["price_drop"] == 1

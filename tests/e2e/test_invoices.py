@@ -3,7 +3,6 @@ everything over HTTP against the running local stack (API, worker, WeChat Pay an
 sandboxes, SMTP sink with its outbox, S3 on moto)."""
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token, staff_token
+from tests.e2e.conftest import (driver_token, eventually, fire_schedule, queues_drained,
+                                staff_token)
 
 # A farmers' cooperative: its code starts with N (农业农村), valid under GB 32100.
 COMPANY = {"type": "company", "name": "太原市示例农机专业合作社", "tax_id": "N2140100MA0GRX7Q1J"}
@@ -19,17 +19,6 @@ COMPANY = {"type": "company", "name": "太原市示例农机专业合作社", "t
 
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _wait(fetch, done, timeout_s: float = 60, what: str = "it"):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = fetch()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {value}")
-        time.sleep(0.3)
 
 
 def fuelled_order(stack, token: str) -> dict:
@@ -49,9 +38,9 @@ def fuelled_order(stack, token: str) -> dict:
     paid = requests.post(f"{stack['wechatpay_url']}/sandbox/pay", json={"prepay_id": prepay_id},
                          timeout=10)
     assert paid.status_code == 200, paid.text
-    _wait(lambda: requests.get(f"{api}/v1/orders/{order_id}", headers=_bearer(token),
-                               timeout=10).json(),
-          lambda order: order["status"] == "PAID", what="the payment notification")
+    eventually(lambda: requests.get(f"{api}/v1/orders/{order_id}", headers=_bearer(token),
+                                    timeout=10).json(),
+               lambda order: order["status"] == "PAID", timeout_s=60)
     confirmed = requests.post(f"{api}/v1/staff/orders/{order_id}/confirm", json={},
                               headers=_bearer(staff), timeout=15)
     assert confirmed.status_code == 200, confirmed.text
@@ -76,9 +65,8 @@ def test_driver_requests_an_invoice_and_downloads_the_platforms_files_from_the_m
     assert requested.json()["status"] == "REQUESTED"
     assert requested.json()["total_fen"] == order["pay_amount_fen"] - order["refunded_fen"]
 
-    outbox = _wait(lambda: requests.get(stack["mail_outbox_url"], params={"to": email},
-                                        timeout=5).json()["items"],
-                   lambda items: items, what="the invoice mail")
+    outbox = eventually(lambda: requests.get(stack["mail_outbox_url"], params={"to": email},
+                                             timeout=5).json()["items"], bool, timeout_s=60)
     mailed_at = datetime.now(timezone.utc)
     invoice = requests.get(f"{api}/v1/invoices/{requested.json()['id']}",
                            headers=_bearer(token), timeout=10).json()
@@ -116,8 +104,10 @@ def test_driver_requests_an_invoice_and_downloads_the_platforms_files_from_the_m
     again = requests.post(f"{api}/v1/invoices", headers=_bearer(token), timeout=15,
                           json={"order_ids": [order["id"]], "title": COMPANY, "email": email})
     assert (again.status_code, again.json()["code"]) == (422, "ALREADY_INVOICED")
-    time.sleep(3)   # a sweep or two later: still one mail
-    assert len(requests.get(stack["mail_outbox_url"], params={"to": email},
+    fire_schedule(stack, "invoice_sweeper")   # two sweeps later, with all they set off done,
+    fire_schedule(stack, "invoice_sweeper")
+    queues_drained(stack)
+    assert len(requests.get(stack["mail_outbox_url"], params={"to": email},  # still one mail
                             timeout=5).json()["items"]) == 1
 
 

@@ -2,13 +2,12 @@
 moto, so the two can never drift apart (moto forgives what DynamoDB rejects)."""
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from devstack import infra
 from tests.conftest import reset_caches
 from tests.dynamodb_local import DynamoDBLocal
+from tests.moto_aws import fresh_aws
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +36,5 @@ def dynamodb(request, monkeypatch):
     if request.param == "dynamodb-local":
         yield request.getfixturevalue("real_dynamodb")
         return
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="cn-north-1")
-        infra.create_tables(client, "local", "cn-north-1")
+    with fresh_aws() as client:
         yield client

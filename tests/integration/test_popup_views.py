@@ -1,5 +1,10 @@
 """Frequency caps across devices, on DynamoDB Local: views of one popup reported at the same
-moment from several devices take the impression slot once and count once."""
+moment from several devices take the impression slot once and count once.
+
+The views are dated from the wall clock: a slot item expires (TTL) two days after its view, and
+DynamoDB Local, like DynamoDB, deletes expired items on its own, within seconds. Views dated in
+the past would have their slot deleted while the other devices still race for it, and a second
+device would take it again."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +15,11 @@ from chalicelib.services.marketing import home, popups as marketing_popups
 from chalicelib.store.marketing import popups as popup_store
 from tests.station_factory import staff
 
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+SHANGHAI = timezone(timedelta(hours=8))
+# 10:00 in Shanghai tomorrow: in the future of the engine's clock, and far from a day's edge, so
+# the ten views a few seconds apart share one daily slot.
+NOW = (datetime.now(SHANGHAI) + timedelta(days=1)).replace(
+    hour=10, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
 def _popup(frequency: str) -> str:

@@ -1,23 +1,21 @@
 """Unit tier: AWS is moto in-process, with the tables of infra/template.yaml."""
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from devstack import greedy_routes, infra, preflight
+from devstack import greedy_routes, preflight
 from devstack.servers import serve
 from devstack.sandboxes import wechat as wechat_sandbox
 from tests.contract_check import check_response
+from tests.moto_aws import fresh_aws
 
 WECHAT_APPID = "wx_unit_test_app"
 
 
 @pytest.fixture
 def aws():
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="cn-north-1")
-        infra.create_tables(client, "local", "cn-north-1")
+    """A fresh moto with the empty tables of infra/ (see tests/moto_aws.py)."""
+    with fresh_aws() as client:
         yield client
 
 

@@ -187,8 +187,11 @@ def test_delivery_gives_up_after_fifteen_retries(stack):
 
     _pay(stack, prepay_id)
 
-    _wait(lambda: len(_deliveries(stack, out_trade_no)[0]["attempts"]) == 1 + len(RETRY_DELAYS_S), 10)
-    time.sleep(0.1)
+    def given_up():  # an attempt made and none scheduled
+        found = _deliveries(stack, out_trade_no)
+        return found and found[0]["attempts"] and found[0]["next_attempt_at"] is None
+
+    _wait(given_up, 10)
     delivery = _deliveries(stack, out_trade_no)[0]
     assert len(delivery["attempts"]) == 16 and not delivery["delivered"]
     assert delivery["next_attempt_at"] is None and delivery["attempts"][0]["error"]

@@ -33,8 +33,12 @@ def discount(coupon, **kwargs):
 
 # --- claims ----------------------------------------------------------------------------------
 
-def test_a_claim_within_the_window_stock_and_limit_is_accepted():
-    check_claim(template(per_user_limit=2), user_claims_count=1, now=NOW)
+def test_a_claim_at_the_edges_of_the_window_stock_and_limit_is_accepted():
+    last_coupon = template(per_user_limit=2, issued=99)  # of a stock of 100
+
+    assert check_claim(last_coupon, user_claims_count=1, now=last_coupon.starts_at) is None
+    assert check_claim(last_coupon, user_claims_count=1,
+                       now=last_coupon.ends_at - timedelta(microseconds=1)) is None
 
 
 @pytest.mark.parametrize("changes, count, now, code", [

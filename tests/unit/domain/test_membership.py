@@ -43,7 +43,7 @@ def test_bad_levels_are_refused(levels):
 
 
 def test_the_default_levels_are_valid():
-    validate_levels(DEFAULT_LEVELS)
+    assert validate_levels(DEFAULT_LEVELS) is None
 
 
 def test_the_window_goes_back_twelve_calendar_months():

@@ -70,8 +70,8 @@ def test_amount_outside_limits_is_refused(amount, code):
 
 
 def test_amount_at_the_limits_is_accepted():
-    check_amount(100, 300_000)
-    check_amount(300_000, 300_000)
+    assert check_amount(100, 300_000) is None
+    assert check_amount(300_000, 300_000) is None
 
 
 # --- create, pay, close ---------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_non_positive_or_absurd_prices_are_refused(guide, pump):
 
 
 def test_prices_within_bounds_are_accepted():
-    validate_price(100, 3000)
+    assert validate_price(100, 3000) is None
 
 
 @pytest.mark.parametrize("rule, words", [

@@ -156,8 +156,10 @@ def test_a_bad_popup_is_refused_with_its_code(bad, code):
 
 
 def test_a_well_formed_popup_validates():
-    validate_popup(popup(priority=5, frequency=ONCE_EVER, placement=BANNER,
-                         rules=rules({"kind": "member_level", "levels": ["gold"]})), known_levels=LEVELS)
+    well_formed = popup(priority=5, frequency=ONCE_EVER, placement=BANNER,
+                        rules=rules({"kind": "member_level", "levels": ["gold"]}))
+
+    assert validate_popup(well_formed, known_levels=LEVELS) is None
 
 
 # --- window and order -------------------------------------------------------------------------

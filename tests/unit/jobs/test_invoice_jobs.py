@@ -3,7 +3,6 @@ events built by hand (unique and repeated messageIds), the issuer sandbox and th
 loopback, and a clock moved by hand. Whatever arrives twice: one number, one mail."""
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from chalicelib.store.invoices import moves
 from chalicelib.store.invoices import invoices as store
 from chalicelib.store.orders.orders import OrderModel
 from devstack.worker import LambdaContext
+from tests.paystack import wait_for
 from tests.unit.invoice_fixtures import (PERSONAL_TITLE, clock, fuelled_order,  # noqa: F401
                                          invoicing, issuer_server, new_user, schedule_event,
                                          smtp_sink, sqs_event)
@@ -38,6 +38,20 @@ def sweep(clock, seconds: float = 0) -> dict:
 
 def message_id() -> str:
     return str(uuid.uuid4())
+
+
+def issuer_has_an_answer(invoice_id: str) -> None:
+    """Wait until the issuer sandbox has the outcome of the invoice's request (it has one
+    `delay_s` after accepting it), asking it as the sweeper does."""
+    serial = store.get_invoice(invoice_id).issuer_serial
+    issuer = invoice_issuer.get_invoice_issuer()
+    wait_for(lambda: issuer.query(serial).status != "ISSUING")
+
+
+def issuer_has_the_reversal(invoice_id: str) -> None:
+    serial = store.get_invoice(invoice_id).reversal_serial
+    issuer = invoice_issuer.get_invoice_issuer()
+    wait_for(lambda: issuer.query_red_letter(serial).status != "ISSUING")
 
 
 def requested(invoicing, user: str | None = None, **order) -> tuple[str, str]:
@@ -106,7 +120,7 @@ def test_a_slow_issuer_is_polled_by_the_sweeper(invoicing, clock):
 
     deliver((message_id(), invoice_id))
     assert store.get_invoice(invoice_id).status == "ISSUING"
-    time.sleep(0.35)
+    issuer_has_an_answer(invoice_id)
     assert sweep(clock, 0) == {}                 # not due yet
     counts = sweep(clock, flow.FIRST_POLL_S + 1)
 
@@ -242,7 +256,7 @@ def test_a_refund_reverses_the_issued_invoice_with_its_own_number_once(invoicing
     invoicing.issuer(delay_s=0.2)
     user, invoice_id = requested(invoicing)
     deliver((message_id(), invoice_id))
-    time.sleep(0.25)
+    issuer_has_an_answer(invoice_id)
     sweep(clock, flow.BACKOFF_CAP_S)
     invoice = store.get_invoice(invoice_id)
     order_id = invoice.order_ids[0]
@@ -251,7 +265,7 @@ def test_a_refund_reverses_the_issued_invoice_with_its_own_number_once(invoicing
     assert invoices.on_order_refunded(order_id) == "reversal already requested"
     for message in invoicing.queued():
         deliver((message_id(), message["invoice_id"]))
-    time.sleep(0.25)
+    issuer_has_the_reversal(invoice_id)
     sweep(clock, flow.BACKOFF_CAP_S)
 
     reversed_ = store.get_invoice(invoice_id)
