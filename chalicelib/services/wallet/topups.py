@@ -32,14 +32,15 @@ from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.wallet import accounts
 from chalicelib.services.orders import payments
 from chalicelib.services.wallet.rules import bonus_rule
-from chalicelib.services.orders.changes import ATTEMPTS, pause
 from chalicelib.services.orders.views import utc_text
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
-from chalicelib.services.wallet.topup_refunds import apply_refund_notification, submit_refund
+from chalicelib.services.wallet.topup_refunds import (
+    TOPUP_BUSY, apply_refund_notification, submit_refund)
 from chalicelib.settings import get_settings
 from chalicelib.store.wallet import accounts as account_store
 from chalicelib.store.wallet import topups as store
 from chalicelib.store.identity import users as user_store
+from chalicelib.store.retries import retry_lost_writes
 
 __all__ = ["create_topup", "get_topup", "sync_payment", "apply_transaction",
            "apply_refund_notification", "submit_refund", "topup_view"]
@@ -142,32 +143,32 @@ def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Topup:
     if transaction.get("trade_state") not in payments.PAID_STATES:
         return topup
     transaction_id, amount_fen, openid, paid_at = _payment_facts(transaction, now)
-    for attempt in range(ATTEMPTS):
-        if check_payment(topup, transaction_id=transaction_id, amount_fen=amount_fen, openid=openid):
-            return topup  # already applied (a repeated notification)
-        if topup.status not in (PENDING_PAYMENT, CLOSED):
-            raise PaymentMismatch(f"a top-up in status {topup.status} has no payment on record")
-        account = account_store.get_account(topup.user_id)
+    def attempt(n: int) -> tuple[Topup, bool]:
+        current = topup if n == 0 else store.get_topup(topup.id)
+        if check_payment(current, transaction_id=transaction_id, amount_fen=amount_fen,
+                         openid=openid):
+            return current, False  # already applied (a repeated notification)
+        if current.status not in (PENDING_PAYMENT, CLOSED):
+            raise PaymentMismatch(f"a top-up in status {current.status} has no payment on record")
+        account = account_store.get_account(current.user_id)
         try:
-            change = accounts.for_topup(account, topup.id, topup.amount_fen, bonus_rule(), now)
-            after = paid(topup, transaction_id=transaction_id, paid_at=paid_at,
+            change = accounts.for_topup(account, current.id, current.amount_fen, bonus_rule(), now)
+            after = paid(current, transaction_id=transaction_id, paid_at=paid_at,
                          bonus_fen=change.after.bonus_fen - account.bonus_fen)
         except RuleViolation as err:
             if err.code != "TOPUP_OVER_CAP":
                 raise
-            change, after = None, refunding(topup, transaction_id=transaction_id,
+            change, after = None, refunding(current, transaction_id=transaction_id,
                                             paid_at=paid_at, at=now)
-        try:
-            stored = store.commit(topup, after, change)
-        except store.StaleTopup:
-            pause(attempt)
-            topup = store.get_topup(topup.id)
-            continue
-        get_logger().info("top-up paid", extra={"topup_id": topup.id, "actor": actor,
-                                                "status": stored.status})
-        if stored.status == REFUNDING:
-            get_logger().warning("top-up over the cap when paid; refunding it in full",
-                                 extra={"topup_id": topup.id, "transaction_id": transaction_id})
-            return submit_refund(stored, now=now)
+        return store.commit(current, after, change), True
+    stored, written = retry_lost_writes(attempt, store.StaleTopup,
+                                        busy=Conflict(TOPUP_BUSY, code="TOPUP_BUSY"))
+    if not written:
         return stored
-    raise Conflict("the top-up is being changed by someone else; try again", code="TOPUP_BUSY")
+    get_logger().info("top-up paid", extra={"topup_id": topup.id, "actor": actor,
+                                            "status": stored.status})
+    if stored.status == REFUNDING:
+        get_logger().warning("top-up over the cap when paid; refunding it in full",
+                             extra={"topup_id": topup.id, "transaction_id": transaction_id})
+        return submit_refund(stored, now=now)
+    return stored
