@@ -19,7 +19,7 @@ from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
-from chalicelib.services.orders import effects as order_effects, payments
+from chalicelib.services.orders import effects as order_effects, jsapi, payments
 from chalicelib.services.wallet.membership import member_terms
 from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, order_view, page_cursor
@@ -91,7 +91,7 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
 
 def _payment(order: Order, now: datetime) -> dict | None:
     """wx.requestPayment parameters; a wallet order is paid already and has none."""
-    return payments.payment_params(order, now) if order.pay_method == WECHATPAY else None
+    return jsapi.payment_params(order, now) if order.pay_method == WECHATPAY else None
 
 
 def _replay(order: Order, fingerprint: str, now: datetime) -> dict:

@@ -4,9 +4,9 @@ once, and refund it in full when the balance can no longer take it.
 Creation is idempotent per Idempotency-Key like orders: the top-up id is derived from (user,
 key), its conditional put decides who was first, and the stored request hash tells a retry from
 a reuse. A payment (notification, or a query's answer) arrives through
-services/payments.apply_transaction, which checks appid and mchid for orders and top-ups alike
-and hands top-ups here; amount and payer are checked against the top-up. Crediting is ONE
-transaction: the top-up PENDING_PAYMENT -> PAID (conditional on the version read) and the
+services/orders/payments.apply_transaction, which checks appid and mchid for orders and top-ups
+alike (services/orders/jsapi.py) and hands top-ups here; amount and payer are checked against the
+top-up. Crediting is ONE transaction: the top-up PENDING_PAYMENT -> PAID (conditional on the version read) and the
 account change with its `topup` and `bonus` ledger entries. Ten copies of one notification race
 to it; one commits, the others find it PAID on a re-read and change nothing.
 
@@ -30,7 +30,7 @@ from chalicelib.domain.wallet.balance import check_amount, top_up
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.wallet import accounts
-from chalicelib.services.orders import payments
+from chalicelib.services.orders import jsapi
 from chalicelib.services.wallet.rules import bonus_rule
 from chalicelib.services.orders.views import utc_text
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
@@ -55,9 +55,9 @@ def topup_view(topup: Topup) -> dict:
 
 
 def _answer(topup: Topup, now: datetime) -> dict:
-    # payments.payment_params reads the fields a top-up shares with an order (status,
+    # jsapi.payment_params reads the fields a top-up shares with an order (status,
     # expires_at, out_trade_no, description, pay_amount_fen, openid): one JSAPI flow for both.
-    return {"topup": topup_view(topup), "payment": payments.payment_params(topup, now)}
+    return {"topup": topup_view(topup), "payment": jsapi.payment_params(topup, now)}
 
 
 def _replay(topup: Topup, fingerprint: str, now: datetime) -> dict:
@@ -108,7 +108,7 @@ def get_topup(user_id: str, topup_id: str, *, now: datetime) -> dict:
         try:
             topup = sync_payment(topup, actor="job:topup-check-on-read", now=now)
         except PaymentMismatch as err:
-            payments.security_event("QUERIED_PAYMENT_MISMATCH", topup_id=topup.id, reason=err.message)
+            jsapi.security_event("QUERIED_PAYMENT_MISMATCH", topup_id=topup.id, reason=err.message)
         except (UpstreamUnavailable, WeChatPayError, Conflict) as err:
             get_logger().info("top-up payment check skipped", extra={"topup_id": topup.id,
                                                                       "code": err.code})
@@ -118,8 +118,9 @@ def get_topup(user_id: str, topup_id: str, *, now: datetime) -> dict:
 def sync_payment(topup: Topup, *, actor: str, now: datetime) -> Topup:
     """Ask WeChat Pay about a top-up and apply a payment we were not told about."""
     answer = get_wechatpay().query_order(topup.id)
-    if answer.get("trade_state") in payments.PAID_STATES:
-        return payments.apply_transaction(answer, actor=actor, now=now)
+    if answer.get("trade_state") in jsapi.PAID_STATES:
+        jsapi.check_merchant(answer)
+        return apply_transaction(answer, actor=actor, now=now)
     return topup
 
 
@@ -134,13 +135,13 @@ def _payment_facts(transaction: dict, now: datetime) -> tuple[str, int, str, dat
 
 
 def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Topup:
-    """Apply a top-up's transaction (appid and mchid already checked by payments.py): credit it
+    """Apply a top-up's transaction (appid and mchid already checked: jsapi.check_merchant): credit it
     once, or refund it in full when it no longer fits under the cap. PaymentMismatch if the
     amount, payer or transaction do not fit the top-up."""
     topup = store.get_topup(str(transaction.get("out_trade_no", "")))
     if topup is None:
         raise PaymentMismatch("the transaction names no top-up of ours")
-    if transaction.get("trade_state") not in payments.PAID_STATES:
+    if transaction.get("trade_state") not in jsapi.PAID_STATES:
         return topup
     transaction_id, amount_fen, openid, paid_at = _payment_facts(transaction, now)
     def attempt(n: int) -> tuple[Topup, bool]:
