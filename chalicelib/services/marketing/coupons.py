@@ -129,7 +129,7 @@ def claim_coupon(user_id: str, template_id: str, now: datetime | None = None) ->
     coupon = rules.claim(template, coupon_id=f"cp_{uuid.uuid4().hex[:20]}", user_id=user_id,
                          now=now)
     try:
-        store.claim(template, user_id, coupon, now)
+        coupon_claims.claim(template, user_id, coupon, now)
     except coupon_claims.ClaimRefused as refused:
         _remember(template, refused.reason)
         if refused.reason == coupon_claims.DUPLICATE:

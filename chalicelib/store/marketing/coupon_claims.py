@@ -48,6 +48,17 @@ class ClaimBusy(Exception):
 Stage = Callable[[TransactWrite], None]
 
 
+def claim(template: CouponTemplate, user_id: str, coupon: Coupon, now: datetime) -> Coupon:
+    """Issue `coupon` (built by domain coupons.claim) to `user_id` in one transaction.
+
+    Raises ClaimRefused(reason) with reason SOLD_OUT, CLAIM_LIMIT_REACHED, TEMPLATE_NOT_ACTIVE,
+    NOT_STARTED or ENDED (nothing written), or ClaimBusy when the template stayed contended
+    through every retry. Returns the coupon as stored.
+    """
+    write_claim(template, user_id, coupon, now)
+    return coupon
+
+
 def write_claim(template: CouponTemplate, user_id: str, coupon: Coupon, now: datetime, *,
                 campaign_id: str | None = None, extra_puts: Stage | None = None,
                 extra_updates: Stage | None = None, extra_put_count: int = 0) -> int:

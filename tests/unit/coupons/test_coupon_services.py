@@ -53,7 +53,7 @@ def test_once_a_claim_finds_the_stock_gone_later_claims_are_refused_without_a_wr
     coupons.claim_coupon(new_user_id(), template.id)
     claimed(template, now=now())
     assert refused_code(new_user_id(), template.id) == "COUPON_OUT_OF_STOCK"
-    monkeypatch.setattr(store, "claim", lambda *a: pytest.fail("the store was asked again"))
+    monkeypatch.setattr(coupon_claims, "claim", lambda *a: pytest.fail("the store was asked again"))
 
     assert refused_code(new_user_id(), template.id) == "COUPON_OUT_OF_STOCK"
 
