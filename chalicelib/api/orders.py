@@ -1,7 +1,6 @@
 """A driver's orders: create (with Idempotency-Key), list, read, cancel."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 import msgspec
@@ -10,6 +9,7 @@ from chalice import Blueprint
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.api.order_schemas import OrderPage, OrderView
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
+from chalicelib.domain import times
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -53,10 +53,6 @@ class OrderListQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: Annotated[str, msgspec.Meta(pattern=ORDER_CURSOR_PATTERN)] | None = None
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @route(bp, "/v1/orders", methods=["POST"], auth="driver", body=OrderCreate, ok=OrderCreated,
        status=201, headers=("Idempotency-Key",),
        summary="Price and create an order: WeChat Pay (answers the wx.requestPayment "
@@ -79,7 +75,7 @@ def create_order(body: OrderCreate):
     driver = current_driver(request)
     order_request = orders.OrderRequest(**msgspec.structs.asdict(body))
     return created(orders.create_order(driver.subject, order_request,
-                                       request.headers.get("idempotency-key"), now=_now()))
+                                       request.headers.get("idempotency-key"), now=times.now()))
 
 
 @route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
@@ -97,7 +93,7 @@ def get_order(order_id):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return orders.get_order(driver.subject, order_id, now=_now())
+    return orders.get_order(driver.subject, order_id, now=times.now())
 
 
 @route(bp, "/v1/orders/{order_id}/cancel", methods=["POST"], auth="driver", ok=OrderView,
@@ -109,4 +105,4 @@ def cancel_order(order_id):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return orders.cancel_order(driver.subject, order_id, now=_now())
+    return orders.cancel_order(driver.subject, order_id, now=times.now())

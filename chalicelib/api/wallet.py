@@ -1,13 +1,14 @@
 """A driver's wallet: balance, points and level; top-ups through WeChat Pay; the ledger."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import created, current_driver, route
+
+from chalicelib.domain import times
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -104,17 +105,13 @@ class EntryPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @route(bp, "/v1/wallet", methods=["GET"], auth="driver", ok=WalletView,
        summary="The driver's balance (paid and bonus money), points and their expiry, member level")
 def get_wallet():
     from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
-    return wallet.wallet_view(driver.subject, _now())
+    return wallet.wallet_view(driver.subject, times.now())
 
 
 @route(bp, "/v1/wallet/topups", methods=["POST"], auth="driver", body=TopupCreate,
@@ -130,7 +127,7 @@ def create_topup(body: TopupCreate):
     request = bp.current_request
     driver = current_driver(request)
     return created(topups.create_topup(driver.subject, body.amount_fen,
-                                       request.headers.get("idempotency-key"), now=_now()))
+                                       request.headers.get("idempotency-key"), now=times.now()))
 
 
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
@@ -139,7 +136,7 @@ def get_topup(topup_id):
     from chalicelib.services.wallet import topups
 
     driver = current_driver(bp.current_request)
-    return topups.get_topup(driver.subject, topup_id, now=_now())
+    return topups.get_topup(driver.subject, topup_id, now=times.now())
 
 
 @route(bp, "/v1/wallet/entries", methods=["GET"], auth="driver", query=EntryListQuery,

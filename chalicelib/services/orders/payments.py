@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.domain import times
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch, pay
 from chalicelib.domain.orders.orders import PAID, Order
@@ -145,6 +146,4 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
 
 
 def _time(text) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return times.parse_iso(text) if text else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from chalicelib.domain.errors import Forbidden, InvalidInput
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.services.orders.fuelling import station_order
 from chalicelib.services.orders.views import cursor_position, event_view, order_view, page_cursor
 from chalicelib.store.orders import events as order_events, queries as order_queries

@@ -5,7 +5,6 @@ Internal fields (openid, request hash, index keys) never leave the server.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput
@@ -13,12 +12,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.orders.events import OrderEvent
 from chalicelib.domain.orders.orders import Order
 from chalicelib.domain.orders.refunds import Refund
-
-
-def utc_text(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+from chalicelib.domain import times
 
 
 def order_view(order: Order) -> dict:
@@ -31,9 +25,9 @@ def order_view(order: Order) -> dict:
         "liters_ml": order.liters_ml, "actual_amount_fen": order.actual_amount_fen,
         "actual_pump_amount_fen": order.actual_pump_amount_fen,
         "refunded_fen": order.refunded_fen, "refund_pending_fen": order.refund_pending_fen,
-        "pay_method": order.pay_method, "created_at": utc_text(order.created_at),
-        "paid_at": utc_text(order.paid_at), "fuelled_at": utc_text(order.fuelled_at),
-        "expires_at": utc_text(order.expires_at), "closed_at": utc_text(order.closed_at),
+        "pay_method": order.pay_method, "created_at": times.iso_z(order.created_at),
+        "paid_at": times.iso_z(order.paid_at), "fuelled_at": times.iso_z(order.fuelled_at),
+        "expires_at": times.iso_z(order.expires_at), "closed_at": times.iso_z(order.closed_at),
         "close_reason": order.close_reason, "invoice_id": order.invoice_id,
         "member_level": order.member_level, "coupon_id": order.coupon_id,
         "coupon_fen": order.coupon_fen, "points_redeemed": order.points_redeemed,
@@ -45,14 +39,14 @@ def refund_view(refund: Refund) -> dict:
     return {
         "out_refund_no": refund.out_refund_no, "order_id": refund.order_id, "kind": refund.kind,
         "amount_fen": refund.amount_fen, "reason": refund.reason, "status": refund.status,
-        "requested_at": utc_text(refund.requested_at), "finished_at": utc_text(refund.finished_at),
+        "requested_at": times.iso_z(refund.requested_at), "finished_at": times.iso_z(refund.finished_at),
         "failure_reason": refund.failure_reason,
     }
 
 
 def event_view(event: OrderEvent) -> dict:
     return {
-        "seq": event.seq, "type": event.type, "at": utc_text(event.at), "actor": event.actor,
+        "seq": event.seq, "type": event.type, "at": times.iso_z(event.at), "actor": event.actor,
         "status_before": event.status_before, "status_after": event.status_after,
         "amounts_before": dict(event.amounts_before), "amounts_after": dict(event.amounts_after),
         "provider_ids": dict(event.provider_ids), "reason": event.reason,

@@ -27,12 +27,12 @@ from chalicelib.domain.wallet.topups import (
     CLOSED, PENDING_PAYMENT, REFUNDING, Topup, check_payment, is_topup_id, paid, refunding,
     topup_id_for)
 from chalicelib.domain.wallet.balance import check_amount, top_up
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.wallet import accounts
 from chalicelib.services.orders import jsapi
 from chalicelib.services.wallet.rules import bonus_rule
-from chalicelib.services.orders.views import utc_text
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
 from chalicelib.services.wallet.topup_refunds import (
     TOPUP_BUSY, apply_refund_notification, submit_refund)
@@ -49,9 +49,9 @@ __all__ = ["create_topup", "get_topup", "sync_payment", "apply_transaction",
 def topup_view(topup: Topup) -> dict:
     return {"id": topup.id, "out_trade_no": topup.out_trade_no, "status": topup.status,
             "amount_fen": topup.amount_fen, "bonus_fen": topup.bonus_fen,
-            "created_at": utc_text(topup.created_at), "expires_at": utc_text(topup.expires_at),
-            "paid_at": utc_text(topup.paid_at), "closed_at": utc_text(topup.closed_at),
-            "refunded_at": utc_text(topup.refunded_at)}
+            "created_at": times.iso_z(topup.created_at), "expires_at": times.iso_z(topup.expires_at),
+            "paid_at": times.iso_z(topup.paid_at), "closed_at": times.iso_z(topup.closed_at),
+            "refunded_at": times.iso_z(topup.refunded_at)}
 
 
 def _answer(topup: Topup, now: datetime) -> dict:
@@ -127,7 +127,7 @@ def sync_payment(topup: Topup, *, actor: str, now: datetime) -> Topup:
 def _payment_facts(transaction: dict, now: datetime) -> tuple[str, int, str, datetime]:
     try:
         success = transaction.get("success_time")
-        paid_at = datetime.fromisoformat(str(success).replace("Z", "+00:00")) if success else now
+        paid_at = times.parse_iso(success) if success else now
         return (str(transaction["transaction_id"]), int(transaction["amount"]["total"]),
                 transaction["payer"]["openid"], paid_at)
     except (KeyError, TypeError, ValueError) as err:
