@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
-from chalicelib.domain.stations.pricing import GradePrice, Promotion
+from chalicelib.domain.stations.prices import GradePrice
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.times import SHANGHAI  # business time (domain/times.py)
 
 # Below this a grade shows as 'low' (a tanker is due); at zero it is 'out' and cannot be ordered.

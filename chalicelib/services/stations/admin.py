@@ -12,7 +12,8 @@ from datetime import datetime
 
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from chalicelib.domain.stations.pricing import Promotion, validate_price
+from chalicelib.domain.stations.prices import validate_price
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML, Station
 from chalicelib.domain.times import parse_time
 from chalicelib.domain import times

@@ -18,7 +18,8 @@ from chalicelib.domain.stations.geocells import plan_queries
 from chalicelib.domain.stations.nearby import (
     MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, detour_fen, detour_ml, next_ring_m,
     partitions_of, partitions_touching, ring_for_count)
-from chalicelib.domain.stations.pricing import Promotion, describe, quote
+from chalicelib.domain.stations.pricing import quote
+from chalicelib.domain.stations.promotions import Promotion, describe
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
 from chalicelib.domain.stations.stations import GRADE_NAMES, Station
 from chalicelib.domain import times

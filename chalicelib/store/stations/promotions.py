@@ -11,7 +11,7 @@ from datetime import datetime
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.domain.stations.pricing import Promotion
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain import times
 from chalicelib.store.base import StageModel
 
