@@ -69,7 +69,7 @@ def _country_point(rng: random.Random) -> tuple[float, float]:
 
 
 def synthetic_station(rng: random.Random, k: int):
-    from chalicelib.domain.stations.pricing import GradePrice
+    from chalicelib.domain.stations.prices import GradePrice
     from chalicelib.domain.stations.stations import Nozzle, Station
 
     if rng.random() < CITY_SHARE:

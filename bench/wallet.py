@@ -126,18 +126,19 @@ def hot_template(claims: int = 300, stock: int = 100, drivers: int = 50, threads
     """`claims` claims at once on one template; returns counts, times and retries."""
     from chalicelib.domain.errors import Conflict, RuleViolation
     from chalicelib.services.marketing import coupons
-    from chalicelib.store.marketing import coupon_claims, coupon_templates
+    from chalicelib.store import retries as retry_module
+    from chalicelib.store.marketing import coupon_templates
 
     template = _template(total_stock=stock, per_user_limit=max(1, -(-claims // drivers) // 2))
     users = [f"u_{uuid.uuid4().hex}" for _ in range(drivers)]
     retries, lock = Counter(), threading.Lock()
-    original_back_off = coupon_claims.back_off
+    original_backoff = retry_module.backoff
 
-    def counted_back_off(attempt: int) -> None:
+    def counted_backoff(retry: int) -> float:
         with lock:
-            retries[attempt] += 1
-        original_back_off(attempt)
-    coupon_claims.back_off = counted_back_off
+            retries[retry] += 1
+        return original_backoff(retry)
+    retry_module.backoff = counted_backoff
     coupons.claim_coupon(users[0], template.id)  # warm the definition cache, as a live Lambda
     gate = threading.Barrier(threads)
     started = time.perf_counter()
@@ -160,7 +161,7 @@ def hot_template(claims: int = 300, stock: int = 100, drivers: int = 50, threads
         with ThreadPoolExecutor(max_workers=threads) as pool:
             results = list(pool.map(claim, range(claims - 1)))
     finally:
-        coupon_claims.back_off = original_back_off
+        retry_module.backoff = original_backoff
     wall = time.perf_counter() - started
     outcomes = Counter(o for o, _ in results)
     outcomes["granted"] += 1  # the warm-up claim

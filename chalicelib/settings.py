@@ -150,14 +150,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         seller = self.invoice_sellers.get(payee)
         return None if seller is None or isinstance(seller, str) else seller.clerk
 
-    @property
-    def cors_origins(self) -> tuple[str, ...]:
-        """Browser origins allowed to call this API (api/cors.py). None in AWS: the reference
-        there is read from the stage's own URL, and nothing else calls from a browser yet."""
-        if not self.is_local or self.docs_origin is None:
-            return ()
-        return (self.docs_origin,)
-
 
 # Fields whose variable is not their upper-cased name, and those read from a second variable
 # when their own is unset (the devstack and older stages set only the second).

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from chalicelib.domain.marketing.coupons import AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate
 from chalicelib.domain.passwords import hash_password
-from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.stations import Nozzle, Station
 from chalicelib.domain.marketing.targeting import (
     BANNER, ONCE_EVER, POPUP, UNLIMITED, NewUser, Popup)

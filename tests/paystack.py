@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.stations import Nozzle, Station
 from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
 from chalicelib.store.stations import stations as station_store

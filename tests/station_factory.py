@@ -5,7 +5,7 @@ import math
 import uuid
 
 from chalicelib.domain.stations.geo import EARTH_RADIUS_M
-from chalicelib.domain.stations.pricing import GradePrice
+from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.stations import Nozzle, Station
 from chalicelib.services.identity.tokens import STAFF, Principal
 

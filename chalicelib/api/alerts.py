@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import current_driver, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER
-from chalicelib.domain.stations.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.

@@ -13,6 +13,7 @@ from chalicelib.api.order_schemas import OrderHistory, OrderPage, OrderView, Ref
 from chalicelib.api.shapes import shaped
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
 from chalicelib.domain.orders.orders import OrderStatus
+from chalicelib.domain import times
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -44,10 +45,6 @@ class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
 _ORDER_ERRORS = {403: ("NOT_YOUR_STATION",), 404: ("ORDER_NOT_FOUND",)}
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 @route(bp, "/v1/staff/orders", methods=["GET"], auth="staff", query=StaffOrderQuery,
        ok=OrderPage, summary="Orders of one of the staff member's stations on a business day",
        errors={400: ("STATION_REQUIRED", "INVALID_CURSOR"),
@@ -58,7 +55,7 @@ def list_station_orders(query: StaffOrderQuery):
     staff = current_staff(bp.current_request)
     return shaped(staff_orders.list_station_orders(
         staff, station_id=query.station_id, status=query.status, day=query.date,
-        limit=query.limit, cursor=query.cursor, now=_now()), OrderPage)
+        limit=query.limit, cursor=query.cursor, now=times.now()), OrderPage)
 
 
 @route(bp, "/v1/staff/orders/{order_id}/confirm", methods=["POST"], auth="staff",
@@ -73,7 +70,9 @@ def confirm_fuelling(order_id, body: ConfirmRequest):
 
     staff = current_staff(bp.current_request)
     return shaped(fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen,
-                                            body.liters_ml, now=_now()), OrderView)
+                                            body.liters_ml, now=times.now()), OrderView)
+    return fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen, body.liters_ml,
+                                     now=times.now())
 
 
 @route(bp, "/v1/staff/orders/{order_id}/refund", methods=["POST"], auth="staff",
@@ -90,7 +89,7 @@ def refund_order(order_id, body: RefundRequest):
     staff = current_staff(request)
     return accepted(shaped(refunds.request_manual_refund(
         staff, order_id, body.amount_fen, body.reason, request.headers.get("idempotency-key"),
-        now=_now()), RefundAccepted))
+        now=times.now()), RefundAccepted))
 
 
 @route(bp, "/v1/staff/orders/{order_id}/history", methods=["GET"], auth="staff",

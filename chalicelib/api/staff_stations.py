@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import PromotionOut, doc_only
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
-from chalicelib.domain.stations.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML
 
 # Services are imported inside the views that use them: a cold start loads only its route's.

@@ -1,7 +1,6 @@
 """A driver's wallet: balance, points and level; top-ups through WeChat Pay; the ledger."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 import msgspec
@@ -11,6 +10,8 @@ from chalicelib.api.contract import one_of
 from chalicelib.api.http import created, current_driver, route
 from chalicelib.api.shapes import shaped
 from chalicelib.domain.wallet.topups import TopupStatus
+
+from chalicelib.domain import times
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -107,17 +108,13 @@ class EntryPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @route(bp, "/v1/wallet", methods=["GET"], auth="driver", ok=WalletView,
        summary="The driver's balance (paid and bonus money), points and their expiry, member level")
 def get_wallet():
     from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
-    return wallet.wallet_view(driver.subject, _now())
+    return wallet.wallet_view(driver.subject, times.now())
 
 
 @route(bp, "/v1/wallet/topups", methods=["POST"], auth="driver", body=TopupCreate,
@@ -133,8 +130,10 @@ def create_topup(body: TopupCreate):
     request = bp.current_request
     driver = current_driver(request)
     return created(shaped(topups.create_topup(driver.subject, body.amount_fen,
-                                              request.headers.get("idempotency-key"), now=_now()),
+                                              request.headers.get("idempotency-key"), now=times.now()),
                           TopupCreated))
+    return created(topups.create_topup(driver.subject, body.amount_fen,
+                                       request.headers.get("idempotency-key"), now=times.now()))
 
 
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
@@ -143,7 +142,8 @@ def get_topup(topup_id):
     from chalicelib.services.wallet import topups
 
     driver = current_driver(bp.current_request)
-    return shaped(topups.get_topup(driver.subject, topup_id, now=_now()), TopupView)
+    return shaped(topups.get_topup(driver.subject, topup_id, now=times.now()), TopupView)
+    return topups.get_topup(driver.subject, topup_id, now=times.now())
 
 
 @route(bp, "/v1/wallet/entries", methods=["GET"], auth="driver", query=EntryListQuery,

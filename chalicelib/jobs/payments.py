@@ -7,21 +7,17 @@ Each returns its counts, which the Lambda logs as its result.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from chalicelib.domain import times
 
 # Services are imported inside the schedule that uses them: every Lambda of this app imports
 # app.py, so a top-level import here would load payment code into each of them.
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def expire_unpaid_orders() -> dict:
     from chalicelib.services.orders import payment_expiry
     from chalicelib.services.wallet import topup_expiry
 
-    now = _now()
+    now = times.now()
     counts = payment_expiry.expire_pending_orders(now)
     # Wallet top-ups share this schedule: unpaid ones close, over-cap refunds are followed up.
     return {**counts, "topups": topup_expiry.settle_due(now)}
@@ -30,10 +26,10 @@ def expire_unpaid_orders() -> dict:
 def follow_up_refunds() -> dict:
     from chalicelib.services.orders import refunds
 
-    return refunds.follow_up(_now())
+    return refunds.follow_up(times.now())
 
 
 def upload_shipping_info() -> dict:
     from chalicelib.services.orders import shipping
 
-    return shipping.upload_due(_now())
+    return shipping.upload_due(times.now())

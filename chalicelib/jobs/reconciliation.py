@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import business_day
 from chalicelib.observability import get_logger
 
 
@@ -35,7 +35,7 @@ def scheduled_time(text: str | None) -> datetime | None:
 
 def day_before(scheduled_at: datetime) -> date:
     """The bill day a firing is for: the day before its own day in Asia/Shanghai."""
-    return scheduled_at.astimezone(SHANGHAI).date() - timedelta(days=1)
+    return business_day(scheduled_at) - timedelta(days=1)
 
 
 def _heals_left(bill_date: str) -> bool:

@@ -20,10 +20,11 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.errors import UpstreamUnavailable
 from chalicelib.domain.invoices.lines import InvoiceLine
 from chalicelib.domain.money import yuan_text
@@ -38,7 +39,6 @@ RED_REASONS = {"SALES_RETURN": "1", "INVOICING_ERROR": "2", "SERVICE_STOPPED": "
                "SALES_ALLOWANCE": "4"}
 # The issuer gives failures as text only; these words mark a cause that reInvoice may cure.
 TRANSIENT_MARKERS = ("繁忙", "稍后", "超时", "暂不可用", "网络")
-_CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def billing_order(serial_no: str, invoice: dict, now: float | None = None) -> di
         raise MissingClerk(f"no drawer (clerk) is configured for seller {seller.get('name')}")
     lines = [line if isinstance(line, InvoiceLine) else InvoiceLine.from_dict(line)
              for line in invoice["lines"]]
-    stamp = datetime.fromtimestamp(time.time() if now is None else now, _CHINA)
+    stamp = datetime.fromtimestamp(time.time() if now is None else now, SHANGHAI)
     return {
         "orderNo": serial_no, "invoiceDate": stamp.strftime("%Y-%m-%d %H:%M:%S"),
         "invoiceType": "1", "invoiceLine": "pc",   # a blue 数电普票

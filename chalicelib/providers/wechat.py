@@ -9,9 +9,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.errors import (Forbidden, RateLimited, Unauthenticated,
                                       UpstreamUnavailable)
 from chalicelib.domain.notifications.subscribe_messages import TOKEN, classify_send_error
@@ -193,7 +194,7 @@ class SubscribeSendUncertain(UpstreamUnavailable):
 
 def _shipping_time(moment: datetime) -> str:
     """RFC 3339 with milliseconds in China time, as WeChat's examples write upload_time."""
-    return moment.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="milliseconds")
+    return moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
 
 
 def _json(response) -> dict:

@@ -13,11 +13,12 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Callable, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.errors import DomainError, Unauthenticated, UpstreamUnavailable
 from chalicelib.providers import http
 from chalicelib.providers import wechatpay_crypto as crypto
@@ -26,7 +27,6 @@ from chalicelib.settings import get_settings
 
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
 MAX_CLOCK_SKEW_S = 300
-CHINA_TZ = timezone(timedelta(hours=8))  # Asia/Shanghai has no DST: a fixed offset needs no tzdata
 # Hosts a bill download_url may point at: ours, or WeChat Pay's two API domains.
 WECHATPAY_HOSTS = frozenset({"api.mch.weixin.qq.com", "api2.mch.weixin.qq.com"})
 
@@ -283,7 +283,7 @@ def rfc3339(moment: datetime) -> str:
     """WeChat Pay's time format, e.g. 2024-05-01T10:15:00+08:00; naive datetimes are refused."""
     if moment.tzinfo is None:
         raise ValueError("time must be timezone-aware")
-    return moment.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()
+    return moment.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
 
 
 def _segment(value: str) -> str:

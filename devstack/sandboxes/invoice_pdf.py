@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta, timezone
 
+from chalicelib.domain.times import SHANGHAI, now, parse_iso
 from chalicelib.domain.invoices.lines import (
     InvoiceLine, amount_in_words, invoice_totals, unit_price)
 from chalicelib.domain.money import yuan_text
@@ -21,7 +21,6 @@ CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 TITLE = "电子发票（普通发票）"
 ROWS_PER_PAGE = 8
-_CHINA = timezone(timedelta(hours=8))
 # Columns: label, left and right edge in mm, and whether it is text (left-aligned) or a figure.
 _COLUMNS = [("项目名称", 12, 62, True), ("规格型号", 63, 80, True), ("单位", 81, 90, True),
             ("数量", 91, 112, False), ("单价", 113, 138, False), ("金额", 139, 160, False),
@@ -33,8 +32,8 @@ _LATIN_OR_NOT = re.compile(r"[\x00-\x7f\u00a5]+|[^\x00-\x7f\u00a5]+")
 
 
 def _china_date(iso: str | None) -> str:
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")) if iso else datetime.now(_CHINA)
-    return moment.astimezone(_CHINA).strftime("%Y年%m月%d日")
+    moment = parse_iso(iso) if iso else now()
+    return moment.astimezone(SHANGHAI).strftime("%Y年%m月%d日")
 
 
 def _row(line: InvoiceLine) -> list[str]:

@@ -8,11 +8,13 @@ Subscribe messages (send, quotas, outbox) are in wechat_messages.py.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
+
+from devstack.sandboxes.wechat_messages import add_subscribe_routes
+from devstack.sandboxes.wechat_state import SandboxState, valid_access_token
 
 CODE_TTL_S = 300
 
@@ -27,15 +29,6 @@ class WeChatSandboxConfig:
     subscribe_templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass
-class _State:
-    codes: dict[str, tuple[str, float]] = field(default_factory=dict)   # code -> (openid, issued)
-    used: set[str] = field(default_factory=set)
-    fail_next: list[int] = field(default_factory=list)
-    tokens: dict[str, float] = field(default_factory=dict)              # token -> expires
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 def _error(errcode: int, errmsg: str):
     # WeChat answers errors with HTTP 200 and an errcode in the body.
     return jsonify({"errcode": errcode, "errmsg": errmsg})
@@ -43,7 +36,7 @@ def _error(errcode: int, errmsg: str):
 
 def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
     app = Flask("wechat-sandbox")
-    state = _State()
+    state = SandboxState()
     app.config["sandbox_state"] = state
 
     @app.post("/sandbox/login-code")
@@ -98,17 +91,8 @@ def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
         return jsonify({"access_token": token, "expires_in": 7200})
 
     _add_shipping_routes(app, state, clock)
-    from devstack.sandboxes.wechat_messages import add_subscribe_routes
     add_subscribe_routes(app, state.lock, config.subscribe_templates, clock)
     return app
-
-
-def valid_access_token(app: Flask, token: str, *, now: float | None = None) -> bool:
-    """For the sandbox's own later endpoints (messages, shipping info)."""
-    state: _State = app.config["sandbox_state"]
-    with state.lock:
-        expires = state.tokens.get(token)
-    return expires is not None and expires > (time.time() if now is None else now)
 
 
 # --- shipping info (发货信息录入), as WeChat's upload_shipping_info answers it ------------------
@@ -148,7 +132,7 @@ def _shipping_problem(body) -> str | None:
     return None
 
 
-def _add_shipping_routes(app: Flask, state: _State, clock) -> None:
+def _add_shipping_routes(app: Flask, state: SandboxState, clock) -> None:
     """POST /wxa/sec/order/upload_shipping_info, and GET /sandbox/shipping?transaction_id= to
     see what was recorded; POST /sandbox/shipping/fail-next {errcode} fails the next upload."""
     uploads: list[dict] = []

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from flask import Flask, jsonify, request
 
 from chalicelib.domain.notifications.subscribe_messages import TEMPLATE_KEYS, fits_rule
-from devstack.sandboxes.wechat import valid_access_token
+from devstack.sandboxes.wechat_state import valid_access_token
 
 
 def templates_for(template_ids: dict[str, str]) -> dict[str, tuple[str, ...]]:

@@ -40,8 +40,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from chalicelib.domain.times import SHANGHAI, parse_iso
+
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
-CHINA_TZ = timezone(timedelta(hours=8))
 MAX_CLOCK_SKEW_S = 300
 # Delays before each retry of a failed notification (15 retries over about 24 hours).
 RETRY_DELAYS_S = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800,
@@ -186,7 +187,7 @@ def build_notification(config: WeChatPaySandboxConfig, event_type: str, resource
     """The real envelope: the resource JSON sealed with AEAD_AES_256_GCM under the APIv3 key."""
     summary, original_type = EVENTS[event_type]
     nonce = _random(string.ascii_letters + string.digits, 12)
-    now = datetime.now(CHINA_TZ).replace(microsecond=0)
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
     envelope = {
         "id": notification_id or f"EV-{now:%Y%m%d%H%M%S}{_random(string.digits, 7)}",
         "create_time": create_time or now.isoformat(), "resource_type": "encrypt-resource",
@@ -327,7 +328,7 @@ class WeChatPaySandbox:
         self.scheduler = _Scheduler()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.config.clock(), CHINA_TZ).replace(microsecond=0)
+        return datetime.fromtimestamp(self.config.clock(), SHANGHAI).replace(microsecond=0)
 
     # --- payments ---------------------------------------------------------------------------
     def create_jsapi(self, body: dict) -> dict:
@@ -519,7 +520,7 @@ class WeChatPaySandbox:
                notify_url: str) -> None:
         body = build_notification(self.config, event_type, resource)
         delivery = _Delivery(json.loads(body)["id"], event_type, order.out_trade_no, out_refund_no,
-                             notify_url, body, datetime.now(CHINA_TZ).isoformat())
+                             notify_url, body, datetime.now(SHANGHAI).isoformat())
         with self.lock:
             self.deliveries.append(delivery)
         self.scheduler.after(0, lambda: self._attempt(delivery, 0))
@@ -529,7 +530,7 @@ class WeChatPaySandbox:
             if delivery.out_trade_no in self.suppressed:
                 delivery.suppressed, delivery.next_attempt_at = True, None
                 return
-        record = {"at": datetime.now(CHINA_TZ).isoformat(), "status": None, "error": None, "answer": None}
+        record = {"at": datetime.now(SHANGHAI).isoformat(), "status": None, "error": None, "answer": None}
         try:
             answer = requests.post(delivery.notify_url, data=delivery.body,
                                    headers={"Content-Type": "application/json",
@@ -545,7 +546,7 @@ class WeChatPaySandbox:
                 delivery.next_attempt_at = None
                 return
             delay = RETRY_DELAYS_S[retries_done] * self.config.notify_time_scale
-            delivery.next_attempt_at = (datetime.now(CHINA_TZ) + timedelta(seconds=delay)).isoformat()
+            delivery.next_attempt_at = (datetime.now(SHANGHAI) + timedelta(seconds=delay)).isoformat()
         self.scheduler.after(delay, lambda: self._attempt(delivery, retries_done + 1))
 
     # --- trade bill ---------------------------------------------------------------------------
@@ -562,7 +563,7 @@ class WeChatPaySandbox:
         now = self.now()
         if not now.date() - timedelta(days=92) <= bill_date <= now.date():
             raise SandboxError(400, "INVALID_REQUEST", "参数错误，请检查bill_date（仅支持三个月内的账单）")
-        ready_at = datetime.combine(bill_date + timedelta(days=1), clock_time(10), CHINA_TZ)
+        ready_at = datetime.combine(bill_date + timedelta(days=1), clock_time(10), SHANGHAI)
         if now < ready_at and not self.config.bills_available_early:
             raise SandboxError(400, "STATEMENT_CREATING", "账单生成中")
         with self.lock:
@@ -673,7 +674,7 @@ def _positive_int(value) -> bool:
 def _parse_time(value) -> datetime:
     _param(isinstance(value, str) and RFC3339_RE.fullmatch(value) is not None,
            "time_expire 必须是 RFC 3339 格式，如 2018-06-08T10:34:56+08:00")
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_iso(value)
 
 
 def _dumps(data) -> str:

@@ -136,7 +136,7 @@ def new_user() -> str:
 
 
 class Clock:
-    """utc_now of the invoice services, moved by hand."""
+    """The clock (domain times.now), moved by hand."""
 
     def __init__(self):
         self.now = datetime.now(timezone.utc)
@@ -150,13 +150,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from chalicelib.services.invoices import (
-        reversal as invoice_reversal, sweeper as invoice_sweeper, work as invoice_work,
-        requests as invoices)
+    from chalicelib.domain import times
 
     fake = Clock()
-    for module in (invoices, invoice_work, invoice_reversal, invoice_sweeper):
-        monkeypatch.setattr(module, "utc_now", fake)
+    monkeypatch.setattr(times, "now", fake)
     return fake
 
 

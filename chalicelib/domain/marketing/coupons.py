@@ -25,7 +25,7 @@ from chalicelib.domain.money import FEN_PER_YUAN, ML_PER_LITRE, div_round_half_u
 
 AMOUNT_OFF, PER_LITRE_OFF = tuple(CouponKind)
 USABLE, USED, EXPIRED = tuple(CouponStatus)
-MAX_PER_LITRE_OFF_FEN = 2999  # below pricing.MAX_PRICE_FEN: more is a typo, not a coupon
+MAX_PER_LITRE_OFF_FEN = 2999  # below prices.MAX_PRICE_FEN: more is a typo, not a coupon
 # What one template may ask for (the API schema states the same bounds).
 MAX_STATIONS = 500
 MAX_STOCK, MAX_PER_USER, MAX_VALID_DAYS, MAX_FIGURE_FEN = 10_000_000, 100, 3650, 10_000_000

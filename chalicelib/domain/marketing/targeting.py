@@ -28,7 +28,7 @@ from typing import Callable, Collection, Iterable, Mapping
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import check_lat_lng, haversine_m
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 
 ONCE_EVER, ONCE_PER_DAY, UNLIMITED = "once_ever", "once_per_day", "unlimited"
 FREQUENCY_CAPS = (ONCE_EVER, ONCE_PER_DAY, UNLIMITED)

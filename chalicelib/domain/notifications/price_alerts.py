@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Collection
 
 from chalicelib.domain.errors import InvalidInput, RuleViolation
-from chalicelib.domain.stations.pricing import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
 
 # Enough for every station and grade a driver actually uses, small enough that one user's
 # follows stay one cheap query and cannot be used to multiply a fan-out.

@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import FEN_PER_YUAN, yuan_text
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 
 PAYMENT_RECEIVED, REFUND_ARRIVED = "payment_received", "refund_arrived"
 INVOICE_ISSUED, PRICE_DROP = "invoice_issued", "price_drop"

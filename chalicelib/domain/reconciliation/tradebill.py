@@ -11,14 +11,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.errors import InvalidInput
 
 MILLI_FEN_PER_FEN = 1000
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exactly
 # Asia/Shanghai for any bill (bills exist for three months) and needs no tz database.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 SUMMARY_FIRST_COLUMN = "总交易单数"
 # summary column -> (detail column whose sum it must equal, BillSummary attribute)

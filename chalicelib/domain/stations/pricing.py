@@ -40,56 +40,19 @@ litres.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from chalicelib.domain.marketing.coupons import AMOUNT_OFF, Coupon, coupon_discount
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.money import FEN_PER_YUAN, ML_PER_LITRE, div_round_half_up, yuan_text
+from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up, yuan_text
+from chalicelib.domain.stations.prices import GradePrice, whole_fen
+from chalicelib.domain.stations.promotions import Promotion, describe, short_yuan
 from chalicelib.domain.wallet.points import DEFAULT_RULES, PointsRules, check_points, redeem_value
 
-PER_LITRE_OFF = "per_litre_off"
-PER_LITRE_OFF_OVER_AMOUNT = "per_litre_off_over_amount"
-AMOUNT_OFF_OVER_AMOUNT = "amount_off_over_amount"
+
 MEMBER_PRICE = "member_price"  # a rule kind in a Quote, never a Promotion kind
-PROMOTION_KINDS = (PER_LITRE_OFF, PER_LITRE_OFF_OVER_AMOUNT, AMOUNT_OFF_OVER_AMOUNT)
-# Chinese retail fuel has sold between about 5 and 10 yuan/L; 1..30 yuan/L catches typos
-# (a price typed in yuan, or with a digit too many) and leaves room for any grade sold.
-MIN_PRICE_FEN, MAX_PRICE_FEN = 100, 3000
-
-
-@dataclass(frozen=True)
-class GradePrice:
-    grade: str
-    guide_price_fen: int
-    pump_price_fen: int
-    member_prices: Mapping[str, int] = field(default_factory=dict)  # member level -> fen/L
-
-
-@dataclass(frozen=True)
-class Promotion:
-    id: str
-    kind: str
-    title: str
-    starts_at: datetime  # UTC aware, inclusive
-    ends_at: datetime  # UTC aware, exclusive
-    station_ids: frozenset[str] | None = None  # None: every station
-    grades: frozenset[str] | None = None  # None: every grade
-    per_litre_off_fen: int = 0  # Y of 直降 and of 满X每升减Y
-    threshold_fen: int = 0  # X of 满X...
-    amount_off_fen: int = 0  # Y of 满X减Y
-
-    def __post_init__(self) -> None:
-        for name in ("station_ids", "grades"):
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, frozenset(getattr(self, name)))
-        validate_promotion(self)
-
-    def applies(self, station_id: str, grade: str, now: datetime) -> bool:
-        return ((self.station_ids is None or station_id in self.station_ids)
-                and (self.grades is None or grade in self.grades)
-                and self.starts_at <= now < self.ends_at)
 
 
 @dataclass(frozen=True)
@@ -129,57 +92,6 @@ class _Rule:
             return self.amount_off_fen
         off = min(self.per_litre_off_fen, pump_price_fen - 1)
         return div_round_half_up(gross_fen * off, pump_price_fen)
-
-
-def _figure(fen: int) -> bool:
-    return isinstance(fen, int) and not isinstance(fen, bool) and fen >= 0
-
-
-_FIGURES_BY_KIND = {  # which of (per_litre_off_fen, threshold_fen, amount_off_fen) a kind uses
-    PER_LITRE_OFF: (True, False, False),
-    PER_LITRE_OFF_OVER_AMOUNT: (True, True, False),
-    AMOUNT_OFF_OVER_AMOUNT: (False, True, True),
-}
-
-
-def validate_promotion(p: Promotion) -> None:
-    """Raise InvalidInput for an unknown kind, an empty or reversed window, or bad figures."""
-    if p.kind not in _FIGURES_BY_KIND:
-        raise InvalidInput(f"unknown promotion kind {p.kind!r}", code="PROMOTION_KIND_UNKNOWN", field="kind")
-    times = (p.starts_at, p.ends_at)
-    if not all(isinstance(t, datetime) and t.utcoffset() is not None for t in times) or p.ends_at <= p.starts_at:
-        raise InvalidInput("the window must end after it starts (aware UTC times)",
-                           code="PROMOTION_WINDOW_INVALID", field="ends_at")
-    for name in ("station_ids", "grades"):
-        if getattr(p, name) == frozenset():
-            raise InvalidInput(f"{name} must not be empty; leave it out to mean all",
-                               code="PROMOTION_SCOPE_INVALID", field=name)
-    figures = (p.per_litre_off_fen, p.threshold_fen, p.amount_off_fen)
-    used_right = all(_figure(f) and (f > 0) == used for f, used in zip(figures, _FIGURES_BY_KIND[p.kind]))
-    absurd = p.per_litre_off_fen >= MAX_PRICE_FEN or 0 < p.threshold_fen <= p.amount_off_fen
-    if not used_right or absurd:
-        raise InvalidInput(f"figures do not fit a {p.kind} promotion", code="PROMOTION_FIGURE_INVALID")
-
-
-def validate_price(guide_price_fen: int, pump_price_fen: int) -> None:
-    """Raise InvalidInput PRICE_INVALID unless both are integers in MIN_PRICE_FEN..MAX_PRICE_FEN."""
-    for name, fen in (("guide_price_fen", guide_price_fen), ("pump_price_fen", pump_price_fen)):
-        if not _figure(fen) or not MIN_PRICE_FEN <= fen <= MAX_PRICE_FEN:
-            raise InvalidInput(f"{name} must be {MIN_PRICE_FEN}..{MAX_PRICE_FEN} fen per litre",
-                               code="PRICE_INVALID", field=name)
-
-
-def _yuan(fen: int) -> str:
-    return str(fen // FEN_PER_YUAN) if fen % FEN_PER_YUAN == 0 else yuan_text(fen)
-
-
-def describe(p: Promotion) -> str:
-    """Chinese words for the list, e.g. 直降0.50元/升, 满200元每升减0.30元, 满300元减20元."""
-    if p.kind == PER_LITRE_OFF:
-        return f"直降{yuan_text(p.per_litre_off_fen)}元/升"
-    if p.kind == PER_LITRE_OFF_OVER_AMOUNT:
-        return f"满{_yuan(p.threshold_fen)}元每升减{yuan_text(p.per_litre_off_fen)}元"
-    return f"满{_yuan(p.threshold_fen)}元减{_yuan(p.amount_off_fen)}元"
 
 
 def _rules(price: GradePrice, promotions: Iterable[Promotion], station_id: str, now: datetime,
@@ -243,7 +155,7 @@ def _check_request(amount_fen: int | None, volume_ml: int | None, now: datetime,
         raise InvalidInput("give exactly one of amount_fen and volume_ml", code="AMOUNT_OR_VOLUME_REQUIRED")
     for name, value, code in (("amount_fen", amount_fen, "AMOUNT_INVALID"),
                               ("volume_ml", volume_ml, "VOLUME_INVALID")):
-        if value is not None and not (_figure(value) and value > 0):
+        if value is not None and not (whole_fen(value) and value > 0):
             raise InvalidInput(f"{name} must be a positive integer", code=code, field=name)
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -282,7 +194,7 @@ def quote(grade_prices: Iterable[GradePrice], promotions: Iterable[Promotion], *
         price_fen, text = pump - min(rule.per_litre_off_fen, pump - 1), rule.text
     else:
         price_fen = div_round_half_up(pay * ML_PER_LITRE, liters) if liters else pump
-        text = rule.text if capped_at is None else f"{rule.text}（未满{_yuan(capped_at)}元，按满额应付封顶）"
+        text = rule.text if capped_at is None else f"{rule.text}（未满{short_yuan(capped_at)}元，按满额应付封顶）"
     if (coupon_fen or points_fen) and liters:
         price_fen = div_round_half_up(pay * ML_PER_LITRE, liters)
     return Quote(grade, pump, price.guide_price_fen, price_fen, liters, gross, discount, pay,

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Mapping
 
-from chalicelib.domain.stations.pricing import GradePrice, Promotion
+from chalicelib.domain.stations.prices import GradePrice
+from chalicelib.domain.stations.promotions import Promotion
+from chalicelib.domain.times import SHANGHAI  # business time (domain/times.py)
 
-# Business time is Asia/Shanghai, which has had no daylight saving since 1991.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Below this a grade shows as 'low' (a tanker is due); at zero it is 'out' and cannot be ordered.
 LOW_STOCK_ML = 1_000_000
 # The most stock a grade can report: 1000 m3, far beyond any forecourt's tanks; catches unit slips.

@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 
 from chalicelib.domain.wallet.ledger import BALANCE, GENESIS_HASH, Entry
 from chalicelib.domain.wallet.points import Lot, available_points, live_lots
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.wallet.balance import Balance, Split
 
 SPEND_MONTHS_KEPT = 14  # the 13 calendar months a 12-month window can touch, and one spare

@@ -23,8 +23,9 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
+from chalicelib.domain.times import iso_z
 from chalicelib.domain.errors import RuleViolation
 
 GENESIS_HASH = "0" * 64
@@ -81,7 +82,7 @@ def entry_hash(fields: Mapping[str, object], prev_hash: str) -> str:
 def utc_text(at: datetime) -> str:
     if at.utcoffset() is None:
         raise ValueError("at must be timezone-aware")
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso_z(at, micro=True)
 
 
 def next_entry(prev: Entry | None, *, account_id: str, reason: str, amount: int, ref: str, at: datetime,

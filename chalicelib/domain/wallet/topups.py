@@ -72,7 +72,7 @@ class Topup:
     failure_reason: str | None = None
     version: int = 0  # 0: not stored yet
 
-    # What the JSAPI payment needs, named as for an order (services/payments.payment_params).
+    # What the JSAPI payment needs, named as for an order (services/orders/jsapi.payment_params).
     @property
     def out_trade_no(self) -> str:
         return self.id

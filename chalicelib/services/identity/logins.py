@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from chalicelib.domain.errors import NotFound, RateLimited, Unauthenticated
 from chalicelib.domain.passwords import dummy_hash, verify_password
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechat import get_wechat
 from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
 from chalicelib.settings import get_settings
 from chalicelib.store.identity import staff as staff_store
 from chalicelib.store.identity import users as user_store
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def login_driver(code: str) -> dict:
@@ -32,7 +29,7 @@ def _find_or_create_user(openid: str, unionid: str | None) -> user_store.User:
     user_id = user_store.find_user_id_by_openid(openid)
     if user_id is None:
         candidate = user_store.User(id=f"u_{uuid.uuid4().hex}", openid=openid,
-                                    unionid=unionid, created_at=_now())
+                                    unionid=unionid, created_at=times.now())
         if user_store.create_user(candidate):
             return candidate
         # A concurrent first login claimed the openid; use the user it created.
@@ -59,7 +56,7 @@ def profile_view(user: user_store.User) -> dict:
 def login_staff(username: str, password: str) -> dict:
     settings = get_settings()
     account = staff_store.get_staff(username)
-    now = _now()
+    now = times.now()
     if account is None:
         verify_password(password, dummy_hash())  # same cost as a real check: no username probing
         raise Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
 from chalicelib.domain.money import yuan_text
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers import storage
 from chalicelib.providers.invoice_issuer import (IssueResult, InvoiceIssuerRetryableError,
@@ -89,11 +90,10 @@ def send_mail(invoice: store.Invoice, now) -> store.Invoice | None:
     """Send the mail that is due, if this caller wins the claim on it. Returns the invoice as
     left by this attempt, or None when another caller holds or finished the mail."""
     from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
-    from chalicelib.services.invoices.requests import iso
 
     sent = invoice.mails_sent
-    until = iso(now + timedelta(seconds=flow.MAIL_LEASE_S))
-    claimed = moves.claim_mail(invoice.id, sent, iso(now), until)
+    until = times.iso_z(now + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
+    claimed = moves.claim_mail(invoice.id, sent, times.iso_z(now, micro=True), until)
     if claimed is None:
         return None   # sent already, or another worker holds the claim
     subject, text = compose(claimed, get_settings().invoice_mail_link_ttl_s)
@@ -105,10 +105,11 @@ def send_mail(invoice: store.Invoice, now) -> store.Invoice | None:
     except MailError as err:
         attempts = invoice.mail_attempts + 1
         give_up = not err.retryable or attempts >= flow.MAX_MAIL_ATTEMPTS
-        next_at = None if give_up else iso(now + timedelta(seconds=flow.backoff_s(attempts)))
+        next_at = None if give_up else times.iso_z(
+            now + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
         log = get_logger().error if give_up else get_logger().warning
         log("invoice mail not sent", extra={"invoice_id": invoice.id, "error": str(err),
                                             "gave_up": give_up})
         return moves.mail_not_sent(invoice.id, sent, str(err), next_at)
     get_logger().info("invoice mailed", extra={"invoice_id": invoice.id, "mail": sent + 1})
-    return moves.mark_mail_sent(invoice.id, sent, iso(now))
+    return moves.mark_mail_sent(invoice.id, sent, times.iso_z(now, micro=True))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RateLimit
 from chalicelib.domain.invoices.lines import Fill, build_lines, invoice_totals
 from chalicelib.domain.invoices.title import parse_title, validate_email
 from chalicelib.domain.orders.orders import FUELLED, PARTIALLY_REFUNDED, REFUNDED, WALLET
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store.invoices import moves
@@ -24,15 +25,6 @@ CURSOR = re.compile(INVOICE_CURSOR_PATTERN)
 # Orders a driver may put on an invoice: fuelled, possibly refunded in part since.
 INVOICEABLE_STATUSES = (FUELLED, PARTIALLY_REFUNDED)
 BALANCE_PAY_METHODS = ("balance", WALLET)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO 8601 with microseconds: the stored form, which sorts as text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def invoiceable_fen(order: store.OrderClaim) -> int:
@@ -109,15 +101,15 @@ def request_invoice(user_id: str, order_ids, title, email) -> dict:
     except InvalidInput as err:   # a grade with no refined-oil line: not the caller's input
         raise RuleViolation(err.message, code="GRADE_NOT_INVOICEABLE", field="order_ids") from err
     totals = invoice_totals(lines)
-    now = utc_now()
+    now = times.now()
     invoice_id = f"inv_{uuid.uuid4().hex}"
     invoice = store.Invoice(
-        id=invoice_id, user_id=user_id, created_at=iso(now), status=flow.REQUESTED,
+        id=invoice_id, user_id=user_id, created_at=times.iso_z(now, micro=True), status=flow.REQUESTED,
         order_ids=tuple(order_ids), station_id=claims[0].station_id, email=address,
         seller=seller, buyer=buyer.to_dict(), lines=tuple(line.to_dict() for line in lines),
         remark=station_name, net_fen=totals.net_fen, tax_fen=totals.tax_fen,
         total_fen=totals.total_fen, issuer_serial=flow.issuer_serial(invoice_id))
-    due = iso(now + timedelta(seconds=flow.REDRIVE_AFTER_S))
+    due = times.iso_z(now + timedelta(seconds=flow.REDRIVE_AFTER_S), micro=True)
     if not store.create_invoice(invoice, claims, due):
         _explain_lost_reservation(order_ids, user_id)
     enqueue(invoice_id)
@@ -182,7 +174,8 @@ def resend_invoice(user_id: str, invoice_id: str, email=None) -> dict:
     address = validate_email(email) if email is not None else invoice.email
     if invoice.status != flow.ISSUED:
         raise Conflict("only an issued invoice can be mailed", code="INVOICE_NOT_ISSUED")
-    if not moves.request_mail(invoice_id, user_id, address, iso(utc_now()), flow.MAX_MAILS):
+    if not moves.request_mail(invoice_id, user_id, address, times.iso_z(times.now(), micro=True),
+                              flow.MAX_MAILS):
         invoice = _own(user_id, invoice_id)
         if invoice.status != flow.ISSUED:
             raise Conflict("only an issued invoice can be mailed", code="INVOICE_NOT_ISSUED")
@@ -208,7 +201,7 @@ def on_order_refunded(order_id: str) -> str:
                                  "before the invoice was issued", release_orders=True):
                 return "cancelled"
         elif moves.request_reversal(invoice.id, flow.reversal_serial(invoice.id),
-                                    iso(utc_now())):
+                                    times.iso_z(times.now(), micro=True)):
             enqueue(invoice.id)
             get_logger().info("invoice reversal requested",
                               extra={"invoice_id": invoice.id, "order_id": order_id})
@@ -235,7 +228,8 @@ def invoice_view(invoice: store.Invoice) -> dict:
         ttl = get_settings().invoice_pdf_url_ttl_s
         view["pdf_url"] = presigned_get(invoice.pdf_key, ttl)
         view["ofd_url"] = presigned_get(invoice.ofd_key, ttl) if invoice.ofd_key else None
-        view["pdf_url_expires_at"] = _api_time(iso(utc_now() + timedelta(seconds=ttl)))
+        expires = times.now() + timedelta(seconds=ttl)
+        view["pdf_url_expires_at"] = _api_time(times.iso_z(expires, micro=True))
     return view
 
 

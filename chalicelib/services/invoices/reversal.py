@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import InvoiceIssuerError, InvoiceNotSubmitted, \
     get_invoice_issuer
 from chalicelib.services.invoices.delivery import put_files
-from chalicelib.services.invoices.requests import iso, utc_now
 from chalicelib.store.invoices import moves
 from chalicelib.store.invoices import invoices as store
 
@@ -23,7 +23,8 @@ REASON = "SALES_RETURN"
 
 def reverse(invoice: store.Invoice) -> None:
     if invoice.reversal_attempts >= flow.MAX_REVERSAL_ATTEMPTS:
-        moves.reversal_failed(invoice.id, iso(utc_now()), invoice.reversal_error or "gave up")
+        moves.reversal_failed(invoice.id, times.iso_z(times.now(), micro=True),
+                              invoice.reversal_error or "gave up")
         get_logger().error("invoice reversal gave up", extra={
             "invoice_id": invoice.id, "error": invoice.reversal_error})
         return
@@ -43,7 +44,7 @@ def reverse(invoice: store.Invoice) -> None:
         _later(invoice, str(err))
         return
     if result.status == "ISSUED":
-        now = iso(utc_now())
+        now = times.iso_z(times.now(), micro=True)
         if moves.mark_reversed(invoice, result.number, result.issued_at or now, now, *files):
             get_logger().info("invoice reversed", extra={"invoice_id": invoice.id,
                                                          "reversal_number": result.number})
@@ -57,6 +58,6 @@ def reverse(invoice: store.Invoice) -> None:
 
 def _later(invoice: store.Invoice, error: str | None, new_serial: str | None = None) -> None:
     attempts = invoice.reversal_attempts + 1
-    next_at = iso(utc_now() + timedelta(seconds=flow.backoff_s(attempts)))
+    next_at = times.iso_z(times.now() + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
     moves.record_reversal_attempt(invoice.id, invoice.reversal_attempts, next_at, error,
                                   new_serial)

@@ -7,9 +7,9 @@ from collections import Counter
 from typing import Callable
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.invoices.work import advance
-from chalicelib.services.invoices.requests import iso, utc_now
 from chalicelib.store.invoices import invoices as store
 
 PER_SHARD = 200
@@ -19,7 +19,7 @@ RESERVE_MS = 15_000
 
 def sweep(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     """Advance every due invoice; returns how many ended in each status (and errors)."""
-    now = iso(utc_now())
+    now = times.iso_z(times.now(), micro=True)
     done: Counter = Counter()
     for shard in range(flow.WORK_SHARDS):
         for invoice_id in store.due_invoice_ids(now, str(shard), PER_SHARD):

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssuerFinalError,
                                                  InvoiceNotSubmitted, get_invoice_issuer)
 from chalicelib.services.invoices import delivery
 from chalicelib.services.notifications import events as notifications
 from chalicelib.services.invoices.reversal import reverse
-from chalicelib.services.invoices.requests import enqueue, iso, utc_now
 from chalicelib.settings import get_settings
+from chalicelib.services.invoices.requests import enqueue
 from chalicelib.store.invoices import moves
 from chalicelib.store.invoices import invoices as store
 
@@ -33,7 +34,7 @@ def _load(invoice_id: str) -> store.Invoice:
 
 
 def _later(attempts: int) -> str:
-    return iso(utc_now() + timedelta(seconds=flow.backoff_s(attempts)))
+    return times.iso_z(times.now() + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
 
 
 def _document(invoice: store.Invoice) -> dict:
@@ -47,7 +48,7 @@ def advance(invoice_id: str, *, scheduled: bool = False) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
     sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting."""
     invoice = _load(invoice_id)
-    due = not invoice.next_attempt_at or invoice.next_attempt_at <= iso(utc_now())
+    due = not invoice.next_attempt_at or invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
     if scheduled and not due:
         return invoice.status   # the index lags: someone already moved it on
     if invoice.status == flow.REQUESTED:
@@ -61,9 +62,9 @@ def advance(invoice_id: str, *, scheduled: bool = False) -> str:
         if invoice.reversal_due:
             invoice = _reverse(invoice)
         elif invoice.mail_due:
-            invoice = delivery.send_mail(invoice, utc_now()) or _load(invoice_id)
+            invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
     if invoice.status == flow.REVERSED and invoice.mail_due:
-        invoice = delivery.send_mail(invoice, utc_now()) or _load(invoice_id)
+        invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
     if invoice.status != flow.REQUESTED and invoice.status != flow.ISSUING \
             and invoice.next_attempt_at is not None:
         moves.settle(invoice_id)
@@ -78,7 +79,7 @@ def _redrive(invoice: store.Invoice) -> store.Invoice:
     else:
         delay = flow.redrive_delay_s(invoice.attempts + 1)
         moved = moves.record_attempt(invoice.id, flow.REQUESTED, invoice.attempts,
-                                     iso(utc_now() + timedelta(seconds=delay)), "re-driven")
+                                     times.iso_z(times.now() + timedelta(seconds=delay), micro=True), "re-driven")
         if moved:
             enqueue(invoice.id)
             return moved
@@ -123,14 +124,14 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
     if result.status == "ISSUED":
         # The files first, so one write records the number and the files together; if they
         # cannot be fetched now, the number is recorded and the files follow (store_files).
-        issued_at = result.issued_at or iso(utc_now())
+        issued_at = result.issued_at or times.iso_z(times.now(), micro=True)
         try:
             keys = delivery.put_files(invoice.id, result.number, result)
         except InvoiceIssuerError as err:
             get_logger().warning("invoice files not copied yet",
                                  extra={"invoice_id": invoice.id, "error": str(err)})
             keys = (None, None)
-        issued = moves.mark_issued(invoice.id, result.number, issued_at, iso(utc_now()), *keys)
+        issued = moves.mark_issued(invoice.id, result.number, issued_at, times.iso_z(times.now(), micro=True), *keys)
         if issued is not None:  # only the worker whose write made it ISSUED tells the driver
             notifications.publish(notifications.invoice_issued(issued))
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,

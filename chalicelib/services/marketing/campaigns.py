@@ -7,24 +7,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import MAX_CAMPAIGN_USERS
 from chalicelib.domain.marketing.states import CampaignStatus
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation, UpstreamUnavailable
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.marketing.coupon_templates import require_marketing
-from chalicelib.services.marketing.coupons import iso, plausible_id
+from chalicelib.services.marketing.coupons import plausible_id
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import campaigns as store
 from chalicelib.store.marketing import coupon_templates as templates
 
 USERS_PER_MESSAGE = 50  # one message is at most 50 grants: a few seconds of a worker's 60
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def campaign_view(c: store.Campaign) -> dict:
@@ -35,13 +32,13 @@ def campaign_view(c: store.Campaign) -> dict:
             "total": c.total, "granted": c.granted, "skipped": skipped,
             "skipped_by_reason": {name.removeprefix("skipped_"): n
                                   for name, n in c.skipped.items()},
-            "created_at": iso(c.created_at), "created_by": c.created_by}
+            "created_at": times.iso_z(c.created_at), "created_by": c.created_by}
 
 
 def create_campaign(staff: Principal, template_id: str, user_ids: list[str],
                     now: datetime | None = None) -> dict:
     """Check the template can still be claimed and has stock, record the campaign, queue it."""
-    now = now or _now()
+    now = now or times.now()
     require_marketing(staff)
     users = list(dict.fromkeys(user_ids))
     if not 0 < len(users) <= MAX_CAMPAIGN_USERS or not all(plausible_id(u) for u in users):
@@ -82,7 +79,7 @@ def get_campaign(staff: Principal, campaign_id: str) -> dict:
 def grant_chunk(campaign_id: str, user_ids: list[str], now: datetime | None = None) -> dict:
     """Decide each user of one queued chunk: grant, skip (and why) or already done. Safe to run
     again for the same chunk; raises only what should make SQS deliver it again."""
-    now = (now or _now()).replace(microsecond=0)
+    now = (now or times.now()).replace(microsecond=0)
     campaign = store.get_campaign(campaign_id)
     if campaign is None:
         get_logger().warning("campaign message for no campaign", extra={"campaign_id": campaign_id})

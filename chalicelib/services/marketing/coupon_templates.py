@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.marketing import coupons as rules
@@ -19,8 +19,9 @@ from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.domain.times import parse_time
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
-from chalicelib.services.marketing.coupons import iso, plausible_id, sorted_scope
+from chalicelib.services.marketing.coupons import plausible_id, sorted_scope
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import coupon_stats
 from chalicelib.store.marketing import coupon_templates as store
@@ -29,10 +30,6 @@ from chalicelib.store.marketing import coupon_templates as store
 _CREATED_KEY = re.compile(r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]{15}Z#ct_[A-Za-z0-9_]{1,61}$")
 _TRANSITIONS = {"pause": ((store.ACTIVE,), store.PAUSED), "resume": ((store.PAUSED,), store.ACTIVE),
                 "end": ((store.ACTIVE, store.PAUSED), store.ENDED)}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def require_marketing(staff: Principal) -> None:
@@ -84,7 +81,7 @@ def create_template(staff: Principal, *, title: str, kind: str, starts_at: str, 
                     per_litre_off_fen: int = 0, min_spend_fen: int = 0,
                     station_ids: list[str] | None = None, grades: list[str] | None = None,
                     valid_days: int | None = None, now: datetime | None = None) -> dict:
-    now = now or _now()
+    now = now or times.now()
     require_marketing(staff)
     if not title.strip():
         raise InvalidInput("title must not be blank", code="TITLE_REQUIRED", field="title")
@@ -117,9 +114,9 @@ def template_view(stored: store.StoredTemplate, usage: coupon_stats.UsageFigures
     return {"id": t.id, "kind": t.kind, "title": t.title, "description": rules.describe_coupon(t),
             "amount_off_fen": t.amount_off_fen, "per_litre_off_fen": t.per_litre_off_fen,
             "min_spend_fen": t.min_spend_fen, "station_ids": stations, "grades": grades,
-            "starts_at": iso(t.starts_at), "ends_at": iso(t.ends_at), "valid_days": t.valid_days,
+            "starts_at": times.iso_z(t.starts_at), "ends_at": times.iso_z(t.ends_at), "valid_days": t.valid_days,
             "total_stock": t.total_stock, "per_user_limit": t.per_user_limit,
-            "status": stored.status, "created_at": iso(stored.created_at),
+            "status": stored.status, "created_at": times.iso_z(stored.created_at),
             "created_by": stored.created_by,
             "stats": {"issued": t.issued, "stock_left": max(t.total_stock - t.issued, 0),
                       "used": usage.used, "paid_orders": usage.paid_orders,
@@ -146,7 +143,7 @@ def change_status(staff: Principal, template_id: str, action: str,
     require_marketing(staff)
     allowed_from, to = _TRANSITIONS[action]
     plausible = plausible_id(template_id)
-    if plausible and store.change_status(template_id, allowed_from, to, now or _now()):
+    if plausible and store.change_status(template_id, allowed_from, to, now or times.now()):
         stored = store.get_template(template_id)
         get_logger().info("coupon template status changed", extra={
             "template_id": template_id, "status": to, "staff_id": staff.subject})

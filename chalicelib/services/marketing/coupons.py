@@ -10,13 +10,14 @@ import re
 import time
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import Coupon, CouponTemplate
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.stations.stations import grade_sort_key
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store.marketing import coupon_claims
@@ -38,17 +39,9 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+0000$")
 _COUPON_ID = re.compile(r"^cp_[0-9a-f]{20,24}$")
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def plausible_id(key: str) -> bool:
     """An id worth looking up: anything else (empty, long, control characters) cannot exist."""
     return 0 < len(key) <= 64 and key.isprintable()
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def sorted_scope(station_ids, grades) -> tuple[list[str] | None, list[str] | None]:
@@ -61,8 +54,8 @@ def coupon_view(c: Coupon, now: datetime) -> dict:
     return {"id": c.id, "template_id": c.template_id, "kind": c.kind, "title": c.title,
             "description": rules.describe_coupon(c), "amount_off_fen": c.amount_off_fen,
             "per_litre_off_fen": c.per_litre_off_fen, "min_spend_fen": c.min_spend_fen,
-            "station_ids": stations, "grades": grades, "valid_from": iso(c.valid_from),
-            "valid_until": iso(c.valid_until), "status": rules.coupon_status(c, now),
+            "station_ids": stations, "grades": grades, "valid_from": times.iso_z(c.valid_from),
+            "valid_until": times.iso_z(c.valid_until), "status": rules.coupon_status(c, now),
             "used_order_id": c.used_order_id}
 
 
@@ -71,9 +64,9 @@ def offer_view(t: CouponTemplate, you_may_claim: int) -> dict:
     return {"template_id": t.id, "kind": t.kind, "title": t.title,
             "description": rules.describe_coupon(t), "amount_off_fen": t.amount_off_fen,
             "per_litre_off_fen": t.per_litre_off_fen, "min_spend_fen": t.min_spend_fen,
-            "station_ids": stations, "grades": grades, "claim_ends_at": iso(t.ends_at),
+            "station_ids": stations, "grades": grades, "claim_ends_at": times.iso_z(t.ends_at),
             "valid_days": t.valid_days,
-            "valid_until": iso(t.ends_at) if t.valid_days is None else None,
+            "valid_until": times.iso_z(t.ends_at) if t.valid_days is None else None,
             "stock_left": max(t.total_stock - t.issued, 0), "per_user_limit": t.per_user_limit,
             "you_may_claim": you_may_claim}
 
@@ -81,7 +74,7 @@ def offer_view(t: CouponTemplate, you_may_claim: int) -> dict:
 def coupon_center(user_id: str, now: datetime | None = None) -> dict:
     """Templates `user_id` can claim now, with how many more they may claim and the stock left:
     one index query and one batch read of their claim counters."""
-    now = now or _now()
+    now = now or times.now()
     templates = coupon_templates.list_claimable_templates(now)
     claimed = store.claimed_counts(user_id, [t.id for t in templates]) if templates else {}
     offers = [(t, t.per_user_limit - claimed.get(t.id, 0)) for t in templates]
@@ -123,13 +116,13 @@ def refusal(reason: str) -> RuleViolation:
 
 def claim_coupon(user_id: str, template_id: str, now: datetime | None = None) -> dict:
     """Claim one coupon of the template for `user_id`; the coupon view, or a coded refusal."""
-    now = (now or _now()).replace(microsecond=0)
+    now = (now or times.now()).replace(microsecond=0)
     template = _template_for_claim(template_id)
     rules.check_claim(template, 0, now)  # window and (a never-too-high copy of) stock
     coupon = rules.claim(template, coupon_id=f"cp_{uuid.uuid4().hex[:20]}", user_id=user_id,
                          now=now)
     try:
-        store.claim(template, user_id, coupon, now)
+        coupon_claims.claim(template, user_id, coupon, now)
     except coupon_claims.ClaimRefused as refused:
         _remember(template, refused.reason)
         if refused.reason == coupon_claims.DUPLICATE:
@@ -157,7 +150,7 @@ def _position(cursor: str | None) -> dict | None:
 def list_coupons(user_id: str, status: str | None, limit: int, cursor: str | None,
                  now: datetime | None = None) -> dict:
     """The driver's coupons newest first, optionally only those usable, used or expired now."""
-    now = now or _now()
+    now = now or times.now()
     if status is not None and status not in STATUSES:
         raise InvalidInput("status must be usable, used or expired", code="STATUS_INVALID",
                            field="status")

@@ -14,12 +14,13 @@ views do not all read the one index partition; a pause or an end shows within th
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.marketing.targeting import (
     BANNER, MAX_POPUPS_PER_VISIT, POPUP, UNLIMITED, District, InactiveDays, MemberLevel, NewUser,
     UserFacts, impression_slot, select_for_user)
+from chalicelib.domain import times
 from chalicelib.settings import get_settings
 from chalicelib.store.marketing import popup_views
 from chalicelib.store.marketing import popups as popup_store
@@ -31,14 +32,10 @@ DISTRICT_RADIUS_M = 5000
 _cache: dict = {}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def home_for(user_id: str, position: tuple[float, float] | None,
              now: datetime | None = None) -> dict:
     """{popup: card | None, banners: [card]} for this user; position is GCJ-02 (lat, lng)."""
-    now = now or _now()
+    now = now or times.now()
     candidates = [r for r in live_popups(now) if r.popup.live(now)]
     if not candidates:
         return {"popup": None, "banners": []}
@@ -58,7 +55,7 @@ def home_for(user_id: str, position: tuple[float, float] | None,
 def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> dict:
     """Record that the user saw the popup; `counted` is False when this view's impression slot
     (the day, or ever) was already taken, e.g. by another of the user's devices."""
-    now = now or _now()
+    now = now or times.now()
     record = _existing(popup_id, now)
     slot = impression_slot(record.popup.frequency, now)
     counted = True
@@ -72,7 +69,7 @@ def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> dic
 
 
 def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> dict:
-    _existing(popup_id, now or _now())
+    _existing(popup_id, now or times.now())
     popup_store.count(popup_id, "clicked")
     return {"popup_id": popup_id, "counted": True}
 
@@ -80,7 +77,7 @@ def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> di
 def card(record: popup_store.PopupRecord) -> dict:
     return {"id": record.popup.id, "placement": record.popup.placement, "title": record.title,
             "image_url": record.image_url, "link": record.link,
-            "ends_at": popup_store.iso(record.popup.ends_at)}
+            "ends_at": times.iso_z(record.popup.ends_at)}
 
 
 def live_popups(now: datetime) -> list[popup_store.PopupRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -18,6 +18,7 @@ from chalicelib.domain.wallet.membership import DEFAULT_LEVELS
 from chalicelib.domain.marketing.targeting import Popup, parse_rules, rule_to_dict, validate_popup
 from chalicelib.domain.marketing.states import PopupStatus
 from chalicelib.domain.times import parse_time
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import popups as store
@@ -33,15 +34,11 @@ TRANSITIONS = {"pause": ((store.ACTIVE,), store.PAUSED, "POPUP_NOT_ACTIVE"),
                "end": ((store.ACTIVE, store.PAUSED), store.ENDED, "POPUP_ENDED")}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def create_popup(staff: Principal, *, title: str, image_url: str, starts_at: str, ends_at: str,
                  link: str | None = None, placement: str = "popup", priority: int = 0,
                  frequency: str = "once_per_day", rules: list | None = None,
                  now: datetime | None = None) -> dict:
-    now = now or _now()
+    now = now or times.now()
     _require_marketer(staff)
     if not title.strip():
         raise InvalidInput("title must not be blank", code="POPUP_TITLE_REQUIRED", field="title")
@@ -75,7 +72,7 @@ def list_popups(staff: Principal, limit: int, cursor: str | None,
     if cursor is not None and not _CURSOR.fullmatch(cursor):
         raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
                            field="cursor")
-    now = now or _now()
+    now = now or times.now()
     page, following = store.page_popups(cursor, limit)
     return {"items": [admin_view(store.with_stats(r), now) for r in page],
             "next_cursor": following}
@@ -84,7 +81,7 @@ def list_popups(staff: Principal, limit: int, cursor: str | None,
 def change_popup(staff: Principal, popup_id: str, action: str, now: datetime | None = None) -> dict:
     """Pause, resume or end a popup (see TRANSITIONS)."""
     _require_marketer(staff)
-    now = now or _now()
+    now = now or times.now()
     starts, target, refusal = TRANSITIONS[action]
     plausible = 0 < len(popup_id) <= 64 and popup_id.isprintable() and "#" not in popup_id
     if not (plausible and store.change_status(popup_id, starts, target, now)):
@@ -112,10 +109,10 @@ def admin_view(record: store.PopupRecord, now: datetime) -> dict:
     p = record.popup
     return {"id": p.id, "placement": p.placement, "title": record.title,
             "image_url": record.image_url, "link": record.link,
-            "starts_at": store.iso(p.starts_at), "ends_at": store.iso(p.ends_at),
+            "starts_at": times.iso_z(p.starts_at), "ends_at": times.iso_z(p.ends_at),
             "priority": p.priority, "frequency": p.frequency,
             "rules": [rule_to_dict(rule) for rule in p.rules], "status": status_of(record, now),
-            "created_by": record.created_by, "created_at": store.iso(record.created_at),
+            "created_by": record.created_by, "created_at": times.iso_z(record.created_at),
             "stats": {"shown": record.shown, "clicked": record.clicked}}
 
 

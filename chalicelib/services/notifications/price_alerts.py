@@ -17,23 +17,20 @@ follower as one subscribe message, fanned out off the request path.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from chalicelib.domain.notifications.price_alerts import (
     MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.stations.stations import GRADE_NAMES
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store.notifications import alerts as alert_store
 from chalicelib.store.stations import stations as station_store
 
 PRICE_DROP = "price_drop"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def create_alert(user_id: str, station_id: str, grade: str, below_price_fen: int | None,
@@ -46,7 +43,7 @@ def create_alert(user_id: str, station_id: str, grade: str, below_price_fen: int
     if station is None:
         raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")
     check_grade_sold(grade, [g.grade for g in station.grades])
-    now = now or _now()
+    now = now or times.now()
     try:
         outcome = alert_store.save_alert(alert, station.name, now, MAX_ALERTS_PER_USER)
     except alert_store.AlertsBusy as err:
@@ -80,7 +77,7 @@ def alert_view(saved: alert_store.SavedAlert) -> dict:
     a = saved.alert
     return {"station_id": a.station_id, "station_name": saved.station_name, "grade": a.grade,
             "grade_name": GRADE_NAMES.get(a.grade, a.grade), "below_price_fen": a.below_price_fen,
-            "created_at": _iso(saved.created_at), "updated_at": _iso(saved.updated_at)}
+            "created_at": times.iso_z(saved.created_at), "updated_at": times.iso_z(saved.updated_at)}
 
 
 # --- fan-out ----------------------------------------------------------------------------------
@@ -94,7 +91,7 @@ def announce_price_change(change, station_name: str) -> None:
     if not drops:
         return
     message = {"station_id": change.station_id, "station_name": station_name,
-               "changed_at": _iso(change.changed_at, micro=True), "changes": drops}
+               "changed_at": times.iso_z(change.changed_at, micro=True), "changes": drops}
     try:
         _send(message)
     except Exception:  # noqa: BLE001 - best effort by design: log it, keep the new prices
@@ -146,11 +143,6 @@ def _queue_url(endpoint: str | None, name: str) -> str:
     from chalicelib.providers.queues import get_sqs
 
     return get_sqs().get_queue_url(QueueName=name)["QueueUrl"]
-
-
-def _iso(ts: datetime, micro: bool = False) -> str:
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micro
-                                                else "%Y-%m-%dT%H:%M:%SZ")
 
 
 def _plausible(key: str) -> bool:

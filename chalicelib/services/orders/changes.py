@@ -6,8 +6,6 @@ PENDING_PAYMENT, one transaction wins, the others find PAID on the re-read and s
 """
 from __future__ import annotations
 
-import random
-import time
 from typing import Callable
 
 from chalicelib.domain.errors import Conflict, NotFound
@@ -17,13 +15,9 @@ from chalicelib.domain.orders.orders import Order
 from chalicelib.services.orders import effects as order_effects
 from chalicelib.settings import get_settings
 from chalicelib.store.orders import orders as order_store
+from chalicelib.store.retries import retry_lost_writes
 
-ATTEMPTS = 10
-
-
-def pause(attempt: int) -> None:
-    # Jittered and growing, so contenders spread out instead of colliding again in step.
-    time.sleep(random.uniform(0.002, 0.01) * (2 ** min(attempt, 4)))
+ORDER_BUSY = "the order is being changed by someone else; try again"
 
 
 def find_order(order_id: str) -> Order | None:
@@ -37,20 +31,21 @@ def change_order(order: Order | str, decide: Callable[[Order], Transition | None
 
     Returns the order as it now stands and the transition written (None: nothing changed).
     """
-    current = find_order(order) if isinstance(order, str) else order
-    for attempt in range(ATTEMPTS):
+    given = find_order(order) if isinstance(order, str) else order
+    if given is None:
+        raise NotFound("the order does not exist", code="ORDER_NOT_FOUND")
+
+    def attempt(n: int) -> tuple[Order, Transition | None]:
+        current = given if n == 0 else order_store.get_order(given.id)
         if current is None:
             raise NotFound("the order does not exist", code="ORDER_NOT_FOUND")
         transition = decide(current)
         if transition is None:
             return current, None
-        try:
-            transition = order_effects.commit(transition)
-            return transition.after, transition
-        except order_store.StaleWrite:
-            pause(attempt)
-            current = order_store.get_order(current.id)
-    raise Conflict("the order is being changed by someone else; try again", code="ORDER_BUSY")
+        transition = order_effects.commit(transition)
+        return transition.after, transition
+    return retry_lost_writes(attempt, order_store.StaleWrite,
+                             busy=Conflict(ORDER_BUSY, code="ORDER_BUSY"))
 
 
 def driver_actor(user_id: str) -> str:

@@ -19,15 +19,15 @@ from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
-from chalicelib.services.orders import effects as order_effects, payments
+from chalicelib.services.orders import effects as order_effects, jsapi, payments
 from chalicelib.services.wallet.membership import member_terms
-from chalicelib.services.orders.changes import (
-    ATTEMPTS, change_order, driver_actor, find_order, pause)
+from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
 from chalicelib.store.orders import queries as order_queries
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.stations import stations as station_store
 from chalicelib.store.identity import users as user_store
+from chalicelib.store.retries import retry_lost_writes
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
     order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
     fingerprint = request_hash(asdict(request))
     actor = driver_actor(user_id)
-    for attempt in range(ATTEMPTS):
+
+    def attempt(_: int) -> dict:
         try:
             order, account, coupon = _priced(order_id, user_id, request, fingerprint, now)
         except DomainError:
@@ -78,19 +79,19 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
             existing = order_store.get_order(order_id)
             if existing is not None:
                 return _replay(existing, fingerprint, now)
-            pause(attempt)  # the balance, points or coupon changed meanwhile: price it again
-            continue
+            raise  # the balance, points or coupon changed meanwhile: price it again
         _count_arrival(order)
         if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
             from chalicelib.services.notifications import events as notifications
             notifications.publish(notifications.payment_received(transition.after))
         return {"order": transition.after, "payment": _payment(transition.after, now)}
-    raise Conflict("the order is being created; try again", code="ORDER_BUSY")
+    return retry_lost_writes(attempt, order_store.StaleWrite, busy=Conflict(
+        "the order is being created; try again", code="ORDER_BUSY"))
 
 
 def _payment(order: Order, now: datetime) -> dict | None:
     """wx.requestPayment parameters; a wallet order is paid already and has none."""
-    return payments.payment_params(order, now) if order.pay_method == WECHATPAY else None
+    return jsapi.payment_params(order, now) if order.pay_method == WECHATPAY else None
 
 
 def _replay(order: Order, fingerprint: str, now: datetime) -> dict:

@@ -12,58 +12,24 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.domain import times
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch, pay
-from chalicelib.domain.orders.orders import PAID, PENDING_PAYMENT, Order
+from chalicelib.domain.orders.orders import PAID, Order
 from chalicelib.domain.wallet.topups import is_topup_id
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import InvalidNotification, WeChatPayError, get_wechatpay
 from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import refunds
-from chalicelib.services.orders.changes import change_order, find_order, notify_url
-
-PAID_STATES = ("SUCCESS", "REFUND")  # REFUND: paid, and something was refunded since
-PAYMENT_PARAMS = ("timeStamp", "nonceStr", "package", "signType", "paySign")
-
+from chalicelib.services.orders.changes import change_order, find_order
+from chalicelib.services.orders.jsapi import (
+    PAID_STATES, check_merchant, security_event, unavailable)
+from chalicelib.services.wallet import topups
 
 class NotificationRejected(InvalidInput):
     """A verified notification that does not fit our records: answered 4xx FAIL."""
 
     code = "FAIL"
-
-
-def security_event(kind: str, **details) -> None:
-    """Something that should never happen unless someone is probing or a system is misconfigured."""
-    get_logger().warning("security event", extra={"security_event": kind, **details})
-
-
-def _unavailable() -> UpstreamUnavailable:
-    return UpstreamUnavailable("WeChat Pay did not answer; try again shortly",
-                               code="PAYMENT_UNAVAILABLE")
-
-
-def payment_params(order: Order, now: datetime) -> dict | None:
-    """The wx.requestPayment parameters for a payable order; None once it cannot be paid.
-
-    Creating the JSAPI transaction again with the same out_trade_no and fields answers the same
-    prepay_id, so a retried order creation hands out the same payment.
-    """
-    if order.status != PENDING_PAYMENT or order.expires_at <= now:
-        return None
-    client = get_wechatpay()
-    try:
-        prepay_id = client.create_jsapi(order.out_trade_no, order.description, order.pay_amount_fen,
-                                        order.openid, notify_url(), order.expires_at)
-    except UpstreamUnavailable as err:
-        raise _unavailable() from err
-    except WeChatPayError as err:
-        if err.code in ("ORDERPAID", "ORDER_CLOSED"):
-            return None
-        get_logger().error("WeChat Pay refused a JSAPI order", extra={
-            "order_id": order.id, "code": err.code, "wechatpay_message": err.message})
-        raise UpstreamUnavailable("WeChat Pay refused the payment", code="PAYMENT_REFUSED") from err
-    params = client.request_payment_params(prepay_id)
-    return {name: params[name] for name in PAYMENT_PARAMS}
 
 
 def close_at_wechatpay(order: Order, *, actor: str, now: datetime) -> None:
@@ -74,13 +40,13 @@ def close_at_wechatpay(order: Order, *, actor: str, now: datetime) -> None:
     try:
         get_wechatpay().close_order(order.out_trade_no)
     except UpstreamUnavailable as err:
-        raise _unavailable() from err
+        raise unavailable() from err
     except WeChatPayError as err:
         if err.code == "ORDERPAID":
             _apply_quietly(order, actor=actor, now=now)
             raise Conflict("the order was paid meanwhile", code="ORDER_ALREADY_PAID") from err
         if err.code not in ("ORDER_NOT_EXIST", "ORDER_CLOSED"):  # never created, or closed
-            raise _unavailable() from err
+            raise unavailable() from err
 
 
 def _apply_quietly(order: Order, *, actor: str, now: datetime) -> None:
@@ -96,11 +62,8 @@ def _apply_quietly(order: Order, *, actor: str, now: datetime) -> None:
 
 def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Order:
     """Apply a paid transaction as WeChat Pay reported it; raises PaymentMismatch if it does not fit."""
-    client = get_wechatpay()
-    if transaction.get("appid") != client.appid or transaction.get("mchid") != client.mchid:
-        raise PaymentMismatch("the transaction is for another appid or merchant")
+    check_merchant(transaction)
     if is_topup_id(transaction.get("out_trade_no")):  # a wallet top-up (services/wallet/topups.py)
-        from chalicelib.services.wallet import topups
         return topups.apply_transaction(transaction, actor=actor, now=now)
     order = find_order(str(transaction.get("out_trade_no", "")))
     if order is None:
@@ -165,7 +128,6 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
             apply_transaction(notification.resource, actor=actor, now=now)
         elif notification.event_type.startswith("REFUND.") and is_topup_id(
                 notification.resource.get("out_trade_no")):  # a top-up's refund
-            from chalicelib.services.wallet import topups
             topups.apply_refund_notification(notification.event_type, notification.resource,
                                              actor=actor, now=now)
         elif notification.event_type.startswith("REFUND."):
@@ -184,6 +146,4 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
 
 
 def _time(text) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return times.parse_iso(text) if text else None

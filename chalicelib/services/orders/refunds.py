@@ -14,6 +14,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, UpstreamUnav
 from chalicelib.domain.identity.roles import MANAGERS
 from chalicelib.domain.orders.ids import (
     check_idempotency_key, is_refund_no, manual_refund_no, request_hash)
+from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.lifecycle import PaymentMismatch
 from chalicelib.domain.orders.refund_changes import refund_outcome, request_refund
 from chalicelib.domain.orders.orders import WALLET, Order
@@ -22,9 +23,10 @@ from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import effects as order_effects
 from chalicelib.services.orders.changes import (
-    ATTEMPTS, change_order, find_order, notify_url, pause, staff_actor)
+    ORDER_BUSY, change_order, find_order, notify_url, staff_actor)
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.orders import refunds as refund_store
+from chalicelib.store.retries import retry_lost_writes
 
 REFUND_ROLES = MANAGERS
 # WeChat Pay answers that mean it refused the refund for good (it will never be made).
@@ -115,7 +117,7 @@ def submit(refund: rf.Refund, *, now: datetime) -> rf.Refund:
 def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
                   refund_id: str | None = None, failure_reason: str | None = None) -> rf.Refund:
     """Settle the refund and its reservation on the order, once (repeats change nothing)."""
-    for attempt in range(ATTEMPTS):
+    def attempt(_: int) -> tuple[rf.Refund, Transition | None]:
         refund = refund_store.get_refund(out_refund_no)
         if refund is None:
             raise NotFound("no such refund", code="REFUND_NOT_FOUND")
@@ -125,22 +127,21 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
         if transition is None:
             if refund.status == rf.SUCCESS == status:
                 _reverse_invoice(order)  # a repeat gets a failed reversal request through
-            return refund
-        try:
-            transition = order_effects.commit(transition)
-        except order_store.StaleWrite:
-            pause(attempt)
-            continue
-        finished = transition.refund_changed[1]
-        if status == rf.SUCCESS:
-            notifications.publish(notifications.refund_arrived(finished, transition.after))
-            _reverse_invoice(transition.after)
-        if status != rf.SUCCESS:
-            get_logger().error("refund did not reach the driver", extra={
-                "out_refund_no": out_refund_no, "status": status, "kind": refund.kind,
-                "order_id": refund.order_id, "reason": failure_reason})
-        return finished
-    raise Conflict("the order is being changed by someone else; try again", code="ORDER_BUSY")
+            return refund, None
+        return refund, order_effects.commit(transition)
+    refund, transition = retry_lost_writes(attempt, order_store.StaleWrite,
+                                           busy=Conflict(ORDER_BUSY, code="ORDER_BUSY"))
+    if transition is None:
+        return refund
+    finished = transition.refund_changed[1]
+    if status == rf.SUCCESS:
+        notifications.publish(notifications.refund_arrived(finished, transition.after))
+        _reverse_invoice(transition.after)
+    else:
+        get_logger().error("refund did not reach the driver", extra={
+            "out_refund_no": out_refund_no, "status": status, "kind": refund.kind,
+            "order_id": refund.order_id, "reason": failure_reason})
+    return finished
 
 
 def _reverse_invoice(order: Order) -> None:

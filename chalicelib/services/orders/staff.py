@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.identity.roles import Role
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.services.orders.fuelling import station_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
 from chalicelib.store.orders import events as order_events, queries as order_queries

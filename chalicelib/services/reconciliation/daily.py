@@ -19,7 +19,7 @@ from chalicelib.domain.reconciliation.matching import (
     MARK_PAID, REFUND, Difference, OrderRecord, RefundRecord, reconcile)
 from chalicelib.domain.reconciliation.settlement import (
     UNATTRIBUTED, OrderFacts, StationSettlement, settle)
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.reconciliation.tradebill import (
     BillFormatError, BillSummary, TradeBill, parse_trade_bill)
 from chalicelib.observability import get_logger

@@ -11,7 +11,7 @@ from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.money import yuan_text
 from chalicelib.domain.reconciliation.matching import Outcome
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import business_day
 from chalicelib.store.reconciliation import results as store
 
 REPORT_ROLES = MANAGERS
@@ -29,7 +29,7 @@ def parse_bill_date(text: str, now: datetime) -> date:
     except ValueError:
         raise InvalidInput("date must be a day as YYYY-MM-DD", code="DATE_INVALID",
                            field="date") from None
-    if day > now.astimezone(SHANGHAI).date():
+    if day > business_day(now):
         raise InvalidInput("date is in the future", code="DATE_IN_FUTURE", field="date")
     return day
 

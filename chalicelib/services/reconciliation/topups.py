@@ -19,7 +19,7 @@ from chalicelib.domain.errors import Conflict, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch
 from chalicelib.domain.reconciliation.matching import (
     MARK_PAID, REFUND, Difference, OrderRecord, RefundRecord, reconcile)
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.topups import (
     CLOSED, PENDING_PAYMENT, REFUNDED, Topup, is_topup_id, refund_no_of)
 from chalicelib.domain.reconciliation.tradebill import TradeBill
@@ -67,7 +67,7 @@ def reconcile_topups(bill_date: date, bill: TradeBill, now: datetime) -> TopupDa
 
 
 def _day(moment: datetime | None) -> str | None:
-    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d}" if moment else None
+    return business_day(moment).isoformat() if moment else None
 
 
 def _records(ours: dict[str, Topup], earlier: list[dict]) -> list[OrderRecord]:

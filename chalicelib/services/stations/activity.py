@@ -18,7 +18,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib.domain.stations.queueing import (
     BUCKET_S, arrival_bucket, buckets_in_window, update_mean_service)
 from chalicelib.observability import get_logger
-from chalicelib.store.stations import stations as station_store
+from chalicelib.store.stations import queue_counters
 
 # The estimate looks at the last hour of orders (six 10-minute buckets plus the current one).
 QUEUE_WINDOW_S = 3600
@@ -40,7 +40,7 @@ def record_order_created(station_id: str, at: datetime) -> None:
             return
         # Buckets newer than `at` are kept: events may arrive slightly out of order.
         stale = [b for b in held if b not in keep and b < min(keep)]
-        station_store.remove_arrival_buckets(station_id, stale)
+        queue_counters.remove_arrival_buckets(station_id, stale)
     except PynamoDBException:  # advisory counter: the order is already committed
         get_logger().exception("could not record arrival", extra={"station_id": station_id})
 
@@ -54,14 +54,14 @@ def record_order_fuelled(station_id: str, paid_at: datetime, fuelled_at: datetim
         return
     try:
         for _ in range(_SERVICE_RETRIES):
-            current = station_store.read_service_mean(station_id)
+            current = queue_counters.read_service_mean(station_id)
             if current is None:
                 get_logger().warning("service time for unknown station",
                                      extra={"station_id": station_id})
                 return
             mean_s, samples = current
             new_mean, new_samples = update_mean_service(mean_s, samples, sample_s)
-            if station_store.set_service_mean(station_id, samples, new_mean, new_samples):
+            if queue_counters.set_service_mean(station_id, samples, new_mean, new_samples):
                 return
         get_logger().warning("service time not recorded: kept conflicting",
                              extra={"station_id": station_id})
@@ -71,11 +71,11 @@ def record_order_fuelled(station_id: str, paid_at: datetime, fuelled_at: datetim
 
 def _add_arrival(station_id: str, bucket: str, expired: list[str]) -> list[str] | None:
     try:
-        return station_store.add_arrival(station_id, bucket, expired)
-    except station_store.ArrivalsMapMissing:
+        return queue_counters.add_arrival(station_id, bucket, expired)
+    except queue_counters.ArrivalsMapMissing:
         # An item written before stations always carried the map: give it one, count again.
-        station_store.ensure_arrivals_map(station_id)
-        return station_store.add_arrival(station_id, bucket, expired)
+        queue_counters.ensure_arrivals_map(station_id)
+        return queue_counters.add_arrival(station_id, bucket, expired)
 
 
 def _buckets_before_window(at: datetime) -> list[str]:

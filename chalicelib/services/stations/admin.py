@@ -8,14 +8,16 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.identity.roles import MANAGERS, Role
-from chalicelib.domain.stations.pricing import Promotion, validate_price
+from chalicelib.domain.stations.prices import validate_price
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML, Station
 from chalicelib.domain.times import parse_time
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.notifications import price_alerts as alerts
 from chalicelib.services.stations.search import promotion_view
@@ -29,10 +31,6 @@ WRITERS = MANAGERS
 MAX_PROMOTION_STATIONS = 50  # one transaction holds the promotion and each station's copy
 _PRICE_RETRIES = 3
 _CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def update_prices(staff: Principal, station_id: str,
@@ -63,7 +61,7 @@ def update_prices(staff: Principal, station_id: str,
             or (member is not None and member != dict(old.member_prices)))
         if not changes:
             return _prices_view(station, station.version, [])
-        change = PriceChange(station_id, station.version + 1, now or _now(), staff.subject,
+        change = PriceChange(station_id, station.version + 1, now or times.now(), staff.subject,
                              staff.role or "", changes)
         if station_changes.change_prices(change, station.version):
             get_logger().info("prices changed", extra={"station_id": station_id,
@@ -117,7 +115,7 @@ def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str,
                      station_ids: list[str] | None = None, grades: list[str] | None = None,
                      per_litre_off_fen: int = 0, threshold_fen: int = 0, amount_off_fen: int = 0,
                      now: datetime | None = None) -> dict:
-    now = now or _now()
+    now = now or times.now()
     _require_writer(staff)
     if station_ids is None and staff.role != Role.HQ:
         raise Forbidden("only HQ may create chain-wide promotions; give station_ids",
@@ -157,7 +155,7 @@ def list_promotions(staff: Principal, station_id: str | None, limit: int, cursor
                     now: datetime | None = None) -> dict:
     """Promotions not yet ended, in end order: of one station, of the caller's stations, or
     (HQ without station_id) of the whole chain."""
-    now = now or _now()
+    now = now or times.now()
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
     after = _after_key(cursor)

@@ -18,9 +18,11 @@ from chalicelib.domain.stations.geocells import plan_queries
 from chalicelib.domain.stations.nearby import (
     MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, detour_fen, detour_ml, next_ring_m,
     partitions_of, partitions_touching, ring_for_count)
-from chalicelib.domain.stations.pricing import Promotion, describe, quote
+from chalicelib.domain.stations.pricing import quote
+from chalicelib.domain.stations.promotions import Promotion, describe
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
 from chalicelib.domain.stations.stations import GRADE_NAMES, Station
+from chalicelib.domain import times
 from chalicelib.services.stations.activity import QUEUE_WINDOW_S
 from chalicelib.store.stations import promotions as promotion_store
 from chalicelib.store.stations import density as density_store
@@ -220,8 +222,8 @@ def promotion_view(p: Promotion, now: datetime) -> dict:
     return {"id": p.id, "title": p.title, "kind": p.kind, "description": describe(p),
             "station_ids": sorted(p.station_ids) if p.station_ids is not None else None,
             "grades": sorted(p.grades) if p.grades is not None else None,
-            "starts_at": promotion_store.iso(p.starts_at),
-            "ends_at": promotion_store.iso(p.ends_at),
+            "starts_at": times.iso_z(p.starts_at),
+            "ends_at": times.iso_z(p.ends_at),
             "per_litre_off_fen": p.per_litre_off_fen, "threshold_fen": p.threshold_fen,
             "amount_off_fen": p.amount_off_fen, "active": p.starts_at <= now < p.ends_at}
 

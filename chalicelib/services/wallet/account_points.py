@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.domain.wallet.accounts import Account, AccountChange, add_lots, day_end, month_of
 from chalicelib.domain.wallet.ledger import POINTS, Entry
 from chalicelib.domain.wallet.points import earn, expire, return_lots
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.entries import change_of, entries_for
 from chalicelib.services.wallet.rules import points_rules
 
@@ -81,6 +81,6 @@ def for_points_expiry(account: Account, at: datetime) -> AccountChange | None:
     if not due:
         return None
     left = tuple(lot for lot in account.lots if at < lot.expires_at)
-    ref = f"expiry:{at.astimezone(SHANGHAI):%Y-%m-%d}"
+    ref = f"expiry:{business_day(at)}"
     entries = entries_for(account, POINTS, ref, at, [("points_expired", -due, 0)])
     return change_of(account, replace(account, lots=add_lots(left, ())), entries, at)

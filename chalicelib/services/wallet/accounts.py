@@ -13,8 +13,6 @@ importable from here (`accounts.for_points_earned`, ...).
 """
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -29,9 +27,8 @@ from chalicelib.domain.wallet.entries import change_of, entries_for
 from chalicelib.services.wallet.account_points import (
     for_points_earned, for_points_expiry, for_points_returned, for_spend_refunded)
 from chalicelib.services.wallet.membership import member_level, spend_12m
+from chalicelib.store.retries import retry_lost_writes
 from chalicelib.store.wallet import accounts as store
-
-ATTEMPTS = 10
 
 
 def for_topup(account: Account, topup_id: str, amount_fen: int, rule: BonusRule | None,
@@ -117,24 +114,17 @@ def combine(*changes: AccountChange | None) -> AccountChange | None:
         bonus_forgone_fen=sum(c.bonus_forgone_fen for c in made))
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0.002, 0.01) * (2 ** min(attempt, 4)))
-
-
 def change_account(user_id: str, build: Callable[[Account], AccountChange | None]
                    ) -> AccountChange | None:
     """Build on the account as stored and commit, again on fresh reads after a lost race.
-    Answers the change written (None: nothing to do); Conflict ACCOUNT_BUSY after ATTEMPTS."""
-    for attempt in range(ATTEMPTS):
+    Answers the change written (None: nothing to do); Conflict ACCOUNT_BUSY if it kept losing."""
+    def attempt(_: int) -> AccountChange | None:
         change = build(store.get_account(user_id))
-        if change is None:
-            return None
-        try:
+        if change is not None:
             store.commit_change(change)
-            return change
-        except store.StaleAccount:
-            _pause(attempt)
-    raise Conflict("the account is being changed by someone else; try again", code="ACCOUNT_BUSY")
+        return change
+    return retry_lost_writes(attempt, store.StaleAccount, busy=Conflict(
+        "the account is being changed by someone else; try again", code="ACCOUNT_BUSY"))
 
 
 __all__ = ["Account", "AccountChange", "Lot", "for_topup", "for_wallet_order", "for_refund",

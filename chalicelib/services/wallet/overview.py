@@ -6,9 +6,9 @@ from datetime import datetime
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.wallet.ledger import BALANCE, Entry
 from chalicelib.domain.wallet.balance import room_fen
+from chalicelib.domain import times
 from chalicelib.services.wallet import membership
 from chalicelib.services.wallet.rules import bonus_rule
-from chalicelib.domain.times import utc_text
 from chalicelib.store.wallet import accounts as store
 
 
@@ -22,7 +22,7 @@ def wallet_view(user_id: str, now: datetime) -> dict:
         "bonus_rule": {"every_fen": rule.every_fen, "bonus_fen": rule.bonus_fen} if rule else None,
         "points": account.points_available(now),
         # One lot per expiry day, soonest first (bounded by the points lifetime in days).
-        "points_expiring": [{"points": lot.points, "expires_at": utc_text(lot.expires_at)}
+        "points_expiring": [{"points": lot.points, "expires_at": times.iso_z(lot.expires_at)}
                             for lot in account.live_lots(now)],
         "level": membership.member_level(account, now),
         "next_level": {"name": following[0], "spend_needed_fen": following[1]} if following else None,

@@ -17,7 +17,7 @@ from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.orders import payments
 from chalicelib.services.wallet import topup_refunds, topups
-from chalicelib.services.orders.changes import ATTEMPTS, pause
+from chalicelib.store.retries import retry_lost_writes
 from chalicelib.store.wallet import topups as store
 
 ACTOR = "job:topup-expiry"
@@ -59,17 +59,13 @@ def _expire(topup: Topup, now: datetime) -> str:
 
 
 def _close_here(topup: Topup, now: datetime) -> None:
-    for attempt in range(ATTEMPTS):
-        after = closed(topup, at=now)
-        if after is None:
-            return
-        try:
-            store.commit(topup, after)
-            return
-        except store.StaleTopup:
-            pause(attempt)
-            topup = store.get_topup(topup.id)
-    raise RuntimeError(f"top-up {topup.id} kept changing while being closed")
+    def attempt(n: int) -> None:
+        current = topup if n == 0 else store.get_topup(topup.id)
+        after = closed(current, at=now)
+        if after is not None:
+            store.commit(current, after)
+    retry_lost_writes(attempt, store.StaleTopup,
+                      busy=RuntimeError(f"top-up {topup.id} kept changing while being closed"))
 
 
 def _follow_up_refund(topup: Topup, now: datetime) -> str:

@@ -13,8 +13,11 @@ from chalicelib.domain.wallet.topups import (
     FINAL_REFUND, OVER_CAP_REASON, REFUND_FAILED, Topup, refund_finished, refund_no_of)
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
-from chalicelib.services.orders.changes import ATTEMPTS, notify_url, pause
+from chalicelib.services.orders.changes import notify_url
+from chalicelib.store.retries import retry_lost_writes
 from chalicelib.store.wallet import topups as store
+
+TOPUP_BUSY = "the top-up is being changed by someone else; try again"
 
 # WeChat Pay answers that mean it refused the refund for good (services/orders/refunds.py, same list).
 _REFUSED = {"INVALID_REQUEST", "PARAM_ERROR", "RESOURCE_NOT_EXISTS", "USER_ACCOUNT_ABNORMAL"}
@@ -45,21 +48,16 @@ def submit_refund(topup: Topup, *, now: datetime) -> Topup:
 def finish_refund(topup_id: str, refund_status: str, *, now: datetime,
                   failure_reason: str | None = None) -> Topup:
     """Record the refund's answer once (a repeat changes nothing)."""
-    for attempt in range(ATTEMPTS):
+    def attempt(_: int) -> tuple[Topup, bool]:
         topup = store.get_topup(topup_id)
         after = refund_finished(topup, refund_status, at=now, failure_reason=failure_reason)
-        if after is None:
-            return topup
-        try:
-            stored = store.commit(topup, after)
-        except store.StaleTopup:
-            pause(attempt)
-            continue
-        if stored.status == REFUND_FAILED:
-            get_logger().error("a top-up's refund did not reach the driver", extra={
-                "topup_id": topup_id, "refund_status": refund_status, "reason": stored.failure_reason})
-        return stored
-    raise Conflict("the top-up is being changed by someone else; try again", code="TOPUP_BUSY")
+        return (topup, False) if after is None else (store.commit(topup, after), True)
+    stored, written = retry_lost_writes(attempt, store.StaleTopup,
+                                        busy=Conflict(TOPUP_BUSY, code="TOPUP_BUSY"))
+    if written and stored.status == REFUND_FAILED:
+        get_logger().error("a top-up's refund did not reach the driver", extra={
+            "topup_id": topup_id, "refund_status": refund_status, "reason": stored.failure_reason})
+    return stored
 
 
 def apply_refund_notification(event_type: str, resource: dict, *, actor: str,

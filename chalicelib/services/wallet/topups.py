@@ -4,9 +4,9 @@ once, and refund it in full when the balance can no longer take it.
 Creation is idempotent per Idempotency-Key like orders: the top-up id is derived from (user,
 key), its conditional put decides who was first, and the stored request hash tells a retry from
 a reuse. A payment (notification, or a query's answer) arrives through
-services/payments.apply_transaction, which checks appid and mchid for orders and top-ups alike
-and hands top-ups here; amount and payer are checked against the top-up. Crediting is ONE
-transaction: the top-up PENDING_PAYMENT -> PAID (conditional on the version read) and the
+services/orders/payments.apply_transaction, which checks appid and mchid for orders and top-ups
+alike (services/orders/jsapi.py) and hands top-ups here; amount and payer are checked against the
+top-up. Crediting is ONE transaction: the top-up PENDING_PAYMENT -> PAID (conditional on the version read) and the
 account change with its `topup` and `bonus` ledger entries. Ten copies of one notification race
 to it; one commits, the others find it PAID on a re-read and change nothing.
 
@@ -27,27 +27,29 @@ from chalicelib.domain.wallet.topups import (
     CLOSED, PENDING_PAYMENT, REFUNDING, Topup, check_payment, is_topup_id, paid, refunding,
     topup_id_for)
 from chalicelib.domain.wallet.balance import check_amount, top_up
+from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services.wallet import accounts
-from chalicelib.services.orders import payments
+from chalicelib.services.orders import jsapi
 from chalicelib.services.wallet.rules import bonus_rule
-from chalicelib.services.orders.changes import ATTEMPTS, pause
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
-from chalicelib.services.wallet.topup_refunds import apply_refund_notification, submit_refund
+from chalicelib.services.wallet.topup_refunds import (
+    TOPUP_BUSY, apply_refund_notification, submit_refund)
 from chalicelib.settings import get_settings
 from chalicelib.store.wallet import accounts as account_store
 from chalicelib.store.wallet import topups as store
 from chalicelib.store.identity import users as user_store
+from chalicelib.store.retries import retry_lost_writes
 
 __all__ = ["create_topup", "get_topup", "sync_payment", "apply_transaction",
            "apply_refund_notification", "submit_refund"]
 
 
 def _answer(topup: Topup, now: datetime) -> dict:
-    # payments.payment_params reads the fields a top-up shares with an order (status,
+    # jsapi.payment_params reads the fields a top-up shares with an order (status,
     # expires_at, out_trade_no, description, pay_amount_fen, openid): one JSAPI flow for both.
-    return {"topup": topup, "payment": payments.payment_params(topup, now)}
+    return {"topup": topup, "payment": jsapi.payment_params(topup, now)}
 
 
 def _replay(topup: Topup, fingerprint: str, now: datetime) -> dict:
@@ -98,7 +100,7 @@ def get_topup(user_id: str, topup_id: str, *, now: datetime) -> Topup:
         try:
             topup = sync_payment(topup, actor="job:topup-check-on-read", now=now)
         except PaymentMismatch as err:
-            payments.security_event("QUERIED_PAYMENT_MISMATCH", topup_id=topup.id, reason=err.message)
+            jsapi.security_event("QUERIED_PAYMENT_MISMATCH", topup_id=topup.id, reason=err.message)
         except (UpstreamUnavailable, WeChatPayError, Conflict) as err:
             get_logger().info("top-up payment check skipped", extra={"topup_id": topup.id,
                                                                       "code": err.code})
@@ -108,15 +110,16 @@ def get_topup(user_id: str, topup_id: str, *, now: datetime) -> Topup:
 def sync_payment(topup: Topup, *, actor: str, now: datetime) -> Topup:
     """Ask WeChat Pay about a top-up and apply a payment we were not told about."""
     answer = get_wechatpay().query_order(topup.id)
-    if answer.get("trade_state") in payments.PAID_STATES:
-        return payments.apply_transaction(answer, actor=actor, now=now)
+    if answer.get("trade_state") in jsapi.PAID_STATES:
+        jsapi.check_merchant(answer)
+        return apply_transaction(answer, actor=actor, now=now)
     return topup
 
 
 def _payment_facts(transaction: dict, now: datetime) -> tuple[str, int, str, datetime]:
     try:
         success = transaction.get("success_time")
-        paid_at = datetime.fromisoformat(str(success).replace("Z", "+00:00")) if success else now
+        paid_at = times.parse_iso(success) if success else now
         return (str(transaction["transaction_id"]), int(transaction["amount"]["total"]),
                 transaction["payer"]["openid"], paid_at)
     except (KeyError, TypeError, ValueError) as err:
@@ -124,41 +127,41 @@ def _payment_facts(transaction: dict, now: datetime) -> tuple[str, int, str, dat
 
 
 def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Topup:
-    """Apply a top-up's transaction (appid and mchid already checked by payments.py): credit it
+    """Apply a top-up's transaction (appid and mchid already checked: jsapi.check_merchant): credit it
     once, or refund it in full when it no longer fits under the cap. PaymentMismatch if the
     amount, payer or transaction do not fit the top-up."""
     topup = store.get_topup(str(transaction.get("out_trade_no", "")))
     if topup is None:
         raise PaymentMismatch("the transaction names no top-up of ours")
-    if transaction.get("trade_state") not in payments.PAID_STATES:
+    if transaction.get("trade_state") not in jsapi.PAID_STATES:
         return topup
     transaction_id, amount_fen, openid, paid_at = _payment_facts(transaction, now)
-    for attempt in range(ATTEMPTS):
-        if check_payment(topup, transaction_id=transaction_id, amount_fen=amount_fen, openid=openid):
-            return topup  # already applied (a repeated notification)
-        if topup.status not in (PENDING_PAYMENT, CLOSED):
-            raise PaymentMismatch(f"a top-up in status {topup.status} has no payment on record")
-        account = account_store.get_account(topup.user_id)
+    def attempt(n: int) -> tuple[Topup, bool]:
+        current = topup if n == 0 else store.get_topup(topup.id)
+        if check_payment(current, transaction_id=transaction_id, amount_fen=amount_fen,
+                         openid=openid):
+            return current, False  # already applied (a repeated notification)
+        if current.status not in (PENDING_PAYMENT, CLOSED):
+            raise PaymentMismatch(f"a top-up in status {current.status} has no payment on record")
+        account = account_store.get_account(current.user_id)
         try:
-            change = accounts.for_topup(account, topup.id, topup.amount_fen, bonus_rule(), now)
-            after = paid(topup, transaction_id=transaction_id, paid_at=paid_at,
+            change = accounts.for_topup(account, current.id, current.amount_fen, bonus_rule(), now)
+            after = paid(current, transaction_id=transaction_id, paid_at=paid_at,
                          bonus_fen=change.after.bonus_fen - account.bonus_fen)
         except RuleViolation as err:
             if err.code != "TOPUP_OVER_CAP":
                 raise
-            change, after = None, refunding(topup, transaction_id=transaction_id,
+            change, after = None, refunding(current, transaction_id=transaction_id,
                                             paid_at=paid_at, at=now)
-        try:
-            stored = store.commit(topup, after, change)
-        except store.StaleTopup:
-            pause(attempt)
-            topup = store.get_topup(topup.id)
-            continue
-        get_logger().info("top-up paid", extra={"topup_id": topup.id, "actor": actor,
-                                                "status": stored.status})
-        if stored.status == REFUNDING:
-            get_logger().warning("top-up over the cap when paid; refunding it in full",
-                                 extra={"topup_id": topup.id, "transaction_id": transaction_id})
-            return submit_refund(stored, now=now)
+        return store.commit(current, after, change), True
+    stored, written = retry_lost_writes(attempt, store.StaleTopup,
+                                        busy=Conflict(TOPUP_BUSY, code="TOPUP_BUSY"))
+    if not written:
         return stored
-    raise Conflict("the top-up is being changed by someone else; try again", code="TOPUP_BUSY")
+    get_logger().info("top-up paid", extra={"topup_id": topup.id, "actor": actor,
+                                            "status": stored.status})
+    if stored.status == REFUNDING:
+        get_logger().warning("top-up over the cap when paid; refunding it in full",
+                             extra={"topup_id": topup.id, "transaction_id": transaction_id})
+        return submit_refund(stored, now=now)
+    return stored

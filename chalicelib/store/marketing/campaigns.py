@@ -20,6 +20,7 @@ from chalicelib.domain.marketing.coupons import Coupon, CouponTemplate
 from chalicelib.store.marketing import coupon_claims
 from chalicelib.store.base import StageModel, get_connection, transaction_condition_failed
 from chalicelib.store.identity.users import UserModel
+from chalicelib.store.retries import retry_lost_writes
 
 CAMPAIGN = "CAMPAIGN"
 GRANTED, SKIPPED, ALREADY_DONE = "GRANTED", "SKIPPED", "ALREADY_DONE"
@@ -123,7 +124,8 @@ def grant(campaign_id: str, template: CouponTemplate, coupon: Coupon, now: datet
 def skip(campaign_id: str, user_id: str, reason: str, now: datetime) -> str:
     """Record that `user_id` gets nothing from the campaign, once; SKIPPED or ALREADY_DONE."""
     M, counter = CampaignModel, getattr(CampaignModel, SKIP_COUNTERS[reason])
-    for attempt in range(1, coupon_claims.MAX_ATTEMPTS + 1):
+
+    def attempt(_: int) -> str:
         try:
             with TransactWrite(connection=get_connection()) as tx:
                 tx.save(_outcome(campaign_id, user_id, SKIPPED, now, reason=reason),
@@ -135,8 +137,8 @@ def skip(campaign_id: str, user_id: str, reason: str, now: datetime) -> str:
                 return ALREADY_DONE
             if not coupon_claims.conflicted(err):
                 raise
-        coupon_claims.back_off(attempt)
-    raise coupon_claims.ClaimBusy(f"campaign {campaign_id} stayed contended")
+            raise coupon_claims.ClaimBusy(f"campaign {campaign_id} stayed contended") from err
+    return retry_lost_writes(attempt, coupon_claims.ClaimBusy, attempts=coupon_claims.MAX_ATTEMPTS)
 
 
 def existing_user_ids(user_ids: list[str]) -> set[str]:

@@ -8,14 +8,12 @@ reasons come back one per item in that order):
            any the caller adds (a campaign's counters)
 A cancelled transaction names the items whose condition failed; the template's old image tells
 not active / window / sold out apart. TransactionConflict (another claim of the same template
-in flight) is retried with full jitter. Each attempt carries its own ClientRequestToken (random:
+in flight) is retried (store/retries.py). Each attempt carries its own ClientRequestToken (random:
 a campaign's redelivered grant has the same coupon id but other times), so botocore's own retry
 of a timed-out attempt can never apply it twice.
 """
 from __future__ import annotations
 
-import random
-import time
 import uuid
 from datetime import datetime
 from typing import Callable
@@ -27,12 +25,12 @@ from chalicelib.domain.marketing.coupons import Coupon, CouponTemplate
 from chalicelib.store.base import get_connection
 from chalicelib.store.marketing.coupon_templates import ACTIVE, CouponTemplateModel
 from chalicelib.store.marketing.coupons import ClaimCounterModel, CouponModel, to_model
+from chalicelib.store.retries import retry_lost_writes
 
 SOLD_OUT, CLAIM_LIMIT_REACHED = "SOLD_OUT", "CLAIM_LIMIT_REACHED"
 TEMPLATE_NOT_ACTIVE = "TEMPLATE_NOT_ACTIVE"
 NOT_STARTED, ENDED, DUPLICATE = "NOT_STARTED", "ENDED", "DUPLICATE"
 MAX_ATTEMPTS = 8
-BACKOFF_BASE_S, BACKOFF_CAP_S = 0.01, 0.25
 
 
 class ClaimRefused(Exception):
@@ -50,15 +48,27 @@ class ClaimBusy(Exception):
 Stage = Callable[[TransactWrite], None]
 
 
+def claim(template: CouponTemplate, user_id: str, coupon: Coupon, now: datetime) -> Coupon:
+    """Issue `coupon` (built by domain coupons.claim) to `user_id` in one transaction.
+
+    Raises ClaimRefused(reason) with reason SOLD_OUT, CLAIM_LIMIT_REACHED, TEMPLATE_NOT_ACTIVE,
+    NOT_STARTED or ENDED (nothing written), or ClaimBusy when the template stayed contended
+    through every retry. Returns the coupon as stored.
+    """
+    write_claim(template, user_id, coupon, now)
+    return coupon
+
+
 def write_claim(template: CouponTemplate, user_id: str, coupon: Coupon, now: datetime, *,
                 campaign_id: str | None = None, extra_puts: Stage | None = None,
                 extra_updates: Stage | None = None, extra_put_count: int = 0) -> int:
-    """Run the claim transaction, retrying conflicts; returns how many attempts it took."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    """Run the claim transaction, retrying conflicts; returns how many attempts it took.
+    ClaimRefused when a condition failed, ClaimBusy when every attempt met a conflict."""
+    def attempt(n: int) -> int:
         try:
             _attempt(template, user_id, coupon, now, campaign_id, extra_puts, extra_updates,
                      token=uuid.uuid4().hex)
-            return attempt
+            return n + 1
         except TransactWriteError as err:
             reasons = list(err.cancellation_reasons or [])
             if not reasons:
@@ -68,19 +78,14 @@ def write_claim(template: CouponTemplate, user_id: str, coupon: Coupon, now: dat
                 raise ClaimRefused(refused) from err
             if not conflicted(err):
                 raise
-        back_off(attempt)
-    raise ClaimBusy(f"template {template.id} stayed contended for {MAX_ATTEMPTS} attempts")
+            raise ClaimBusy(f"template {template.id} stayed contended") from err
+    return retry_lost_writes(attempt, ClaimBusy, attempts=MAX_ATTEMPTS)
 
 
 def conflicted(err: TransactWriteError) -> bool:
     """True when a transaction was cancelled by another one in flight on the same items."""
     return any(r is not None and r.code == "TransactionConflict"
                for r in (err.cancellation_reasons or []))
-
-
-def back_off(attempt: int) -> None:
-    """Full jitter: a random wait up to an exponentially growing cap."""
-    time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt)))
 
 
 def _attempt(template, user_id, coupon, now, campaign_id, extra_puts, extra_updates, token):

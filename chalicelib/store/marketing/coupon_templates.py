@@ -23,6 +23,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.marketing.coupons import CouponTemplate
 from chalicelib.domain.marketing.states import TemplateStatus
+from chalicelib.domain import times
 from chalicelib.store.base import StageModel, error_code
 from chalicelib.store.stations.stations import StationModel
 
@@ -91,10 +92,6 @@ class StoredTemplate:
     created_by: str
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def to_template(m: CouponTemplateModel) -> CouponTemplate:
     return CouponTemplate(
         id=m.template_id, kind=m.kind, title=m.title, starts_at=m.starts_at, ends_at=m.ends_at,
@@ -119,7 +116,7 @@ def put_template(t: CouponTemplate, created_by: str, now: datetime) -> None:
         per_litre_off_fen=t.per_litre_off_fen, min_spend_fen=t.min_spend_fen,
         station_ids=set(t.station_ids) if t.station_ids else None,
         grades=set(t.grades) if t.grades else None, valid_days=t.valid_days, issued=0,
-        status=ACTIVE, ends_key=f"{iso(t.ends_at)}#{t.id}",
+        status=ACTIVE, ends_key=f"{times.iso_z(t.ends_at)}#{t.id}",
         created_key=f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z#{t.id}",
         created_at=now, created_by=created_by,
     ).save(condition=CouponTemplateModel.template_id.does_not_exist())
@@ -139,7 +136,7 @@ def list_claimable_templates(now: datetime) -> list[CouponTemplate]:
     on the few templates that are ACTIVE and not yet ended."""
     M = CouponTemplateModel
     found = M.by_status.query(
-        ACTIVE, M.ends_key > iso(now),
+        ACTIVE, M.ends_key > times.iso_z(now),
         filter_condition=(M.starts_at <= now) & (M.ends_at > now) & (M.issued < M.total_stock),
         limit=MAX_CLAIMABLE)
     return [to_template(m) for m in found]

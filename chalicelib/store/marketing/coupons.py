@@ -102,18 +102,6 @@ def to_coupon(m: CouponModel) -> Coupon:
         valid_until=m.valid_until, used_order_id=m.used_order_id)
 
 
-def claim(template, user_id: str, coupon: Coupon, now: datetime) -> Coupon:
-    """Issue `coupon` (built by domain coupons.claim) to `user_id` in one transaction.
-
-    Raises coupon_claims.ClaimRefused(reason) with reason SOLD_OUT, CLAIM_LIMIT_REACHED,
-    TEMPLATE_NOT_ACTIVE, NOT_STARTED or ENDED (nothing written), or ClaimBusy when the template
-    stayed contended through every retry. Returns the coupon as stored.
-    """
-    from chalicelib.store.marketing import coupon_claims
-    coupon_claims.write_claim(template, user_id, coupon, now)
-    return coupon
-
-
 def get_coupon(coupon_id: str) -> Coupon | None:
     """The coupon as stored now (strongly consistent read), whoever holds it; None if no such id.
 

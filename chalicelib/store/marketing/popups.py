@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.marketing.states import PopupState
 from chalicelib.domain.marketing.targeting import Popup, rule_from_dict, rule_to_dict
+from chalicelib.domain import times
 from chalicelib.store.base import StageModel, error_code
 
 DEFINITION, LISTING, STATS_SHARDS = "popup", "popups", 8
@@ -75,30 +76,22 @@ class PopupRecord:
     clicked: int = 0
 
 
-def iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
 def ends_key(ends_at: datetime, popup_id: str) -> str:
-    return f"{iso(ends_at)}#{popup_id}"
+    return f"{times.iso_z(ends_at)}#{popup_id}"
 
 
 def _to_model(r: PopupRecord) -> PopupModel:
     p = r.popup
     return PopupModel(p.id, DEFINITION, listing=LISTING, ends_key=ends_key(p.ends_at, p.id),
                       placement=p.placement, title=r.title, image_url=r.image_url, link=r.link,
-                      starts_at=iso(p.starts_at), ends_at=iso(p.ends_at), priority=p.priority,
+                      starts_at=times.iso_z(p.starts_at), ends_at=times.iso_z(p.ends_at), priority=p.priority,
                       frequency=p.frequency, rules=json.dumps([rule_to_dict(x) for x in p.rules]),
                       status=r.status, created_by=r.created_by, created_at=r.created_at,
                       updated_at=r.created_at)
 
 
 def _to_record(m: PopupModel) -> PopupRecord:
-    popup = Popup(id=m.popup_id, starts_at=_parse(m.starts_at), ends_at=_parse(m.ends_at),
+    popup = Popup(id=m.popup_id, starts_at=times.parse_iso(m.starts_at), ends_at=times.parse_iso(m.ends_at),
                   priority=int(m.priority or 0), frequency=m.frequency,
                   rules=tuple(rule_from_dict(d) for d in json.loads(m.rules or "[]")),
                   placement=m.placement, paused=m.status != ACTIVE)
@@ -126,7 +119,7 @@ def get_popup(popup_id: str) -> PopupRecord | None:
 
 def popups_not_ended(now: datetime) -> list[PopupRecord]:
     """Every popup and banner whose window has not closed (paused and ended ones included)."""
-    return [_to_record(m) for m in PopupModel.by_end.query(LISTING, PopupModel.ends_key > iso(now))]
+    return [_to_record(m) for m in PopupModel.by_end.query(LISTING, PopupModel.ends_key > times.iso_z(now))]
 
 
 def page_popups(after_key: str | None, limit: int) -> tuple[list[PopupRecord], str | None]:
@@ -146,7 +139,7 @@ def change_status(popup_id: str, from_statuses: tuple[str, ...], to_status: str,
     try:
         PopupModel(popup_id, DEFINITION).update(
             actions=[PopupModel.status.set(to_status), PopupModel.updated_at.set(now)],
-            condition=PopupModel.status.is_in(*from_statuses) & (PopupModel.ends_at > iso(now)))
+            condition=PopupModel.status.is_in(*from_statuses) & (PopupModel.ends_at > times.iso_z(now)))
     except UpdateError as err:
         if error_code(err) == "ConditionalCheckFailedException":
             return False

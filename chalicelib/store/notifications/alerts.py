@@ -8,12 +8,10 @@ Per user (hash user_id, range entry):
   creates can never pass the limit; a delete moves both back the same way.
 
 Concurrent transactions on one COUNT item cancel each other (TransactionConflict): they are
-tried again after a short random pause, a bounded number of times.
+tried again (store/retries.py), a bounded number of times.
 """
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.notifications.price_alerts import Alert
 from chalicelib.store.base import StageModel, error_code, get_connection
+from chalicelib.store.retries import retry_lost_writes
 
 COUNT = "COUNT"
 CREATED, UPDATED, LIMIT_REACHED = "created", "updated", "limit_reached"
@@ -109,19 +108,15 @@ def alerts_of(user_id: str) -> list[SavedAlert]:
 def save_alert(alert: Alert, station_name: str, now: datetime, max_alerts: int) -> str:
     """Create the follow, or update its threshold if it exists: CREATED, UPDATED or
     LIMIT_REACHED (the user already has max_alerts); AlertsBusy if it kept conflicting."""
-    for attempt in range(_ATTEMPTS):
+    def attempt(_: int) -> str:
         updated = _update_threshold(alert, now)
         if updated:
             return UPDATED
         outcome = _create(alert, station_name, now, max_alerts) if updated is False else None
-        if outcome is not None:
-            return outcome
-        _pause(attempt)
-    raise AlertsBusy(alert.user_id)
-
-
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))
+        if outcome is None:
+            raise AlertsBusy(alert.user_id)
+        return outcome
+    return retry_lost_writes(attempt, AlertsBusy, attempts=_ATTEMPTS)
 
 
 def _update_threshold(alert: Alert, now: datetime) -> bool | None:
@@ -168,7 +163,7 @@ def _create(alert: Alert, station_name: str, now: datetime, max_alerts: int) -> 
 def delete_alert(user_id: str, station_id: str, grade: str) -> bool:
     """Remove a follow and count it out; False when there was no such follow. (Every follow
     was counted when it was created, so the count needs no condition of its own.)"""
-    for attempt in range(_ATTEMPTS):
+    def attempt(_: int) -> bool:
         try:
             with TransactWrite(connection=get_connection()) as tx:
                 tx.delete(AlertModel(user_id, entry_of(station_id, grade)),
@@ -180,10 +175,9 @@ def delete_alert(user_id: str, station_id: str, grade: str) -> bool:
                 return False
             if "TransactionConflict" not in reasons:
                 raise
-            _pause(attempt)
-            continue
+            raise AlertsBusy(user_id) from err
         return True
-    raise AlertsBusy(user_id)
+    return retry_lost_writes(attempt, AlertsBusy, attempts=_ATTEMPTS)
 
 
 def followers_page(station_id: str, grade: str, after_user_id: str | None,

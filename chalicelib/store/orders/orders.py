@@ -25,7 +25,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.ids import shard_of
 from chalicelib.domain.orders.orders import PENDING_PAYMENT, Order, OrderStatus, PayMethod
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import business_day
 from chalicelib.store.orders import events as order_events, refunds
 from chalicelib.store.base import StageModel, error_code, get_connection
 
@@ -143,7 +143,7 @@ _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", 
 
 
 def station_day(station_id: str, created_at) -> str:
-    return f"{station_id}#{created_at.astimezone(SHANGHAI):%Y-%m-%d}"
+    return f"{station_id}#{business_day(created_at)}"
 
 
 def to_model(order: Order) -> OrderModel:

@@ -10,7 +10,6 @@ Index reads are eventually consistent; anything healed is re-read and changed co
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from chalicelib.store.orders.orders import OrderModel
 from chalicelib.store.orders.refunds import RefundModel
 
 PAID_INDEX, REFUND_INDEX = "by-paid-at", "by-kind-requested"
-BATCH_GET_MAX = 100
 SLICES, PARALLEL_READS = 96, 8  # a day read as 15-minute ranges, 8 at a time
 _ORDER_FIELDS = ("order_id", "station_id", "status", "grade", "pay_amount_fen", "liters_ml",
                  "pump_amount_fen", "actual_pump_amount_fen", "actual_amount_fen",
@@ -168,28 +166,22 @@ def refunds_requested_between(start: datetime, end: datetime) -> list[RefundLine
             if _s(item, "channel") in (None, WECHATPAY)]
 
 
-def _batch_get(connection, table: str, key_name: str, keys: Iterable[str],
-               fields) -> Iterator[dict]:
-    wanted = sorted(set(keys))
-    for offset in range(0, len(wanted), BATCH_GET_MAX):
-        pending, attempt = [{key_name: key} for key in wanted[offset:offset + BATCH_GET_MAX]], 0
-        while pending:
-            answer = connection.batch_get_item(pending, attributes_to_get=list(fields))
-            yield from answer.get("Responses", {}).get(table, [])
-            pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-            if pending:  # throttled: back off before asking for the rest
-                time.sleep(min(0.05 * 2 ** attempt, 1.0))
-                attempt += 1
+def _int(value) -> int | None:
+    return None if value is None else int(value)
 
 
 def orders_by_id(order_ids: Iterable[str]) -> dict[str, PaidOrder]:
-    connection = _Orders._get_connection()
-    table = connection.table_name
-    return {order.order_id: order for order in map(_order, _batch_get(
-        connection, table, "order_id", order_ids, _ORDER_FIELDS))}
+    """The named orders (BatchGetItem by 100, PynamoDB asking again for unprocessed keys)."""
+    return {m.order_id: PaidOrder(
+        order_id=m.order_id, station_id=m.station_id, status=m.status, grade=m.grade,
+        pay_amount_fen=_int(m.pay_amount_fen), liters_ml=_int(m.liters_ml) or 0,
+        pump_amount_fen=_int(m.pump_amount_fen) or 0,
+        actual_pump_amount_fen=_int(m.actual_pump_amount_fen),
+        actual_amount_fen=_int(m.actual_amount_fen), transaction_id=m.transaction_id)
+        for m in OrderModel.batch_get(set(order_ids), attributes_to_get=list(_ORDER_FIELDS))}
 
 
 def refunds_by_no(out_refund_nos: Iterable[str]) -> dict[str, RefundLine]:
-    connection = _Refunds._get_connection()
-    return {refund.out_refund_no: refund for refund in map(_refund, _batch_get(
-        connection, connection.table_name, "out_refund_no", out_refund_nos, _REFUND_FIELDS))}
+    return {m.out_refund_no: RefundLine(out_refund_no=m.out_refund_no, order_id=m.order_id,
+                                        amount_fen=_int(m.amount_fen), status=m.status)
+            for m in RefundModel.batch_get(set(out_refund_nos), attributes_to_get=list(_REFUND_FIELDS))}

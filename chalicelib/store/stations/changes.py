@@ -13,7 +13,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.stations.pricing import Promotion
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.store.stations import price_history, promotions
 from chalicelib.store.base import error_code, get_connection, transaction_condition_failed
 from chalicelib.store.stations.stations import StationModel

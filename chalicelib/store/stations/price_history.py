@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
+from chalicelib.domain import times
 from chalicelib.store.base import StageModel
 
 
@@ -47,14 +48,10 @@ class PriceChangeModel(StageModel):
     grades = ListAttribute(of=MapAttribute)
 
 
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def to_model(change: PriceChange) -> PriceChangeModel:
     return PriceChangeModel(
-        change.station_id, f"{_iso(change.changed_at)}#{change.version:010d}",
-        version=change.version, changed_at=_iso(change.changed_at),
+        change.station_id, f"{times.iso_z(change.changed_at, micro=True)}#{change.version:010d}",
+        version=change.version, changed_at=times.iso_z(change.changed_at, micro=True),
         changed_by=change.changed_by, role=change.role,
         grades=[{"grade": g.grade, "old_guide": g.old_guide_price_fen,
                  "old_pump": g.old_pump_price_fen, "new_guide": g.new_guide_price_fen,

@@ -6,12 +6,13 @@ so a search reads the ones not yet ended with one Query; `listing` pages them al
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.domain.stations.pricing import Promotion
+from chalicelib.domain.stations.promotions import Promotion
+from chalicelib.domain import times
 from chalicelib.store.base import StageModel
 
 CHAIN = "chain"
@@ -61,22 +62,14 @@ class PromotionModel(StageModel):
     created_at = UnicodeAttribute()
 
 
-def iso(ts: datetime) -> str:
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
 def ends_key(ends_at: datetime, promotion_id: str) -> str:
-    return f"{iso(ends_at)}#{promotion_id}"
+    return f"{times.iso_z(ends_at)}#{promotion_id}"
 
 
 def to_doc(p: Promotion) -> dict:
     """The promotion as a plain map (what a station item holds under promotions.<id>)."""
-    return {"id": p.id, "kind": p.kind, "title": p.title, "starts_at": iso(p.starts_at),
-            "ends_at": iso(p.ends_at),
+    return {"id": p.id, "kind": p.kind, "title": p.title, "starts_at": times.iso_z(p.starts_at),
+            "ends_at": times.iso_z(p.ends_at),
             "station_ids": sorted(p.station_ids) if p.station_ids is not None else None,
             "grades": sorted(p.grades) if p.grades is not None else None,
             "per_litre_off_fen": p.per_litre_off_fen, "threshold_fen": p.threshold_fen,
@@ -86,7 +79,7 @@ def to_doc(p: Promotion) -> dict:
 def from_doc(doc: dict) -> Promotion:
     ids, grades = doc.get("station_ids"), doc.get("grades")
     return Promotion(id=str(doc["id"]), kind=str(doc["kind"]), title=str(doc["title"]),
-                     starts_at=_parse(doc["starts_at"]), ends_at=_parse(doc["ends_at"]),
+                     starts_at=times.parse_iso(doc["starts_at"]), ends_at=times.parse_iso(doc["ends_at"]),
                      station_ids=frozenset(ids) if ids is not None else None,
                      grades=frozenset(grades) if grades is not None else None,
                      per_litre_off_fen=int(doc.get("per_litre_off_fen") or 0),
@@ -102,7 +95,7 @@ def to_model(p: Promotion, created_by: str, created_at: datetime) -> PromotionMo
         starts_at=doc["starts_at"], ends_at=doc["ends_at"], station_ids=doc["station_ids"],
         grades=doc["grades"], per_litre_off_fen=p.per_litre_off_fen,
         threshold_fen=p.threshold_fen, amount_off_fen=p.amount_off_fen,
-        created_by=created_by, created_at=iso(created_at))
+        created_by=created_by, created_at=times.iso_z(created_at))
 
 
 def from_model(model: PromotionModel) -> Promotion:
@@ -122,14 +115,14 @@ def get_promotion(promotion_id: str) -> Promotion | None:
 
 def chain_promotions_not_ended(now: datetime) -> list[Promotion]:
     """Chain-wide promotions whose window has not closed at `now` (one Query, usually one page)."""
-    after = iso(now) + "#\uffff"  # ends_at > now (ends_at is exclusive)
+    after = times.iso_z(now) + "#\uffff"  # ends_at > now (ends_at is exclusive)
     return [from_model(m) for m in PromotionModel.chain.query(
         CHAIN, PromotionModel.ends_key > after)]
 
 
 def promotions_not_ended(now: datetime, after_key: str | None, limit: int) -> list[Promotion]:
     """Every promotion not yet ended, in end order, after the `after_key` of a previous page."""
-    floor = iso(now) + "#\uffff"
+    floor = times.iso_z(now) + "#\uffff"
     start = max(floor, after_key) if after_key else floor
     return [from_model(m) for m in PromotionModel.every.query(
         LISTING, PromotionModel.ends_key > start, limit=limit)]

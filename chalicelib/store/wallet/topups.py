@@ -22,9 +22,9 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.wallet.accounts import AccountChange
 from chalicelib.domain.orders.ids import shard_of
-from chalicelib.domain.stations.stations import SHANGHAI
 from chalicelib.domain.orders.refunds import RefundStatus
 from chalicelib.domain.wallet.topups import Topup, TopupStatus
+from chalicelib.domain.times import business_day
 from chalicelib.store.wallet import accounts as account_store
 from chalicelib.store.base import StageModel, error_code, get_connection
 
@@ -106,7 +106,7 @@ def to_model(topup: Topup, version: int) -> TopupModel:
     return TopupModel(
         topup.id, version=version, **{name: getattr(topup, name) for name in _FIELDS},
         work_shard=shard_of(topup.id, SHARDS) if due else None, due_at=due,
-        paid_day=f"{topup.paid_at.astimezone(SHANGHAI):%Y-%m-%d}" if topup.paid_at else None)
+        paid_day=business_day(topup.paid_at).isoformat() if topup.paid_at else None)
 
 
 def to_topup(model: TopupModel) -> Topup:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import AMOUNT_OFF, CouponTemplate
 from chalicelib.domain.orders.orders import PAID, WECHATPAY, Order
-from chalicelib.store.marketing import coupon_templates, coupons
+from chalicelib.store.marketing import coupon_claims, coupon_templates
 from chalicelib.store.orders.orders import to_model
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
@@ -36,7 +36,7 @@ def new_coupon(template: CouponTemplate, user_id: str, now: datetime = NOW):
 def claimed(template: CouponTemplate, user_id: str | None = None, now: datetime = NOW):
     """A coupon of `template` claimed through the store by `user_id` (a new user by default)."""
     coupon = new_coupon(template, user_id or new_user_id(), now)
-    return coupons.claim(template, coupon.user_id, coupon, now)
+    return coupon_claims.claim(template, coupon.user_id, coupon, now)
 
 
 def new_user_id() -> str:

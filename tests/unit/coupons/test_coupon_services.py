@@ -11,6 +11,7 @@ from pynamodb.exceptions import CancellationReason, TransactWriteError
 
 from chalicelib.domain.errors import Conflict, RuleViolation
 from chalicelib.services.marketing import coupons
+from chalicelib.store import retries
 from chalicelib.store.marketing import coupon_claims, coupon_templates
 from chalicelib.store.marketing import coupons as store
 from tests.unit.coupons.factory import claimed, make_template, new_user_id
@@ -52,7 +53,7 @@ def test_once_a_claim_finds_the_stock_gone_later_claims_are_refused_without_a_wr
     coupons.claim_coupon(new_user_id(), template.id)
     claimed(template, now=now())
     assert refused_code(new_user_id(), template.id) == "COUPON_OUT_OF_STOCK"
-    monkeypatch.setattr(store, "claim", lambda *a: pytest.fail("the store was asked again"))
+    monkeypatch.setattr(coupon_claims, "claim", lambda *a: pytest.fail("the store was asked again"))
 
     assert refused_code(new_user_id(), template.id) == "COUPON_OUT_OF_STOCK"
 
@@ -74,7 +75,7 @@ def test_a_conflicted_claim_is_retried_and_then_succeeds(monkeypatch):
             raise conflict()
         return real(*args, **kwargs)
     monkeypatch.setattr(coupon_claims, "_attempt", flaky)
-    monkeypatch.setattr(coupon_claims, "back_off", lambda attempt: None)
+    monkeypatch.setattr(retries, "backoff", lambda retry: 0)
 
     view = coupons.claim_coupon(new_user_id(), template.id)
 
@@ -85,7 +86,7 @@ def test_a_conflicted_claim_is_retried_and_then_succeeds(monkeypatch):
 def test_a_claim_that_keeps_conflicting_is_409_busy_and_writes_nothing(monkeypatch):
     template = make_template(now=now())
     monkeypatch.setattr(coupon_claims, "_attempt", lambda *a, **k: (_ for _ in ()).throw(conflict()))
-    monkeypatch.setattr(coupon_claims, "back_off", lambda attempt: None)
+    monkeypatch.setattr(retries, "backoff", lambda retry: 0)
 
     assert refused_code(new_user_id(), template.id) == "COUPON_BUSY"
     assert coupon_templates.get_template(template.id).template.issued == 0

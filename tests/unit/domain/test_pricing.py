@@ -5,9 +5,10 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.stations.pricing import (
-    AMOUNT_OFF_OVER_AMOUNT, MEMBER_PRICE, PER_LITRE_OFF, PER_LITRE_OFF_OVER_AMOUNT, GradePrice,
-    Promotion, describe, quote, validate_price)
+from chalicelib.domain.stations.prices import GradePrice, validate_price
+from chalicelib.domain.stations.pricing import MEMBER_PRICE, quote
+from chalicelib.domain.stations.promotions import (
+    AMOUNT_OFF_OVER_AMOUNT, PER_LITRE_OFF, PER_LITRE_OFF_OVER_AMOUNT, Promotion, describe)
 
 NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

@@ -8,9 +8,10 @@ from chalicelib.domain.marketing.coupons import (
     AMOUNT_OFF, PER_LITRE_OFF, CouponTemplate, claim, coupon_discount, use)
 from chalicelib.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.wallet.points import PointsRules
-from chalicelib.domain.stations.pricing import (
-    AMOUNT_OFF_OVER_AMOUNT, MEMBER_PRICE, PER_LITRE_OFF as PROMO_PER_LITRE,
-    PER_LITRE_OFF_OVER_AMOUNT, GradePrice, Promotion, quote)
+from chalicelib.domain.stations.prices import GradePrice
+from chalicelib.domain.stations.pricing import MEMBER_PRICE, quote
+from chalicelib.domain.stations.promotions import (
+    AMOUNT_OFF_OVER_AMOUNT, PER_LITRE_OFF as PROMO_PER_LITRE, PER_LITRE_OFF_OVER_AMOUNT, Promotion)
 
 NOW = datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from app import invoice_sweeper, invoice_worker
+from chalicelib.domain import times
 from chalicelib.domain.invoices import flow
 from chalicelib.jobs import invoices as jobs
 from chalicelib.providers import invoice_issuer
@@ -208,9 +209,9 @@ def test_a_mail_claimed_by_another_worker_is_left_to_it(invoicing, clock):
     user, invoice_id = requested(invoicing)
     deliver((message_id(), invoice_id))
     invoices.resend_invoice(user, invoice_id)
-    lease = invoices.iso(clock() + timedelta(seconds=flow.MAIL_LEASE_S))
+    lease = times.iso_z(clock() + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
 
-    claimed_elsewhere = moves.claim_mail(invoice_id, 1, invoices.iso(clock()), lease)
+    claimed_elsewhere = moves.claim_mail(invoice_id, 1, times.iso_z(clock(), micro=True), lease)
     deliver((message_id(), invoice_id))
 
     assert claimed_elsewhere and len(invoicing.mails(EMAIL)) == 1

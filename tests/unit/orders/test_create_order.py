@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.stations.pricing import PER_LITRE_OFF, Promotion, quote
+from chalicelib.domain.stations.pricing import quote
+from chalicelib.domain.stations.promotions import PER_LITRE_OFF, Promotion
 from chalicelib.providers import wechatpay_crypto as crypto
 from tests import paystack
 from tests.order_flows import create_order, get_order, prepay_id

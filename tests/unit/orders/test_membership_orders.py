@@ -223,7 +223,7 @@ def test_a_partial_refund_returns_points_in_proportion(client, pay, station, dri
 
 
 def test_a_member_sees_and_pays_the_member_price(client, pay, driver):
-    from chalicelib.domain.stations.pricing import GradePrice
+    from chalicelib.domain.stations.prices import GradePrice
     from tests.paystack import seed_station
     st = seed_station(grades=(GradePrice("92", 718, 718, {"silver": 688}),
                               GradePrice("95", 768, 768), GradePrice("0", 695, 695)))

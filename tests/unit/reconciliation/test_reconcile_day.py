@@ -12,7 +12,7 @@ import requests
 from chalicelib.domain.reconciliation import matching as rc
 from chalicelib.domain.orders.ids import late_payment_refund_no
 from chalicelib.domain.orders.lifecycle import close, pay as pay_transition
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.providers.wechatpay import get_wechatpay
 from chalicelib.services.reconciliation import daily as reconciliation
 from chalicelib.services.orders.changes import change_order

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.store.reconciliation import results as store
 from tests.paystack import staff_auth, staff_principal
 

@@ -83,7 +83,7 @@ def test_a_page_costs_at_most_nine_index_queries(aws):
 def test_grade_filter_keeps_stations_selling_it(aws):
     diesel_only = make_station(distance_m=100)
     from dataclasses import replace
-    from chalicelib.domain.stations.pricing import GradePrice
+    from chalicelib.domain.stations.prices import GradePrice
     diesel_only = replace(diesel_only, grades=(GradePrice("0", 695, 690),))
     both = make_station(distance_m=200)
     put(diesel_only, both)

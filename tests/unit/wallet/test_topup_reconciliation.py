@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.domain.stations.stations import SHANGHAI
+from chalicelib.domain.times import SHANGHAI
 from chalicelib.services.reconciliation import daily as reconciliation
 from chalicelib.store.wallet import accounts as account_store
 from chalicelib.store.reconciliation import results as reconciliation_store

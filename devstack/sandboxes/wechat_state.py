@@ -1,0 +1,26 @@
+"""What the WeChat sandbox's login, shipping and message endpoints share: the login codes and
+access tokens it issued, and the token check every later endpoint makes."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+
+@dataclass
+class SandboxState:
+    codes: dict[str, tuple[str, float]] = field(default_factory=dict)   # code -> (openid, issued)
+    used: set[str] = field(default_factory=set)
+    fail_next: list[int] = field(default_factory=list)
+    tokens: dict[str, float] = field(default_factory=dict)              # token -> expires
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def valid_access_token(app: Flask, token: str, *, now: float | None = None) -> bool:
+    """For the sandbox's own later endpoints (messages, shipping info)."""
+    state: SandboxState = app.config["sandbox_state"]
+    with state.lock:
+        expires = state.tokens.get(token)
+    return expires is not None and expires > (time.time() if now is None else now)
