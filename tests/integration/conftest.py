@@ -8,7 +8,7 @@ from moto import mock_aws
 
 from devstack import infra
 from tests.conftest import reset_caches
-from tests.dynamodb_local import DynamoDBLocal
+from devstack.dynamodb_local import DynamoDBLocal
 
 
 @pytest.fixture(scope="session")
