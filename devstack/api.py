@@ -14,16 +14,27 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def make_server(app, host: str, port: int):
-    """chalice's local server for `app`, as `chalice local` builds it, plus two fixes:
+    """chalice's local server for `app`, as `chalice local` builds it, plus three fixes:
     a thread-local `current_request` (chalice's create_local_server does that by swapping the
-    app's class) and a listen backlog that survives bursts of concurrent webhooks."""
+    app's class), a listen backlog that survives bursts of concurrent webhooks, and every HTTP
+    method handed to the app, as API Gateway does."""
     from chalice.config import Config
-    from chalice.local import LocalChalice, LocalDevServer, ThreadedHTTPServer, create_local_server
+    from chalice.local import (
+        ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer,
+        create_local_server)
 
     from devstack import greedy_routes
 
     class ManyConnections(ThreadedHTTPServer):
         request_queue_size = 256  # the default 5 resets connections under load
+
+    class AnyMethod(ChaliceRequestHandler):
+        # http.server answers a method without a do_<METHOD> (TRACE, CONNECT, made-up ones)
+        # with an HTML 501; handed to the app instead, it gets the JSON 405 of a wrong method.
+        def __getattr__(self, name: str):
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
 
     greedy_routes.install()
     config_from_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
@@ -34,7 +45,8 @@ def make_server(app, host: str, port: int):
         os.environ.setdefault(key, value)
     if not isinstance(app, LocalChalice):
         create_local_server(app, config, host, 0).server.server_close()
-    return LocalDevServer(app, config, host, port, server_cls=ManyConnections)
+    return LocalDevServer(app, config, host, port, handler_cls=AnyMethod,
+                          server_cls=ManyConnections)
 
 
 def main() -> None:
