@@ -176,21 +176,30 @@ def own_order(user_id: str, order_id: str) -> Order:
 
 def get_order(user_id: str, order_id: str, *, now: datetime) -> dict:
     order = own_order(user_id, order_id)
-    if order.status == PENDING_PAYMENT:
-        order = _healed(order, now)
-    return order_view(order)
+    if order.status != PENDING_PAYMENT:
+        return order_view(order)
+    healed = _healed(order, now)
+    if healed is None:  # the check could not run now: the driver's app reads again
+        return {**order_view(order), "payment_check": PAYMENT_CHECK_SKIPPED}
+    return order_view(healed)
 
 
-def _healed(order: Order, now: datetime) -> Order:
-    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late."""
+# Told on a read of a pending order whose check at WeChat Pay could not run this time (WeChat
+# Pay slow, or the order busy with a notification being applied): the next read checks again.
+PAYMENT_CHECK_SKIPPED = "SKIPPED"
+
+
+def _healed(order: Order, now: datetime) -> Order | None:
+    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late.
+    None if the check could not run (the read still answers, with what is known)."""
     try:
         return payments.sync_payment(order, actor="job:payment-check-on-read", now=now)
     except PaymentMismatch as err:
         payments.security_event("QUERIED_PAYMENT_MISMATCH", order_id=order.id, reason=err.message)
         return order
-    except DomainError as err:  # WeChat Pay slow or unreachable: show what we know
+    except DomainError as err:  # WeChat Pay slow or unreachable, or the order busy
         get_logger().info("payment check skipped", extra={"order_id": order.id, "code": err.code})
-        return order
+        return None
 
 
 def list_orders(user_id: str, limit: int, cursor: str | None) -> dict:
