@@ -2,12 +2,14 @@
 spoken to over HTTP only."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,13 @@ import requests
 from devstack.servers import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+SHANGHAI = timezone(timedelta(hours=8))
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("devstack")
+@contextlib.contextmanager
+def running_stack(state_dir: Path, start_timeout_s: float = 120):
+    """The local stack as a subprocess on free ports, as the README starts it; yields its
+    devstack.json once the API answers, and stops it with Ctrl-C's signal at the end."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
@@ -30,28 +34,36 @@ def stack(tmp_path_factory):
          "--schedule-every", "2"],
         cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     info_path = state_dir / "devstack.json"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + start_timeout_s
     info = None
     while time.monotonic() < deadline and process.poll() is None:
         if info_path.exists():
             info = json.loads(info_path.read_text())
             try:
-                requests.get(f"{info['api_url']}/v1/me", timeout=1)
+                requests.get(f"{info['api_url']}/v1/me", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
         time.sleep(0.3)
     else:
         process.kill()
         raise RuntimeError("the local stack did not start:\n" +
                            (state_dir / "devstack.log").read_text()[-4000:])
-    yield info
-    process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield info
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("devstack")) as info:
+        yield info
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +73,8 @@ def api(stack):
 
 def driver_token(stack, openid: str) -> str:
     code = requests.post(f"{stack['wechat_url']}/sandbox/login-code", json={"openid": openid},
-                         timeout=5).json()["code"]
-    response = requests.post(f"{stack['api_url']}/v1/auth/login", json={"code": code}, timeout=10)
+                         timeout=30).json()["code"]
+    response = requests.post(f"{stack['api_url']}/v1/auth/login", json={"code": code}, timeout=60)
     response.raise_for_status()
     return response.json()["token"]
 
@@ -85,3 +97,13 @@ def eventually(fetch, accept, timeout_s=30.0):
             return value
         assert time.monotonic() < deadline, f"not reached in time; last: {value}"
         time.sleep(0.25)
+
+
+def business_day(margin: timedelta = timedelta(minutes=3)) -> datetime:
+    """Now in Asia/Shanghai, waited out when the day ends within `margin`: the worker reconciles
+    yesterday by the wall clock, and it must not take a test's day before the test does."""
+    now = datetime.now(SHANGHAI)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < margin:
+        time.sleep((midnight - now).total_seconds() + 5)
+    return datetime.now(SHANGHAI)
