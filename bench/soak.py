@@ -30,9 +30,10 @@ def _stack(path: str | None):
     if path:
         yield json.loads(Path(path).read_text())
         return
-    with tempfile.TemporaryDirectory(prefix="soak-") as state_dir:
-        with running_stack(Path(state_dir)) as info:
-            yield info
+    state_dir = Path(tempfile.mkdtemp(prefix="soak-"))
+    with running_stack(state_dir) as info:
+        yield info
+    print(f"  the stack's log: {state_dir / 'devstack.log'}")
 
 
 def main() -> int:

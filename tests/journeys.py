@@ -264,7 +264,9 @@ def run_day(stack: dict, drivers: int, journeys_per_driver: int = 1) -> dict:
         thread.join(timeout=1800)
     elapsed = time.monotonic() - started
     if failures:
-        raise failures[0]
+        raise AssertionError(f"{len(failures)} of {drivers} drivers failed; the first: "
+                             f"{failures[0]!r}; 5xx seen: {day.calls.server_errors[:5]}") \
+            from failures[0]
     counts = check_books(day, today)
     assert not day.calls.server_errors, day.calls.server_errors[:5]
     return {"journeys": len(day.records), "seconds": elapsed,
