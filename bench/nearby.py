@@ -211,7 +211,7 @@ def main() -> None:
                        "AWS_SECRET_ACCESS_KEY": "local", "POWERTOOLS_LOG_LEVEL": "WARNING"})
     from chalicelib.settings import get_settings
     from devstack import infra
-    from tests.dynamodb_local import DynamoDBLocal
+    from devstack.dynamodb_local import DynamoDBLocal
 
     engine = DynamoDBLocal().start()
     try:

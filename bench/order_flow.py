@@ -115,7 +115,7 @@ def _environment(engine_url: str, keys: dict, stack) -> None:
 
 
 def run(orders: int, warmup: int) -> dict:
-    from tests.dynamodb_local import DynamoDBLocal
+    from devstack.dynamodb_local import DynamoDBLocal
     from devstack import infra
     from devstack.sandboxes import wechatpay as pay_sandbox
     from tests import paystack

@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--stations", type=int, default=50)
     args = parser.parse_args()
-    from tests.dynamodb_local import DynamoDBLocal
+    from devstack.dynamodb_local import DynamoDBLocal
 
     engine = DynamoDBLocal().start()
     try:

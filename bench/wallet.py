@@ -48,7 +48,7 @@ TRIPS = RoundTrips()
 def start_engine():
     """DynamoDB Local with the tables of infra/, and this process's settings pointed at it."""
     from devstack import infra
-    from tests.dynamodb_local import DynamoDBLocal
+    from devstack.dynamodb_local import DynamoDBLocal
 
     TRIPS.install()
     engine = DynamoDBLocal().start()

@@ -8,6 +8,7 @@ import argparse
 import importlib
 import json
 import os
+import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -17,14 +18,35 @@ def make_server(app, host: str, port: int):
     """chalice's local server for `app`, as `chalice local` builds it, plus fixes:
     a thread-local `current_request` (chalice's create_local_server does that by swapping the
     app's class), a listen backlog that survives bursts of concurrent webhooks, greedy routes
-    and CORS preflights answered by the app (devstack/greedy_routes.py, devstack/preflight.py)."""
+    and CORS preflights answered by the app (devstack/greedy_routes.py, devstack/preflight.py),
+    and every HTTP method handed to the app, as API Gateway does."""
     from chalice.config import Config
-    from chalice.local import LocalChalice, LocalDevServer, ThreadedHTTPServer, create_local_server
+    from chalice.local import (
+        ChaliceRequestHandler, LocalChalice, LocalDevServer, ThreadedHTTPServer,
+        create_local_server)
 
     from devstack import greedy_routes, preflight
 
     class ManyConnections(ThreadedHTTPServer):
         request_queue_size = 256  # the default 5 resets connections under load
+
+        def handle_error(self, request, client_address):
+            # A caller that gave up (WeChat Pay's sandbox times a notification out and retries
+            # it) is no fault of ours: a warning line, not a traceback on the console.
+            error = sys.exc_info()[1]
+            if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+                print(f"devstack api: {client_address[0]}:{client_address[1]} went away before "
+                      "its answer", file=sys.stderr)
+                return
+            super().handle_error(request, client_address)
+
+    class AnyMethod(ChaliceRequestHandler):
+        # http.server answers a method without a do_<METHOD> (TRACE, CONNECT, made-up ones)
+        # with an HTML 501; handed to the app instead, it gets the JSON 405 of a wrong method.
+        def __getattr__(self, name: str):
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
 
     greedy_routes.install()
     preflight.install()
@@ -36,7 +58,8 @@ def make_server(app, host: str, port: int):
         os.environ.setdefault(key, value)
     if not isinstance(app, LocalChalice):
         create_local_server(app, config, host, 0).server.server_close()
-    return LocalDevServer(app, config, host, port, server_cls=ManyConnections)
+    return LocalDevServer(app, config, host, port, handler_cls=AnyMethod,
+                          server_cls=ManyConnections)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Create the resources of infra/template.yaml on an embedded AWS (moto) or DynamoDB Local.
+"""Create the resources of infra/template.yaml: tables on DynamoDB Local (or moto), the rest on moto.
 
 infra/ is the one definition of tables, queues and buckets: the local stack and the tests build
 theirs from it here, so adding a table or an index means editing infra/template.yaml only.
@@ -79,8 +79,14 @@ def table_definitions(stage: str, region: str = "cn-north-1", template: dict | N
 
 
 def create_tables(dynamodb_client, stage: str, region: str = "cn-north-1") -> list[str]:
+    """Create every table of the template that does not exist yet (kept data survives a
+    restart); returns the names of those created."""
+    existing = set(dynamodb_client.get_paginator("list_tables").paginate().build_full_result()
+                   .get("TableNames", []))
     names = []
     for args, ttl_attribute in table_definitions(stage, region):
+        if args["TableName"] in existing:
+            continue
         dynamodb_client.create_table(**args)
         dynamodb_client.get_waiter("table_exists").wait(TableName=args["TableName"])
         if ttl_attribute:

@@ -15,6 +15,7 @@ import requests
 
 from chalicelib.domain.notifications.subscribe_messages import MESSAGE_KINDS
 from devstack import infra, jobs_control, seeding
+from devstack.dynamodb_local import DynamoDBLocal
 from devstack.invoicing import Invoicing
 from devstack.servers import RunningServer, free_port, serve
 from devstack.sandboxes import docs, wechat, wechatpay
@@ -31,8 +32,12 @@ WECHAT_TEMPLATE_IDS = {kind: f"sandbox-tmpl-{kind}" for kind in MESSAGE_KINDS}
 
 class LocalStack:
     def __init__(self, state_dir: Path, *, api_port: int = 8000, host: str = "127.0.0.1",
-                 notify_time_scale: float = 0.01):
+                 notify_time_scale: float = 0.01, keep_data: bool = False,
+                 log_level: str = "INFO"):
         self.state_dir = state_dir
+        self.log_level = log_level
+        self.keep_data = keep_data
+        self._dynamodb: DynamoDBLocal | None = None
         self.host = host
         self.api_port = api_port
         self.notify_time_scale = notify_time_scale
@@ -46,6 +51,8 @@ class LocalStack:
     # -- start -------------------------------------------------------------------------------
     def start(self) -> dict:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # The JVM takes seconds to start: launch it first and wait for it only when tables are due.
+        self._dynamodb = DynamoDBLocal(data_dir=self.data_dir, host=self.host).launch()
         aws_url = self._start_moto()
         app_secret = secrets.token_hex(16)
         self._servers["wechat"] = serve(wechat.create_app(
@@ -86,6 +93,9 @@ class LocalStack:
             "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_ENDPOINT_URL": aws_url,
+            # Tables live on DynamoDB Local; the store and any plain boto3 client both go there.
+            "DYNAMODB_ENDPOINT_URL": self._dynamodb.endpoint_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self._dynamodb.endpoint_url,
             "SECRETS_FILE": str(secrets_path),
             "PUBLIC_BASE_URL": self.api_url,
             "DOCS_ORIGIN": self._servers["docs"].url,
@@ -98,19 +108,23 @@ class LocalStack:
             "WECHATPAY_MCHID": WECHATPAY_MCHID,
             **self.invoicing.environment(),
             "POWERTOOLS_SERVICE_NAME": "fuel",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", self.log_level),
         }
         os.environ.update(self._env)
-        self._create_resources(aws_url)
+        fresh = self._create_resources(aws_url)
         self._env.update(self.invoicing.resource_environment(self._resources))
         os.environ.update(self._env)
-        staff = seeding.seed_all()
+        # Kept data keeps its stations, prices and coupons; only staff passwords are new (the
+        # stack stores their hashes only, and prints them at every start).
+        staff = seeding.seed_all() if fresh else seeding.seed_staff()
         # Fires a schedule on request, as if at a given time; runs the handler in this process,
         # whose environment is now the app's (the worker's is the same).
         self._servers["jobs"] = serve(jobs_control.create_app(REGION), self.host)
         info = {
             "api_url": self.api_url,
             "aws_endpoint_url": aws_url,
+            "dynamodb_endpoint_url": self._dynamodb.endpoint_url,
+            "dynamodb_data": str(self.data_dir) if self.data_dir else "in memory",
             "aws_region": REGION,
             "stage": STAGE,
             "docs_url": self._servers["docs"].url,
@@ -145,20 +159,27 @@ class LocalStack:
         self._moto.start()
         return f"http://{self.host}:{port}"
 
-    def _create_resources(self, aws_url: str) -> None:
+    @property
+    def data_dir(self) -> Path | None:
+        """Where DynamoDB Local keeps its tables between runs (None: in memory)."""
+        return self.state_dir / "dynamodb" if self.keep_data else None
+
+    def _create_resources(self, aws_url: str) -> bool:
+        """Queues and buckets on moto, tables on DynamoDB Local; True if the tables are new."""
         import boto3
 
         session = boto3.session.Session(region_name=REGION)
-        infra.create_tables(session.client("dynamodb", endpoint_url=aws_url), STAGE, REGION)
         self._resources = infra.create_queues_and_buckets(session, STAGE, REGION, aws_url)
+        self._dynamodb.wait_ready()
+        return bool(infra.create_tables(self._dynamodb.client(), STAGE, REGION))
 
     def wait_for_api(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.api_url}/v1/me", timeout=1)  # any answer means it is up
+                requests.get(f"{self.api_url}/v1/me", timeout=5)  # any answer means it is up
                 return
-            except (requests.ConnectionError, requests.Timeout):   # not up, or busy starting
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine: slow start
                 time.sleep(0.2)
         raise RuntimeError(f"the API did not start on {self.api_url}")
 
@@ -168,7 +189,8 @@ class LocalStack:
             "fuel local stack is up",
             f"  API            {info['api_url']}",
             f"  API reference  {info['docs_url']}",
-            f"  AWS (moto)     {info['aws_endpoint_url']}",
+            f"  AWS (moto)     {info['aws_endpoint_url']}  (queues, bucket, secrets)",
+            f"  DynamoDB Local {info['dynamodb_endpoint_url']}  (data {self._data_text()})",
             f"  WeChat         {info['wechat_url']}",
             f"  WeChat Pay     {info['wechatpay_url']}",
             f"  invoice issuer {info['invoice_url']}",
@@ -194,6 +216,14 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+            self._dynamodb = None
+
+    def _data_text(self) -> str:
+        if self.data_dir is None:
+            return "in memory, gone at Ctrl-C; bin/dev --keep keeps it"
+        return f"kept in {self.data_dir}"
 
 
 def _write_private(path: Path, doc: dict) -> None:

@@ -4,6 +4,7 @@ on it over HTTP as a driver or a staff member would. Shared by the e2e and brows
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,9 +21,10 @@ from devstack.servers import free_port
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("devstack")
+@contextlib.contextmanager
+def running_stack(state_dir: Path, start_timeout_s: float = 120):
+    """The local stack as a subprocess on free ports, as the README starts it; yields its
+    devstack.json once the API answers, and stops it with Ctrl-C's signal at the end."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
@@ -32,13 +34,13 @@ def stack(tmp_path_factory):
          "--schedule-every", "2"],
         cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     info_path = state_dir / "devstack.json"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + start_timeout_s
     info = None
     while time.monotonic() < deadline and process.poll() is None:
         if info_path.exists():
             info = json.loads(info_path.read_text())
             try:
-                requests.get(f"{info['api_url']}/v1/me", timeout=1)
+                requests.get(f"{info['api_url']}/v1/me", timeout=5)
                 break
             except (requests.ConnectionError, requests.Timeout):  # not up, or busy starting
                 pass
@@ -47,19 +49,27 @@ def stack(tmp_path_factory):
         process.kill()
         raise RuntimeError("the local stack did not start:\n" +
                            (state_dir / "devstack.log").read_text()[-4000:])
-    yield info
-    process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield info
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("devstack")) as info:
+        yield info
 
 
 def driver_token(stack, openid: str) -> str:
     code = requests.post(f"{stack['wechat_url']}/sandbox/login-code", json={"openid": openid},
-                         timeout=5).json()["code"]
-    response = requests.post(f"{stack['api_url']}/v1/auth/login", json={"code": code}, timeout=10)
+                         timeout=30).json()["code"]
+    response = requests.post(f"{stack['api_url']}/v1/auth/login", json={"code": code}, timeout=60)
     response.raise_for_status()
     return response.json()["token"]
 

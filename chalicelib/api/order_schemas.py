@@ -42,6 +42,9 @@ class OrderView(msgspec.Struct):
     points_redeemed: int = 0
     points_fen: int = 0  # part of discount_fen
     points_earned: int = 0  # once confirmed
+    # "SKIPPED" on a read of a pending order whose payment could not be checked at WeChat Pay
+    # this time (slow, or the order busy with a notification): read again; absent otherwise.
+    payment_check: str | None = None
 
 
 class OrderPage(msgspec.Struct):

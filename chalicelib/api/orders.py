@@ -99,8 +99,11 @@ def get_order(order_id):
     from chalicelib.services.orders import drivers as orders
 
     driver = current_driver(bp.current_request)
-    return shaped(orders.get_order(driver.subject, order_id, now=times.now()), OrderView)
-    return orders.get_order(driver.subject, order_id, now=times.now())
+    order, checked = orders.get_order(driver.subject, order_id, now=times.now())
+    view = shaped(order, OrderView)
+    if not checked:
+        view["payment_check"] = orders.PAYMENT_CHECK_SKIPPED
+    return view
 
 
 @route(bp, "/v1/orders/{order_id}/cancel", methods=["POST"], auth="driver", ok=OrderView,

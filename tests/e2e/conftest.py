@@ -1,12 +1,16 @@
 """E2E tier: the local stack (tests/local_stack.py), spoken to over HTTP only."""
 from __future__ import annotations
 
+import time
+from datetime import datetime, timedelta
+
 import boto3
 import pytest
 import requests
 
+from chalicelib.domain.times import SHANGHAI
 # The e2e tests import these helpers from here.
-from tests.local_stack import driver_token, eventually, staff_token  # noqa: F401
+from tests.local_stack import driver_token, eventually, running_stack, staff_token  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +44,13 @@ def queues_drained(stack, timeout_s=30.0) -> None:
                 for url in urls}
 
     eventually(pending, lambda by_queue: not any(by_queue.values()), timeout_s)
+
+
+def business_day(margin: timedelta = timedelta(minutes=3)) -> datetime:
+    """Now in Asia/Shanghai, waited out when the day ends within `margin`: the worker reconciles
+    yesterday by the wall clock, and it must not take a test's day before the test does."""
+    now = datetime.now(SHANGHAI)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < margin:
+        time.sleep((midnight - now).total_seconds() + 5)
+    return datetime.now(SHANGHAI)

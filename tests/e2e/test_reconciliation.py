@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
-from tests.e2e.conftest import driver_token, eventually
+from tests.e2e.conftest import business_day, driver_token, eventually
 
 STATION = "ty-013"  # seeded, open day and night, managed by a manager of two stations
-SHANGHAI = timezone(timedelta(hours=8))
 FEE_MILLI_FEN_PER_FEN = 6  # the sandbox's 0.60%: 6 milli-fen per fen, as WeChat Pay prints it
 REFUND_FEN = 5000
 
@@ -30,16 +28,6 @@ pytestmark = pytest.mark.slow
 
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
-
-
-def _business_day() -> datetime:
-    """Today in Asia/Shanghai, waited out when its end is minutes away: the worker reconciles
-    yesterday by the wall clock, and it must not take this test's day before the test does."""
-    now = datetime.now(SHANGHAI)
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    if midnight - now < timedelta(minutes=3):
-        time.sleep((midnight - now).total_seconds() + 5)
-    return datetime.now(SHANGHAI)
 
 
 def _login_manager(stack) -> dict:
@@ -115,7 +103,7 @@ def _expected_settlement(orders: list[dict]) -> dict:
 
 
 def test_a_lost_notification_is_healed_and_the_station_settles_once(stack, api):
-    today = _business_day()
+    today = business_day()
     day = today.date().isoformat()
     # 10:30 the next morning in Shanghai, when the real schedule first reconciles `day`.
     next_morning = datetime(today.year, today.month, today.day, 2, 30,

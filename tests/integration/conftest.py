@@ -6,7 +6,7 @@ import pytest
 
 from devstack import infra
 from tests.conftest import reset_caches
-from tests.dynamodb_local import DynamoDBLocal
+from devstack.dynamodb_local import DynamoDBLocal
 from tests.moto_aws import fresh_aws
 
 

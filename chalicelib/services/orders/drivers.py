@@ -175,23 +175,33 @@ def own_order(user_id: str, order_id: str) -> Order:
     return order
 
 
-def get_order(user_id: str, order_id: str, *, now: datetime) -> Order:
+def get_order(user_id: str, order_id: str, *, now: datetime) -> tuple[Order, bool]:
+    """The driver's own order, and whether its payment check ran: a pending order is checked at
+    WeChat Pay in case a notification is late; False when that check could not run this time
+    (the order is answered as known, and the driver's app reads again)."""
     order = own_order(user_id, order_id)
-    if order.status == PENDING_PAYMENT:
-        order = _healed(order, now)
-    return order
+    if order.status != PENDING_PAYMENT:
+        return order, True
+    healed = _healed(order, now)
+    return (order, False) if healed is None else (healed, True)
 
 
-def _healed(order: Order, now: datetime) -> Order:
-    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late."""
+# Told on a read of a pending order whose check at WeChat Pay could not run this time (WeChat
+# Pay slow, or the order busy with a notification being applied): the next read checks again.
+PAYMENT_CHECK_SKIPPED = "SKIPPED"
+
+
+def _healed(order: Order, now: datetime) -> Order | None:
+    """A pending order the driver is looking at: ask WeChat Pay in case a notification is late.
+    None if the check could not run (the read still answers, with what is known)."""
     try:
         return payments.sync_payment(order, actor="job:payment-check-on-read", now=now)
     except PaymentMismatch as err:
         payments.security_event("QUERIED_PAYMENT_MISMATCH", order_id=order.id, reason=err.message)
         return order
-    except DomainError as err:  # WeChat Pay slow or unreachable: show what we know
+    except DomainError as err:  # WeChat Pay slow or unreachable, or the order busy
         get_logger().info("payment check skipped", extra={"order_id": order.id, "code": err.code})
-        return order
+        return None
 
 
 def list_orders(user_id: str, limit: int, cursor: str | None) -> dict:
