@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.domain.invoices import flow
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
@@ -186,14 +186,18 @@ def resend_invoice(user_id: str, invoice_id: str, email=None) -> dict:
     return invoice_view(_own(user_id, invoice_id))
 
 
-def on_order_refunded(order_id: str) -> str:
+def on_order_refunded(order_id: str, *, refunded_at: datetime | None = None) -> str:
     """A refund of an invoiced order reverses its invoice (red letter, in the worker); an
-    invoice not yet submitted is simply cancelled. Returns what was done, for the log."""
+    invoice not yet submitted is simply cancelled. An invoice requested after the refund
+    finished (`refunded_at`: a repeated notification of an old refund) invoiced only what was
+    left, and stays. Returns what was done, for the log."""
     for _ in range(3):   # each pass acts on the state it read; a lost race reads again
         invoice_id = store.invoice_id_of_order(order_id)
         invoice = store.get_invoice(invoice_id) if invoice_id else None
         if invoice is None or invoice.status in flow.RELEASES_ORDERS:
             return "nothing"
+        if refunded_at is not None and times.parse_iso(invoice.created_at) > refunded_at:
+            return "invoice requested after the refund"
         if invoice.reversal_requested_at:
             return "reversal already requested"
         if invoice.status == flow.REQUESTED:

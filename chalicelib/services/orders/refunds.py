@@ -126,7 +126,9 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
                                     refund_id=refund_id, failure_reason=failure_reason)
         if transition is None:
             if refund.status == rf.SUCCESS == status:
-                _reverse_invoice(order)  # a repeat gets a failed reversal request through
+                # A repeat gets a failed reversal request through; an invoice requested after
+                # this refund already left it out, so only an older one is reversed.
+                _reverse_invoice(order, refunded_at=refund.finished_at)
             return refund, None
         return refund, order_effects.commit(transition)
     refund, transition = retry_lost_writes(attempt, order_store.StaleWrite,
@@ -136,7 +138,7 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
     finished = transition.refund_changed[1]
     if status == rf.SUCCESS:
         notifications.publish(notifications.refund_arrived(finished, transition.after))
-        _reverse_invoice(transition.after)
+        _reverse_invoice(transition.after, refunded_at=finished.finished_at)
     else:
         get_logger().error("refund did not reach the driver", extra={
             "out_refund_no": out_refund_no, "status": status, "kind": refund.kind,
@@ -144,14 +146,16 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
     return finished
 
 
-def _reverse_invoice(order: Order) -> None:
-    """Money went back on an invoiced order: its invoice must be reversed (red letter).
+def _reverse_invoice(order: Order, *, refunded_at: datetime | None) -> None:
+    """Money went back on an invoiced order: its invoice must be reversed (red letter), unless
+    the invoice was requested after the refund (it invoiced what was left).
 
     Raises if that could not be asked for, so a repeated notification asks again.
     """
     if order.invoice_id:
-        from chalicelib.services.invoices import requests as invoices  # only refunds of invoiced orders need it
-        outcome = invoices.on_order_refunded(order.id)
+        # Imported here: only refunds of invoiced orders need it.
+        from chalicelib.services.invoices import requests as invoices
+        outcome = invoices.on_order_refunded(order.id, refunded_at=refunded_at)
         get_logger().info("invoice of a refunded order", extra={
             "order_id": order.id, "invoice_id": order.invoice_id, "outcome": outcome})
 

@@ -291,6 +291,21 @@ def test_a_refund_before_issuing_cancels_the_invoice(invoicing):
     assert invoice.number is None and OrderModel.get(order_id).invoice_id is None
 
 
+def test_a_repeated_notification_of_an_older_refund_leaves_a_later_invoice_alone(invoicing):
+    """The invoice was requested after the refund finished, so it invoiced only what was left:
+    WeChat Pay repeating that refund's notification must not cancel or reverse it."""
+    _, invoice_id = requested(invoicing)
+    invoice = store.get_invoice(invoice_id)
+    refunded_before = times.parse_iso(invoice.created_at) - timedelta(seconds=1)
+
+    assert invoices.on_order_refunded(invoice.order_ids[0], refunded_at=refunded_before) == \
+        "invoice requested after the refund"
+    assert store.get_invoice(invoice_id).status == "REQUESTED"
+    refunded_after = refunded_before + timedelta(hours=1)
+    assert invoices.on_order_refunded(invoice.order_ids[0], refunded_at=refunded_after) == \
+        "cancelled"
+
+
 def test_a_refund_of_an_order_without_invoice_does_nothing(invoicing):
     assert invoices.on_order_refunded(fuelled_order(new_user())) == "nothing"
 

@@ -224,7 +224,8 @@ def test_refund_of_an_invoiced_order_asks_for_the_invoice_reversal(
     from chalicelib.services.invoices import requests as invoices
     reversed_orders = []
     monkeypatch.setattr(invoices, "on_order_refunded",
-                        lambda order_id: reversed_orders.append(order_id) or "reversal requested")
+                        lambda order_id, refunded_at: reversed_orders.append(order_id)
+                        or "reversal requested")
     order = paid_order(client, pay, driver, station)
     confirm(client, attendant, order["id"])
     order_store.OrderModel(order["id"]).update(  # what the invoice service's reservation does
