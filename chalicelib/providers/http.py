@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import UpstreamUnavailable
 from chalicelib.settings import get_settings
@@ -37,13 +38,20 @@ def request(method: str, url: str, *, retries: int = 2, backoff_s: float = 0.2,
             failure: Exception = err
         except requests.Timeout as err:
             if not idempotent:
-                raise UpstreamUnavailable(f"{url} did not answer in time") from err
+                raise UpstreamUnavailable(f"{_host(url)} did not answer in time") from err
             failure = err
         else:
             if response.status_code not in RETRY_STATUSES or attempt >= retries:
                 return response
             failure = RuntimeError(f"status {response.status_code}")
         if attempt >= retries:
-            raise UpstreamUnavailable(f"{url} is unreachable: {failure}") from failure
+            raise UpstreamUnavailable(f"{_host(url)} is unreachable") from failure
         attempt += 1
         time.sleep(backoff_s * (2 ** (attempt - 1)))
+
+
+def _host(url: str) -> str:
+    """Only the host of a URL for an error text: its query may hold the app secret or an
+    access token, and requests' own error texts (kept as the cause) repeat the whole URL, so
+    those stay out of every message and reach logs only through the scrubbing logger."""
+    return urlsplit(url).hostname or "the outside system"
