@@ -79,6 +79,10 @@ class Settings:
     staff_token_ttl_s: int
     staff_max_failed_logins: int
     staff_lockout_s: int
+    # A confirmation whose settlement refund is above this share of the payment or this amount
+    # needs a manager (an attendant could otherwise refund nearly a whole order).
+    confirm_refund_max_share_percent: int
+    confirm_refund_max_fen: int
     http_connect_timeout_s: float
     http_read_timeout_s: float
     ddb_connect_timeout_s: float
@@ -163,6 +167,8 @@ def load_settings() -> Settings:
         staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
         staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),
         staff_lockout_s=_int("STAFF_LOCKOUT_S", 15 * 60),
+        confirm_refund_max_share_percent=_int("CONFIRM_REFUND_MAX_SHARE_PERCENT", 10),
+        confirm_refund_max_fen=_int("CONFIRM_REFUND_MAX_FEN", 5000),  # 50 yuan
         http_connect_timeout_s=float(_str("HTTP_CONNECT_TIMEOUT_S", "3.05")),
         http_read_timeout_s=float(_str("HTTP_READ_TIMEOUT_S", "10")),
         ddb_connect_timeout_s=float(_str("DDB_CONNECT_TIMEOUT_S", "2")),
