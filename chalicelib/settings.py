@@ -77,8 +77,13 @@ class Settings:
     order_max_amount_fen: int
     order_payment_ttl_s: int
     staff_token_ttl_s: int
+    # Staff login attempts are counted in windows of staff_lockout_s: at most
+    # staff_max_failed_logins per account from one address, staff_max_logins_per_account from
+    # all addresses together, and staff_max_logins_per_address across accounts.
     staff_max_failed_logins: int
     staff_lockout_s: int
+    staff_max_logins_per_account: int
+    staff_max_logins_per_address: int
     # A confirmation whose settlement refund is above this share of the payment or this amount
     # needs a manager (an attendant could otherwise refund nearly a whole order).
     confirm_refund_max_share_percent: int
@@ -167,6 +172,8 @@ def load_settings() -> Settings:
         staff_token_ttl_s=_int("STAFF_TOKEN_TTL_S", 8 * 3600),
         staff_max_failed_logins=_int("STAFF_MAX_FAILED_LOGINS", 5),
         staff_lockout_s=_int("STAFF_LOCKOUT_S", 15 * 60),
+        staff_max_logins_per_account=_int("STAFF_MAX_LOGINS_PER_ACCOUNT", 30),
+        staff_max_logins_per_address=_int("STAFF_MAX_LOGINS_PER_ADDRESS", 30),
         confirm_refund_max_share_percent=_int("CONFIRM_REFUND_MAX_SHARE_PERCENT", 10),
         confirm_refund_max_fen=_int("CONFIRM_REFUND_MAX_FEN", 5000),  # 50 yuan
         http_connect_timeout_s=float(_str("HTTP_CONNECT_TIMEOUT_S", "3.05")),
