@@ -88,6 +88,11 @@ class Settings:
     # needs a manager (an attendant could otherwise refund nearly a whole order).
     confirm_refund_max_share_percent: int
     confirm_refund_max_fen: int
+    # Unpaid WeChat Pay orders / top-ups a driver may open per payment window, and the least
+    # time between two WeChat Pay checks of one pending order on read (docs/decisions.md).
+    driver_max_unpaid_orders: int
+    driver_max_unpaid_topups: int
+    payment_check_interval_s: int
     http_connect_timeout_s: float
     http_read_timeout_s: float
     ddb_connect_timeout_s: float
@@ -176,6 +181,9 @@ def load_settings() -> Settings:
         staff_max_logins_per_address=_int("STAFF_MAX_LOGINS_PER_ADDRESS", 30),
         confirm_refund_max_share_percent=_int("CONFIRM_REFUND_MAX_SHARE_PERCENT", 10),
         confirm_refund_max_fen=_int("CONFIRM_REFUND_MAX_FEN", 5000),  # 50 yuan
+        driver_max_unpaid_orders=_int("DRIVER_MAX_UNPAID_ORDERS", 5),
+        driver_max_unpaid_topups=_int("DRIVER_MAX_UNPAID_TOPUPS", 3),
+        payment_check_interval_s=_int("PAYMENT_CHECK_INTERVAL_S", 5),
         http_connect_timeout_s=float(_str("HTTP_CONNECT_TIMEOUT_S", "3.05")),
         http_read_timeout_s=float(_str("HTTP_READ_TIMEOUT_S", "10")),
         ddb_connect_timeout_s=float(_str("DDB_CONNECT_TIMEOUT_S", "2")),
