@@ -42,6 +42,9 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
     grades: Annotated[list[Annotated[str, doc_only(enum=list(GRADE_NAMES))]],
                       msgspec.Meta(max_length=20)] | None = None
     valid_days: Annotated[int, doc_only(minimum=1, maximum=MAX_VALID_DAYS)] | None = None
+    # public: listed in the coupon centre and claimable there; campaign: only a campaign hands
+    # it out (a targeted offer nobody else can claim).
+    audience: Literal["public", "campaign"] = "public"
 
 
 class TemplateListQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,6 +76,7 @@ class TemplateView(msgspec.Struct):
     valid_days: int | None
     total_stock: int
     per_user_limit: int
+    audience: str  # public or campaign
     status: str  # ACTIVE, PAUSED, ENDED
     created_at: str
     created_by: str
