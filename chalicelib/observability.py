@@ -24,16 +24,24 @@ _SENSITIVE = r"secret|app_secret|access_token|js_code|session_key|password|token
 _PAIR = re.compile(rf"(?i)\b({_SENSITIVE})=[^&\s'\"\\]+")
 _JSON_FIELD = re.compile(rf"(?i)(\"(?:{_SENSITIVE})\"\s*:\s*\")[^\"\\]*")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+# A mail address is personal data: its first character and its domain are enough to debug.
+_EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 # Record attributes logging itself sets; everything else on a record is an `extra` field.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
-    """The text with URL queries, credential pairs and bearer tokens replaced."""
+    """The text with URL queries, credential pairs, bearer tokens and mail addresses hidden."""
     text = _QUERY.sub("?" + _HIDDEN, text)
     text = _PAIR.sub(rf"\1={_HIDDEN}", text)
     text = _JSON_FIELD.sub(rf"\1{_HIDDEN}", text)
+    text = _EMAIL.sub(r"\1***@\2", text)
     return _BEARER.sub(rf"\1 {_HIDDEN}", text)
+
+
+def mask(name: str) -> str:
+    """An identifier a person chose (a username), reduced to what tells two apart in a log."""
+    return f"{name[:1]}***({len(name)})" if name else ""
 
 
 class _RedactingFilter(logging.Filter):

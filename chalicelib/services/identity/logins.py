@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from chalicelib.domain.errors import NotFound, RateLimited, Unauthenticated
 from chalicelib.domain.passwords import dummy_hash, verify_password
-from chalicelib.observability import get_logger
+from chalicelib.observability import get_logger, mask
 from chalicelib.providers.wechat import get_wechat
 from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
 from chalicelib.settings import get_settings
@@ -97,5 +97,5 @@ def login_staff(username: str, password: str, *, client_address: str | None,
 
 
 def _wrong_credentials(username: str) -> Unauthenticated:
-    get_logger().warning("staff login failed", extra={"username": username})
+    get_logger().warning("staff login failed", extra={"username": mask(username)})
     return Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from chalicelib.domain.errors import UpstreamUnavailable
-from chalicelib.observability import SERVICE, get_logger
+from chalicelib.observability import get_logger
 from chalicelib.providers import http
 from chalicelib.providers.wechat import WeChatClient
 from tests.conftest import add_secrets, reset_caches
@@ -17,19 +17,6 @@ from tests.conftest import add_secrets, reset_caches
 CANARY_SECRET = "canary-app-secret-7f3a9c"
 CANARY_TOKEN = "canary-access-token-51be02"
 NOWHERE = "http://127.0.0.1:9"  # nothing listens on discard
-
-
-@pytest.fixture
-def log_lines():
-    """Every line the service logger writes during the test, through its own formatter."""
-    get_logger()
-    service_logger = logging.getLogger(SERVICE)
-    sink = io.StringIO()
-    handler = logging.StreamHandler(sink)
-    handler.setFormatter(service_logger.handlers[0].formatter)
-    service_logger.addHandler(handler)
-    yield sink
-    service_logger.removeHandler(handler)
 
 
 def test_unreachable_wechat_login_never_shows_the_app_secret(client, monkeypatch,
