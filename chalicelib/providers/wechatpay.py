@@ -232,8 +232,7 @@ class WeChatPayClient:
             raise InvalidResponse("WeChat Pay answer is not UTF-8") from err
         lowered = {key.lower(): value for key, value in response.headers.items()}
         if "wechatpay-signature" not in lowered and response.status_code >= 400:
-            # Unsigned, so anything on the way could have written it: no answer at all, asked
-            # again later, never a reason to close a refund or an order.
+            # Anything on the way could forge an unsigned answer: it is no answer; ask again.
             raise WeChatPayUnavailable(response.status_code, "UNSIGNED_ANSWER",
                                        "WeChat Pay's answer was not signed")
         problem = self._signature_problem(lowered, text, None)
