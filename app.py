@@ -4,9 +4,9 @@ import os
 from chalice import Chalice, Cron, Rate
 
 from chalicelib.api import (alerts, coupons, fallback, home, identity, invoices, openapi, orders,
-                            staff_ledger, staff_marketing_coupons, staff_marketing_popups,
-                            staff_orders, staff_reconciliation, staff_stations, stations,
-                            subscriptions, wallet, webhooks)
+                            staff_accounts, staff_ledger, staff_marketing_coupons,
+                            staff_marketing_popups, staff_orders, staff_reconciliation,
+                            staff_stations, stations, subscriptions, wallet, webhooks)
 from chalicelib.api.middleware import http_middleware
 from chalicelib.jobs import alerts as alert_jobs
 from chalicelib.jobs import campaigns as campaign_jobs
@@ -26,6 +26,7 @@ app.register_blueprint(staff_stations.bp)
 app.register_blueprint(invoices.bp)
 app.register_blueprint(orders.bp)
 app.register_blueprint(staff_orders.bp)
+app.register_blueprint(staff_accounts.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(staff_reconciliation.bp)
 app.register_blueprint(subscriptions.bp)

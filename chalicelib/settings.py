@@ -86,8 +86,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     order_max_amount_fen: Positive = 300_000  # 3,000 yuan per order
     order_payment_ttl_s: Positive = 900  # 15 minutes to pay
     staff_token_ttl_s: Positive = 8 * 3600
+    # Staff login attempts are counted in windows of staff_lockout_s: at most
+    # staff_max_failed_logins per account from one address, staff_max_logins_per_account from
+    # all addresses together, and staff_max_logins_per_address across accounts.
     staff_max_failed_logins: Positive = 5
-    staff_lockout_s: Count = 15 * 60
+    staff_lockout_s: Positive = 15 * 60
+    staff_max_logins_per_account: Positive = 30
+    staff_max_logins_per_address: Positive = 30
+    # A confirmation whose settlement refund is above this share of the payment or this amount
+    # needs a manager (an attendant could otherwise refund nearly a whole order).
+    confirm_refund_max_share_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 10
+    confirm_refund_max_fen: Count = 5000  # 50 yuan
+    # Unpaid WeChat Pay orders / top-ups a driver may open per payment window, and the least
+    # time between two WeChat Pay checks of one pending order on read (docs/decisions.md).
+    driver_max_unpaid_orders: Positive = 5
+    driver_max_unpaid_topups: Positive = 3
+    payment_check_interval_s: Count = 5
     http_connect_timeout_s: Seconds = 3.05
     http_read_timeout_s: Seconds = 10.0
     ddb_connect_timeout_s: Seconds = 2.0

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from infra import throttling
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "cn-north-1"
 
@@ -27,6 +29,7 @@ def package(stage: str, out_dir: Path) -> Path:
     template["Parameters"]["Stage"]["Default"] = stage
     template["Parameters"]["Stage"]["AllowedValues"] = [stage]
     report_batch_item_failures(template, stage)
+    throttling.apply(template)
     template_path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True),
                              encoding="utf-8")
     return template_path

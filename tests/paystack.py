@@ -178,7 +178,27 @@ def staff_principal(role: str, *stations: str) -> Principal:
 
 
 def staff_auth(principal: Principal) -> dict:
-    return {"Authorization": "Bearer " + issue_token(principal, 3600)}
+    return {"Authorization": "Bearer " + bearer_token(principal, 3600)}
+
+
+def bearer_token(principal: Principal, ttl_s: int = 600) -> str:
+    """A token for the principal; a staff principal gets an account with its role and stations
+    first (staff tokens are checked against the account on every request)."""
+    if principal.kind != STAFF:
+        return issue_token(principal, ttl_s)
+    from dataclasses import replace
+
+    from chalicelib.store.identity import staff as staff_store
+
+    account = staff_store.get_staff(principal.subject)
+    if (account is None or account.disabled or account.role != principal.role
+            or account.station_ids != principal.station_ids):
+        staff_store.put_staff(staff_store.StaffAccount(
+            username=principal.subject, staff_id=principal.subject, role=principal.role or "",
+            station_ids=principal.station_ids, password_hash="!"))
+        account = staff_store.get_staff(principal.subject)
+    return issue_token(replace(principal, username=account.username,
+                               token_version=account.token_version), ttl_s)
 
 
 def wait_for(predicate, timeout_s: float = 10.0, interval_s: float = 0.02):

@@ -6,6 +6,7 @@ from chalice import Response
 from chalicelib.domain.errors import (Conflict, DomainError, Forbidden, InvalidInput, NotFound,
                                       RateLimited, RuleViolation, Unauthenticated,
                                       UpstreamUnavailable)
+from chalicelib.observability import redact
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -45,7 +46,10 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
 
 
 def error_response(err: DomainError) -> Response:
-    return Response(body=error_body(err.code, err.message, err.field), status_code=status_of(err),
+    # Scrubbed once more here: a message built from an outside system's answer must never
+    # hand a caller a URL query or a credential.
+    return Response(body=error_body(err.code, redact(err.message), err.field),
+                    status_code=status_of(err),
                     headers={"Content-Type": "application/json"})
 
 

@@ -92,9 +92,9 @@ def optional_driver(request) -> Principal | None:
 
 
 def current_staff(request) -> Principal:
-    from chalicelib.services.identity.tokens import STAFF, verify_token
+    from chalicelib.services.identity.staff_accounts import verify_staff_token
 
-    return verify_token(_bearer(request), expected_kind=STAFF)
+    return verify_staff_token(_bearer(request))
 
 
 def created(body: dict) -> Response:

@@ -72,8 +72,10 @@ def me():
 
 @route(bp, "/v1/staff/login", methods=["POST"], body=StaffLogin, ok=StaffSession,
        summary="Staff login: a staff token carrying role and stations",
-       errors={401: ("INVALID_CREDENTIALS",), 429: ("ACCOUNT_LOCKED",)})
+       errors={401: ("INVALID_CREDENTIALS",), 429: ("TOO_MANY_ATTEMPTS",)})
 def staff_login(body: StaffLogin):
     from chalicelib.services.identity import logins as identity
 
-    return identity.login_staff(body.username, body.password)
+    source = (bp.current_request.context or {}).get("identity") or {}
+    return identity.login_staff(body.username, body.password,
+                                client_address=source.get("sourceIp"))

@@ -1,9 +1,10 @@
-"""HTTP middleware: a correlation id on every log line and response, body size limit, error shape,
-CORS for the allowed browser origins."""
+"""HTTP middleware: a correlation id on every log line and response, body size limit, error
+shape, CORS for the allowed browser origins, and the request's time budget for outbound calls."""
 from __future__ import annotations
 
 from chalice import Response
 
+from chalicelib import budget
 from chalicelib.api import cors
 from chalicelib.api.errors import error_body, rewrite_chalice_error
 from chalicelib.api.http import MAX_BODY_BYTES
@@ -23,7 +24,8 @@ def http_middleware(request, get_response):
         response = Response(body=error_body("BODY_TOO_LARGE", "the body is too large"),
                             status_code=413)
     else:
-        response = rewrite_chalice_error(get_response(request))
+        with budget.request_budget(getattr(request, "lambda_context", None)):
+            response = rewrite_chalice_error(get_response(request))
     if response.status_code >= 500:
         logger.error("request failed", extra={"status": response.status_code})
     response.headers["X-Request-Id"] = correlation_id

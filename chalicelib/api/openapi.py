@@ -30,7 +30,7 @@ _COMMON = {
     "query": {400: ("PARAM_REQUIRED", "PARAM_INVALID", "UNKNOWN_PARAM")},
     "driver": {401: ("TOKEN_REQUIRED", "INVALID_TOKEN", "TOKEN_EXPIRED"),
                403: ("WRONG_TOKEN_KIND",)},
-    "staff": {401: ("TOKEN_REQUIRED", "INVALID_TOKEN", "TOKEN_EXPIRED"),
+    "staff": {401: ("TOKEN_REQUIRED", "INVALID_TOKEN", "TOKEN_EXPIRED", "TOKEN_REVOKED"),
               403: ("WRONG_TOKEN_KIND",)},
     "driver_optional": {401: ("INVALID_TOKEN", "TOKEN_EXPIRED"), 403: ("WRONG_TOKEN_KIND",)},
 }

@@ -65,7 +65,7 @@ class OrderListQuery(msgspec.Struct, forbid_unknown_fields=True):
                      "AMOUNT_TOO_LARGE", "UNKNOWN_NOZZLE", "UNKNOWN_GRADE", "POINTS_INVALID",
                      "POINTS_NOT_A_MULTIPLE"),
                404: ("STATION_NOT_FOUND", "USER_NOT_FOUND", "COUPON_NOT_YOURS"),
-               409: ("IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"),
+               409: ("IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"), 429: ("TOO_MANY_UNPAID_ORDERS",),
                422: ("NOZZLE_GRADE_MISMATCH", "STATION_CLOSED", "GRADE_OUT_OF_STOCK",
                      "INSUFFICIENT_BALANCE", "POINTS_INSUFFICIENT", "POINTS_OVER_LIMIT",
                      "COUPON_USED", "COUPON_NOT_STARTED", "COUPON_EXPIRED", "COUPON_OUT_OF_SCOPE",

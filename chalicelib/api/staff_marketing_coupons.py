@@ -12,7 +12,8 @@ from chalicelib.api.http import accepted, created, current_staff, route
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
     MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
-from chalicelib.domain.marketing.states import CampaignStatus, CouponKind, TemplateStatus
+from chalicelib.domain.marketing.states import (Audience, CampaignStatus, CouponKind,
+                                                TemplateStatus)
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -44,6 +45,9 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
     grades: Annotated[list[Annotated[str, doc_only(enum=list(GRADE_NAMES))]],
                       msgspec.Meta(max_length=20)] | None = None
     valid_days: Annotated[int, doc_only(minimum=1, maximum=MAX_VALID_DAYS)] | None = None
+    # public: listed in the coupon centre and claimable there; campaign: only a campaign hands
+    # it out (a targeted offer nobody else can claim).
+    audience: one_of(Audience) = Audience.PUBLIC
 
 
 class TemplateListQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,6 +79,7 @@ class TemplateView(msgspec.Struct):
     valid_days: int | None
     total_stock: int
     per_user_limit: int
+    audience: one_of(Audience)
     status: one_of(TemplateStatus)
     created_at: str
     created_by: str

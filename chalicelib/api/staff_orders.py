@@ -60,8 +60,10 @@ def list_station_orders(query: StaffOrderQuery):
 
 @route(bp, "/v1/staff/orders/{order_id}/confirm", methods=["POST"], auth="staff",
        body=ConfirmRequest, ok=OrderView,
-       summary="Confirm the fuelling; a smaller actual amount refunds the difference",
-       errors={**_ORDER_ERRORS, 400: ("ACTUAL_AMOUNT_INVALID", "LITERS_INVALID"),
+       summary="Confirm the fuelling; a smaller actual amount refunds the difference (above "
+               "10% of the payment or 50 yuan by default, a manager's confirmation)",
+       errors={400: ("ACTUAL_AMOUNT_INVALID", "LITERS_INVALID"), 404: ("ORDER_NOT_FOUND",),
+               403: ("NOT_YOUR_STATION", "CONFIRMATION_NEEDS_MANAGER"),
                409: ("ORDER_NOT_PAID", "ORDER_CLOSED", "ORDER_ALREADY_CONFIRMED",
                      "ORDER_REFUNDED", "ORDER_BUSY"),
                422: ("ACTUAL_AMOUNT_ABOVE_PAID", "REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})

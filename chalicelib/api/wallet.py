@@ -123,7 +123,8 @@ def get_wallet():
                "body answer the same top-up)",
        errors={400: ("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_INVALID", "AMOUNT_INVALID"),
                404: ("USER_NOT_FOUND",), 409: ("IDEMPOTENCY_KEY_REUSED", "TOPUP_BUSY"),
-               422: ("TOPUP_OVER_CAP",), 503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
+               422: ("TOPUP_OVER_CAP",), 429: ("TOO_MANY_UNPAID_TOPUPS",),
+               503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_topup(body: TopupCreate):
     from chalicelib.services.wallet import topups
 

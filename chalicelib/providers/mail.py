@@ -10,6 +10,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from chalicelib.observability import redact
 from chalicelib.settings import get_settings
 
 
@@ -63,11 +64,13 @@ def send_mail(message: EmailMessage) -> None:
     except smtplib.SMTPRecipientsRefused as err:
         # A permanent (5xx) refusal of the address will not change on a retry.
         permanent = all(code >= 500 for code, _ in err.recipients.values())
-        raise MailError(f"recipient refused: {err.recipients}", retryable=not permanent) from err
+        codes = sorted({code for code, _ in err.recipients.values()})
+        # The address and the server's text quoting it stay out: both end up in logs and records.
+        raise MailError(f"recipient refused: SMTP {codes}", retryable=not permanent) from err
     except smtplib.SMTPAuthenticationError as err:
         raise MailError(f"SMTP login refused: {err.smtp_code}", retryable=False) from err
     except smtplib.SMTPResponseException as err:
-        raise MailError(f"SMTP {err.smtp_code}: {err.smtp_error!r}",
+        raise MailError(f"SMTP {err.smtp_code}: {redact(repr(err.smtp_error))}",
                         retryable=err.smtp_code < 500) from err
     except (smtplib.SMTPException, OSError) as err:
         raise MailError(f"SMTP server unreachable: {err}", retryable=True) from err

@@ -237,7 +237,9 @@ class WeChatPayClient:
             raise InvalidResponse("WeChat Pay answer is not UTF-8") from err
         lowered = {key.lower(): value for key, value in response.headers.items()}
         if "wechatpay-signature" not in lowered and response.status_code >= 400:
-            return text  # a gateway's unsigned error can only make us stop, never succeed
+            # Anything on the way could forge an unsigned answer: it is no answer; ask again.
+            raise WeChatPayUnavailable(response.status_code, "UNSIGNED_ANSWER",
+                                       "WeChat Pay's answer was not signed")
         problem = self._signature_problem(lowered, text, None)
         if problem:
             raise InvalidResponse(f"WeChat Pay answer failed verification: {problem}")

@@ -1,5 +1,5 @@
 """The money path on the running local stack, over HTTP only: a driver finds the station, orders
-and pays at the pump, the attendant confirms a smaller amount, the difference comes back by itself; an unpaid
+and pays at the pump, a manager confirms a much smaller amount, the difference comes back by itself; an unpaid
 order cancelled is closed at WeChat Pay too."""
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_pay_at_the_pump_confirm_less_and_get_the_difference_back(stack, api):
     paid = eventually(lambda: _order(api, driver, order["id"]), lambda o: o.get("status") == "PAID")
     assert paid["paid_at"] and paid["pay_amount_fen"] == order["pay_amount_fen"]
 
-    token, account = staff_token(stack, "attendant")
+    token, account = staff_token(stack, "manager")
     staff = {"Authorization": f"Bearer {token}"}
     assert STATION in account["station_ids"]
     tickets = requests.get(f"{api}/v1/staff/orders", headers=staff, timeout=10,

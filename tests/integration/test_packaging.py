@@ -68,3 +68,28 @@ def test_policy_grants_every_table_and_index_and_nothing_wider(stage):
         assert any(r.endswith(f":table/{table}") for r in resources), table
         for index in indexes:
             assert any(r.endswith(f":table/{table}/index/{index}") for r in resources), index
+
+
+def test_packaged_api_throttles_every_method_and_the_costly_routes_harder(packaged):
+    template, _ = packaged
+    settings = {(m["ResourcePath"], m["HttpMethod"]): (m["ThrottlingRateLimit"],
+                                                       m["ThrottlingBurstLimit"])
+                for m in template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]}
+    default_rate, _ = settings[("/*", "*")]
+    assert 0 < default_rate <= 100
+    assert settings[("/~1v1~1staff~1login", "POST")][0] < default_rate
+    assert settings[("/~1v1~1orders", "POST")][0] < default_rate
+    assert settings[("/~1v1~1wallet~1topups", "POST")][0] < default_rate
+
+
+def test_the_payment_webhook_has_its_own_function_and_reserved_capacity(packaged):
+    template, _ = packaged
+    resources = template["Resources"]
+    webhook, api = resources["WebhookHandler"], resources["APIHandler"]
+    assert webhook["Properties"]["ReservedConcurrentExecutions"] > 0
+    assert api["Properties"]["ReservedConcurrentExecutions"] > 0
+    uri = (resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+           ["/v1/webhooks/wechatpay"]["post"]["x-amazon-apigateway-integration"]["uri"])
+    assert "${WebhookHandler.Arn}" in uri["Fn::Sub"]
+    assert resources["WebhookHandlerInvokePermission"]["Properties"]["FunctionName"] == {
+        "Ref": "WebhookHandler"}

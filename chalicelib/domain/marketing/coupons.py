@@ -20,10 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation
-from chalicelib.domain.marketing.states import CouponKind, CouponStatus
+from chalicelib.domain.marketing.states import Audience, CouponKind, CouponStatus
 from chalicelib.domain.money import FEN_PER_YUAN, ML_PER_LITRE, div_round_half_up, yuan_text
 
 AMOUNT_OFF, PER_LITRE_OFF = tuple(CouponKind)
+PUBLIC, CAMPAIGN = tuple(Audience)  # who may claim a template
+AUDIENCES = tuple(Audience)
 USABLE, USED, EXPIRED = tuple(CouponStatus)
 MAX_PER_LITRE_OFF_FEN = 2999  # below prices.MAX_PRICE_FEN: more is a typo, not a coupon
 # What one template may ask for (the API schema states the same bounds).
@@ -48,6 +50,8 @@ class CouponTemplate:
     grades: frozenset[str] | None = None
     valid_days: int | None = None
     issued: int = 0  # coupons claimed so far, as the store read it
+    # Who may claim: PUBLIC in the coupon centre, or CAMPAIGN (only handed out by a campaign).
+    audience: str = "public"
 
     def __post_init__(self) -> None:
         for name in ("station_ids", "grades"):
@@ -84,6 +88,9 @@ def _invalid(message: str, code: str, field: str | None = None) -> InvalidInput:
 def validate_template(t: CouponTemplate) -> None:
     if t.kind not in tuple(CouponKind):
         raise _invalid(f"unknown coupon kind {t.kind!r}", "COUPON_KIND_UNKNOWN", "kind")
+    if t.audience not in AUDIENCES:
+        raise _invalid("audience must be public or campaign", "COUPON_AUDIENCE_UNKNOWN",
+                       "audience")
     times = (t.starts_at, t.ends_at)
     if not all(isinstance(x, datetime) and x.utcoffset() is not None for x in times) or t.ends_at <= t.starts_at:
         raise _invalid("the window must end after it starts (aware UTC times)", "COUPON_WINDOW_INVALID", "ends_at")

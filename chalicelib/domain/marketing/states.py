@@ -10,6 +10,12 @@ class CouponKind(StrEnum):
     PER_LITRE_OFF = "per_litre_off"  # 每升减Y
 
 
+class Audience(StrEnum):
+    """Who may claim a template: anyone in the coupon centre, or only a campaign's list."""
+    PUBLIC = "public"
+    CAMPAIGN = "campaign"
+
+
 class TemplateStatus(StrEnum):
     """A coupon template: claimable while ACTIVE; PAUSED may resume; ENDED is final."""
     ACTIVE = "ACTIVE"

@@ -38,6 +38,13 @@ REFUND_KINDS = tuple(RefundKind)
 MAX_REASON_CHARS = 80  # WeChat Pay's limit on `reason`
 
 
+def settlement_needs_manager(paid_fen: int, refund_fen: int, *, max_share_percent: int,
+                             max_fen: int) -> bool:
+    """Whether a confirmation refunding `refund_fen` of `paid_fen` is beyond an attendant:
+    more than the share or more than the amount (exact integer comparison, no rounding)."""
+    return refund_fen * 100 > paid_fen * max_share_percent or refund_fen > max_fen
+
+
 @dataclass(frozen=True)
 class Refund:
     out_refund_no: str

@@ -8,6 +8,8 @@ UNATTRIBUTED so the stations' figures always add up to the whole bill.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -97,3 +99,17 @@ def totals(settlements: Iterable[StationSettlement]) -> dict[str, int]:
             "settled_fen": sum(s.settled_fen for s in items),
             "refund_fen": sum(s.refund_fen for s in items),
             "fee_milli_fen": sum(s.fee_milli_fen for s in items)}
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a tab or
+# carriage return in front is skipped by some of them before they look.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(cell):
+    """The cell as a CSV may hold it: text that a spreadsheet would run gets a leading quote,
+    which the spreadsheet shows as text; numbers (negative ones too) are left as they are."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime
 
 from chalicelib.domain.errors import NotFound, RateLimited, Unauthenticated
 from chalicelib.domain.passwords import dummy_hash, verify_password
 from chalicelib.domain import times
-from chalicelib.observability import get_logger
+from chalicelib.observability import get_logger, mask
 from chalicelib.providers.wechat import get_wechat
 from chalicelib.services.identity.tokens import DRIVER, STAFF, Principal, issue_token
 from chalicelib.settings import get_settings
+from chalicelib.store import throttles
 from chalicelib.store.identity import staff as staff_store
 from chalicelib.store.identity import users as user_store
 
@@ -53,29 +54,45 @@ def profile_view(user: user_store.User) -> dict:
             "created_at": user.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
-def login_staff(username: str, password: str) -> dict:
+def login_staff(username: str, password: str, *, client_address: str | None,
+                now: datetime | None = None) -> dict:
+    """A staff token for the right password.
+
+    Every attempt is counted before the password is checked (one atomic update per limit), and
+    an unknown account, a wrong password and an account over its limit all get the same 401,
+    so neither racing nor the answers tell a guesser anything. A limit lasts one window and
+    then lapses by itself: no lock to keep alive, and a guesser's own address hits its limits
+    long before the owner, elsewhere, is shut out (docs/decisions.md, 2026-12-06).
+    """
     settings = get_settings()
-    account = staff_store.get_staff(username)
-    now = times.now()
-    if account is None:
+    now = now or times.now()
+    window = settings.staff_lockout_s
+    address = client_address or "unknown"
+    if throttles.hit(f"login-addr#{address}", window_s=window,
+                     now=now) > settings.staff_max_logins_per_address:
+        raise RateLimited("too many login attempts from this address; try again later",
+                          code="TOO_MANY_ATTEMPTS")
+    within_limits = (
+        throttles.hit(f"login-pair#{username}#{address}", window_s=window,
+                      now=now) <= settings.staff_max_failed_logins
+        and throttles.hit(f"login-user#{username}", window_s=window,
+                          now=now) <= settings.staff_max_logins_per_account)
+    account = staff_store.get_staff(username) if within_limits else None
+    if account is None or account.disabled:
         verify_password(password, dummy_hash())  # same cost as a real check: no username probing
-        raise Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")
-    if account.locked_until and account.locked_until > now:
-        raise RateLimited("too many failed logins; the account is locked for a while",
-                          code="ACCOUNT_LOCKED")
+        raise _wrong_credentials(username)
     if not verify_password(password, account.password_hash):
-        staff_store.record_failed_login(
-            username, max_failures=settings.staff_max_failed_logins,
-            lock_until=now + timedelta(seconds=settings.staff_lockout_s))
-        get_logger().warning("staff login failed", extra={"username": username})
-        raise Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")
-    if account.failed_logins or account.locked_until:
-        staff_store.record_successful_login(username)
+        raise _wrong_credentials(username)
     principal = Principal(kind=STAFF, subject=account.staff_id, role=account.role,
-                          station_ids=account.station_ids)
+                          station_ids=account.station_ids, username=account.username,
+                          token_version=account.token_version)
     ttl = settings.staff_token_ttl_s
     return {"token": issue_token(principal, ttl), "expires_in": ttl,
             "staff": {"id": account.staff_id, "username": account.username,
                       "role": account.role, "station_ids": sorted(account.station_ids),
                       "display_name": account.display_name}}
 
+
+def _wrong_credentials(username: str) -> Unauthenticated:
+    get_logger().warning("staff login failed", extra={"username": mask(username)})
+    return Unauthenticated("wrong username or password", code="INVALID_CREDENTIALS")

@@ -1,7 +1,9 @@
 """Signed bearer tokens (JWT, HS256) for drivers and staff.
 
 A token says what kind of principal it is for; a driver route refuses a staff token (403) and the
-reverse, while a token that does not verify or has expired is a 401.
+reverse, while a token that does not verify or has expired is a 401. A staff token also names
+its account and the account's token version, which services/identity/staff_accounts.py checks
+on every request.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ class Principal:
     subject: str
     role: str | None = None
     station_ids: frozenset[str] = frozenset()
+    username: str | None = None  # staff: the account, looked up on every request
+    token_version: int = 0  # staff: the account's version when the token was issued
 
     def can_act_on_station(self, station_id: str) -> bool:
         return self.role == Role.HQ or station_id in self.station_ids
@@ -37,6 +41,8 @@ def issue_token(principal: Principal, ttl_s: int, *, now: float | None = None) -
     if principal.kind == STAFF:
         claims["role"] = principal.role
         claims["stations"] = sorted(principal.station_ids)
+        claims["usr"] = principal.username
+        claims["ver"] = principal.token_version
     return jwt.encode(claims, get_secret("token_signing_key"), algorithm="HS256")
 
 
@@ -56,4 +62,5 @@ def verify_token(token: str, *, expected_kind: str) -> Principal:
     if kind != expected_kind:
         raise Forbidden(f"a {kind} token cannot be used here", code="WRONG_TOKEN_KIND")
     return Principal(kind=kind, subject=str(claims["sub"]), role=claims.get("role"),
-                     station_ids=frozenset(claims.get("stations") or ()))
+                     station_ids=frozenset(claims.get("stations") or ()),
+                     username=claims.get("usr"), token_version=int(claims.get("ver") or 0))

@@ -80,7 +80,8 @@ def create_template(staff: Principal, *, title: str, kind: str, starts_at: str, 
                     total_stock: int, per_user_limit: int = 1, amount_off_fen: int = 0,
                     per_litre_off_fen: int = 0, min_spend_fen: int = 0,
                     station_ids: list[str] | None = None, grades: list[str] | None = None,
-                    valid_days: int | None = None, now: datetime | None = None) -> dict:
+                    valid_days: int | None = None, audience: str = "public",
+                    now: datetime | None = None) -> dict:
     now = now or times.now()
     require_marketing(staff)
     if not title.strip():
@@ -93,7 +94,8 @@ def create_template(staff: Principal, *, title: str, kind: str, starts_at: str, 
         total_stock=total_stock, per_user_limit=per_user_limit, amount_off_fen=amount_off_fen,
         per_litre_off_fen=per_litre_off_fen, min_spend_fen=min_spend_fen,
         station_ids=frozenset(station_ids) if station_ids is not None else None,
-        grades=frozenset(grades) if grades is not None else None, valid_days=valid_days)
+        grades=frozenset(grades) if grades is not None else None, valid_days=valid_days,
+        audience=audience)
     _check_bounds(total_stock, per_user_limit, valid_days, {
         "amount_off_fen": amount_off_fen, "per_litre_off_fen": per_litre_off_fen,
         "min_spend_fen": min_spend_fen})
@@ -116,7 +118,8 @@ def template_view(stored: store.StoredTemplate, usage: coupon_stats.UsageFigures
             "min_spend_fen": t.min_spend_fen, "station_ids": stations, "grades": grades,
             "starts_at": times.iso_z(t.starts_at), "ends_at": times.iso_z(t.ends_at), "valid_days": t.valid_days,
             "total_stock": t.total_stock, "per_user_limit": t.per_user_limit,
-            "status": stored.status, "created_at": times.iso_z(stored.created_at),
+            "audience": t.audience, "status": stored.status,
+            "created_at": times.iso_z(stored.created_at),
             "created_by": stored.created_by,
             "stats": {"issued": t.issued, "stock_left": max(t.total_stock - t.issued, 0),
                       "used": usage.used, "paid_orders": usage.paid_orders,

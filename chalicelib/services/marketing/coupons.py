@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.marketing import coupons as rules
-from chalicelib.domain.marketing.coupons import Coupon, CouponTemplate
+from chalicelib.domain.marketing.coupons import PUBLIC, Coupon, CouponTemplate
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.stations.stations import grade_sort_key
@@ -86,7 +86,8 @@ def _template_for_claim(template_id: str) -> CouponTemplate:
     if cached is not None and time.monotonic() - cached[0] < get_settings().coupon_template_cache_s:
         return cached[1]
     stored = coupon_templates.get_template(template_id) if plausible_id(template_id) else None
-    if stored is None:
+    # A campaign-only template is not on offer to anyone who asks: answered like an unknown id.
+    if stored is None or stored.template.audience != PUBLIC:
         raise NotFound(f"no coupon template {template_id}", code="TEMPLATE_NOT_FOUND",
                        field="template_id")
     if stored.status != ACTIVE:

@@ -21,6 +21,7 @@ from chalicelib.domain.marketing.targeting import (
     BANNER, MAX_POPUPS_PER_VISIT, POPUP, UNLIMITED, District, InactiveDays, MemberLevel, NewUser,
     UserFacts, impression_slot, select_for_user)
 from chalicelib.domain import times
+from chalicelib.services.marketing import popups
 from chalicelib.settings import get_settings
 from chalicelib.store.marketing import popup_views
 from chalicelib.store.marketing import popups as popup_store
@@ -69,9 +70,17 @@ def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> dic
 
 
 def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> dict:
-    _existing(popup_id, now or times.now())
-    popup_store.count(popup_id, "clicked")
-    return {"popup_id": popup_id, "counted": True}
+    """Count the user's click once per popup, and only while it is live; read afresh, not from
+    the cached list, so a popup paused a moment ago stops counting at once."""
+    now = now or times.now()
+    _existing(popup_id, now)
+    record = popup_store.get_popup(popup_id)
+    counted = (record is not None and popups.status_of(record, now) == "live"
+               and popup_views.claim_view(user_id, popup_id, popup_views.CLICK_SLOT, now,
+                                          record.popup.ends_at + timedelta(days=1)))
+    if counted:
+        popup_store.count(popup_id, "clicked")
+    return {"popup_id": popup_id, "counted": counted}
 
 
 def card(record: popup_store.PopupRecord) -> dict:

@@ -23,6 +23,7 @@ from chalicelib.services.orders import effects as order_effects, jsapi, payments
 from chalicelib.services.wallet.membership import member_terms
 from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
+from chalicelib.services import limits
 from chalicelib.store.orders import queries as order_queries
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.stations import stations as station_store
@@ -55,6 +56,11 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
     order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
     fingerprint = request_hash(asdict(request))
     actor = driver_actor(user_id)
+    if request.pay_method == WECHATPAY:
+        existing = find_order(order_id)
+        if existing is not None:  # a retry: answered as before, never counted again
+            return _replay(existing, fingerprint, now)
+        limits.cap_unpaid_orders(user_id, now=now)
 
     def attempt(_: int) -> dict:
         try:
@@ -194,6 +200,8 @@ PAYMENT_CHECK_SKIPPED = "SKIPPED"
 def _healed(order: Order, now: datetime) -> Order | None:
     """A pending order the driver is looking at: ask WeChat Pay in case a notification is late.
     None if the check could not run (the read still answers, with what is known)."""
+    if not limits.may_check_payment(order.id, now=now):
+        return order   # checked a moment ago: polling must not become a flood of queries there
     try:
         return payments.sync_payment(order, actor="job:payment-check-on-read", now=now)
     except PaymentMismatch as err:

@@ -12,6 +12,7 @@ from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.money import yuan_text
 from chalicelib.domain.reconciliation.matching import Outcome
 from chalicelib.domain.times import business_day
+from chalicelib.domain.reconciliation.settlement import spreadsheet_safe
 from chalicelib.store.reconciliation import results as store
 
 REPORT_ROLES = MANAGERS
@@ -75,7 +76,7 @@ def day_report(staff, date_text: str, station_id: str | None, *, now: datetime) 
 def settlement_csv(report: dict) -> str:
     """One line per station and grade, then the station's TOTAL line with refunds, fees, net."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _SafeWriter(csv.writer(out, lineterminator="\r\n"))
     writer.writerow(CSV_COLUMNS)
     day = report["bill_date"]
     for s in report["settlements"]:
@@ -91,6 +92,16 @@ def settlement_csv(report: dict) -> str:
                          yuan_text(s["refund_fen"]), yuan_text(s["fee_fen"]),
                          yuan_text(s["net_fen"])))
     return out.getvalue()
+
+
+class _SafeWriter:
+    """Every cell through spreadsheet_safe: station ids, grades and any text column to come."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 def _litres(ml: int) -> str:

@@ -30,6 +30,7 @@ from chalicelib.domain.wallet.balance import check_amount, top_up
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
+from chalicelib.services import limits
 from chalicelib.services.wallet import accounts
 from chalicelib.services.orders import jsapi
 from chalicelib.services.wallet.rules import bonus_rule
@@ -69,6 +70,7 @@ def create_topup(user_id: str, amount_fen: int, idempotency_key: str | None, *,
     if existing is not None:
         return _replay(existing, fingerprint, now)
     check_amount(amount_fen)
+    limits.cap_unpaid_topups(user_id, now=now)
     preview = top_up(account_store.get_account(user_id).balance, amount_fen, rule=bonus_rule())
     user = user_store.get_user(user_id)
     if user is None:

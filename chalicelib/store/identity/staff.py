@@ -1,11 +1,12 @@
-"""Station staff accounts: password hash, role, stations, and the failed-login lockout counters."""
+"""Station staff accounts: password hash, role, stations, and the token version every staff
+token must match (any change of the account's rights raises it). Login attempts are counted
+in store/throttles.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from pynamodb.attributes import (NumberAttribute, UnicodeAttribute, UnicodeSetAttribute,
-                                 UTCDateTimeAttribute)
+from pynamodb.attributes import (BooleanAttribute, NumberAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute)
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.store.base import StageModel, error_code
@@ -23,8 +24,8 @@ class StaffModel(StageModel):
     station_ids = UnicodeSetAttribute(null=True)
     display_name = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute()
-    failed_logins = NumberAttribute(default=0)
-    locked_until = UTCDateTimeAttribute(null=True)
+    token_version = NumberAttribute(default=0)
+    disabled = BooleanAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,16 @@ class StaffAccount:
     station_ids: frozenset[str]
     password_hash: str
     display_name: str | None = None
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    token_version: int = 0
+    disabled: bool = False
 
 
 def _to_account(model: StaffModel) -> StaffAccount:
     return StaffAccount(username=model.username, staff_id=model.staff_id, role=model.role,
                         station_ids=frozenset(model.station_ids or ()),
                         password_hash=model.password_hash, display_name=model.display_name,
-                        failed_logins=int(model.failed_logins or 0),
-                        locked_until=model.locked_until)
+                        token_version=int(model.token_version or 0),
+                        disabled=bool(model.disabled))
 
 
 def get_staff(username: str) -> StaffAccount | None:
@@ -54,35 +55,35 @@ def get_staff(username: str) -> StaffAccount | None:
         return None
 
 
-def put_staff(account: StaffAccount) -> None:
-    """Create or replace an account (seeding and administration)."""
-    StaffModel(account.username, staff_id=account.staff_id, role=account.role,
-               station_ids=set(account.station_ids) or None, display_name=account.display_name,
-               password_hash=account.password_hash, failed_logins=0).save()
+def put_staff(account: StaffAccount) -> int:
+    """Create or replace an account (seeding and administration); returns its token version.
 
-
-def record_failed_login(username: str, *, max_failures: int, lock_until: datetime) -> int:
-    """Count a failed login atomically; the failure that reaches the limit locks the account.
-
-    Returns the new failure count.
+    An update rather than a replace: the token version only ever goes up, so every token
+    issued under the account's former role or stations stops working.
     """
+    M = StaffModel
+    model = M(account.username)
+    model.update(actions=[
+        M.staff_id.set(account.staff_id), M.role.set(account.role),
+        M.station_ids.set(set(account.station_ids)) if account.station_ids
+        else M.station_ids.remove(),
+        M.display_name.set(account.display_name) if account.display_name
+        else M.display_name.remove(),
+        M.password_hash.set(account.password_hash), M.disabled.remove(),
+        M.token_version.add(1)])
+    return int(model.token_version)
+
+
+def revoke_tokens(username: str, *, disable: bool = False) -> int | None:
+    """Raise the account's token version (and disable it); None when there is no such account."""
+    actions = [StaffModel.token_version.add(1)]
+    if disable:
+        actions.append(StaffModel.disabled.set(True))
     model = StaffModel(username)
-    model.update(actions=[StaffModel.failed_logins.add(1)],
-                 condition=StaffModel.username.exists())
-    count = int(model.failed_logins)
-    if count >= max_failures:
-        try:
-            model.update(actions=[StaffModel.locked_until.set(lock_until),
-                                  StaffModel.failed_logins.set(0)],
-                         condition=StaffModel.failed_logins == count)
-        except UpdateError as err:
-            # Another failure was counted in between; that request locks the account instead.
-            if error_code(err) != "ConditionalCheckFailedException":
-                raise
-    return count
-
-
-def record_successful_login(username: str) -> None:
-    StaffModel(username).update(actions=[StaffModel.failed_logins.set(0),
-                                         StaffModel.locked_until.remove()],
-                                condition=StaffModel.username.exists())
+    try:
+        model.update(actions=actions, condition=StaffModel.username.exists())
+    except UpdateError as err:
+        if error_code(err) == "ConditionalCheckFailedException":
+            return None
+        raise
+    return int(model.token_version)

@@ -21,7 +21,7 @@ from pynamodb.attributes import (NumberAttribute, UnicodeAttribute, UnicodeSetAt
 from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.domain.marketing.coupons import CouponTemplate
+from chalicelib.domain.marketing.coupons import PUBLIC, CouponTemplate
 from chalicelib.domain.marketing.states import TemplateStatus
 from chalicelib.domain import times
 from chalicelib.store.base import StageModel, error_code
@@ -71,6 +71,7 @@ class CouponTemplateModel(StageModel):
     grades = UnicodeSetAttribute(null=True)
     valid_days = NumberAttribute(null=True)
     issued = NumberAttribute(default=0)
+    audience = UnicodeAttribute(null=True)  # absent on templates older than audiences: public
     status = UnicodeAttribute()
     ends_key = UnicodeAttribute()
     listing = UnicodeAttribute(default=LISTING)
@@ -101,7 +102,7 @@ def to_template(m: CouponTemplateModel) -> CouponTemplate:
         station_ids=frozenset(m.station_ids) if m.station_ids else None,
         grades=frozenset(m.grades) if m.grades else None,
         valid_days=int(m.valid_days) if m.valid_days is not None else None,
-        issued=int(m.issued or 0))
+        issued=int(m.issued or 0), audience=m.audience or PUBLIC)
 
 
 def _stored(m: CouponTemplateModel) -> StoredTemplate:
@@ -116,7 +117,7 @@ def put_template(t: CouponTemplate, created_by: str, now: datetime) -> None:
         per_litre_off_fen=t.per_litre_off_fen, min_spend_fen=t.min_spend_fen,
         station_ids=set(t.station_ids) if t.station_ids else None,
         grades=set(t.grades) if t.grades else None, valid_days=t.valid_days, issued=0,
-        status=ACTIVE, ends_key=f"{times.iso_z(t.ends_at)}#{t.id}",
+        audience=t.audience, status=ACTIVE, ends_key=f"{times.iso_z(t.ends_at)}#{t.id}",
         created_key=f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z#{t.id}",
         created_at=now, created_by=created_by,
     ).save(condition=CouponTemplateModel.template_id.does_not_exist())
@@ -131,13 +132,14 @@ def get_template(template_id: str) -> StoredTemplate | None:
 
 
 def list_claimable_templates(now: datetime) -> list[CouponTemplate]:
-    """ACTIVE templates whose claim window holds `now` and that have stock left, ending soonest
+    """Public ACTIVE templates whose claim window holds `now` and that have stock left, ending soonest
     first (at most MAX_CLAIMABLE): one query of `by-status`; window start and stock are filters
     on the few templates that are ACTIVE and not yet ended."""
     M = CouponTemplateModel
     found = M.by_status.query(
         ACTIVE, M.ends_key > times.iso_z(now),
-        filter_condition=(M.starts_at <= now) & (M.ends_at > now) & (M.issued < M.total_stock),
+        filter_condition=(M.starts_at <= now) & (M.ends_at > now) & (M.issued < M.total_stock)
+        & (M.audience.does_not_exist() | (M.audience == PUBLIC)),
         limit=MAX_CLAIMABLE)
     return [to_template(m) for m in found]
 

@@ -21,6 +21,7 @@ from pynamodb.attributes import (NumberAttribute, UnicodeAttribute, UnicodeSetAt
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import times
 from chalicelib.domain.marketing.coupons import EXPIRED, USABLE, USED, Coupon
 from chalicelib.store.base import StageModel
 
@@ -152,10 +153,6 @@ def list_user_coupons(user_id: str, status: str | None, now: datetime, limit: in
     return coupons, following
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def stage_use(tx: TransactWrite, coupon: Coupon, order_id: str, *,
               now: datetime | None = None) -> None:
     """Add to the caller's transaction: `coupon` is now used by `order_id`.
@@ -165,7 +162,7 @@ def stage_use(tx: TransactWrite, coupon: Coupon, order_id: str, *,
     ConditionalCheckFailed reason for this item (its old image is returned, ALL_OLD), so two
     orders racing for one coupon can never both commit.
     """
-    M, at = CouponModel, now or _utc_now()
+    M, at = CouponModel, now or times.now()
     tx.update(M(coupon.id), actions=[M.used_order_id.set(order_id), M.used_at.set(at)],
               condition=(M.user_id == coupon.user_id) & M.used_order_id.does_not_exist()
               & (M.valid_from <= at) & (M.valid_until > at),

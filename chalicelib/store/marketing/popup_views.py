@@ -16,6 +16,10 @@ from chalicelib.domain.marketing.targeting import record_view
 from chalicelib.store.base import StageModel, error_code
 
 
+# The slot of a user's one counted click on a popup (beside its impression slots).
+CLICK_SLOT = "click"
+
+
 class PopupViewModel(StageModel):
     logical_name = "popup-views"
 
@@ -48,5 +52,7 @@ def seen_log(user_id: str, now: datetime) -> dict[str, datetime]:
     for m in PopupViewModel.query(user_id, consistent_read=True):
         if m.expires_at is not None and m.expires_at <= now:
             continue  # TTL deletes lazily; an expired slot caps nothing
+        if m.slot_key.endswith("#" + CLICK_SLOT):
+            continue  # a click is counted apart; it caps no view
         log = record_view(log, m.slot_key.rpartition("#")[0], m.seen_at)
     return log

@@ -62,7 +62,7 @@ def test_concurrent_refunds_and_a_confirmation_never_refund_more_than_was_paid(p
     pay.pay(created["payment"]["package"].split("=", 1)[1])
     wait_for(lambda: order_store.get_order(order_id).status == "PAID")
     manager = staff_auth(staff_principal("manager", station.id))
-    attendant = staff_auth(staff_principal("attendant", station.id))
+    confirmer = staff_auth(staff_principal("manager", station.id))
 
     def refund(amount):
         return lambda: requests.post(
@@ -71,7 +71,7 @@ def test_concurrent_refunds_and_a_confirmation_never_refund_more_than_was_paid(p
             json={"amount_fen": amount, "reason": "并发退款"}, timeout=60)
 
     def confirm():
-        return requests.post(f"{pay.api_url}/v1/staff/orders/{order_id}/confirm", headers=attendant,
+        return requests.post(f"{pay.api_url}/v1/staff/orders/{order_id}/confirm", headers=confirmer,
                              json={"actual_amount_fen": 12000}, timeout=60)
 
     answers = all_at_once([refund(4000) for _ in range(10)] + [confirm])

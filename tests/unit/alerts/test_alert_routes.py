@@ -6,15 +6,16 @@ import json
 
 import pytest
 
-from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
+from chalicelib.services.identity.tokens import DRIVER, Principal
 from chalicelib.store.stations import stations as station_store
+from tests.paystack import bearer_token
 from tests.station_factory import make_station, staff
 
 JSON = {"Content-Type": "application/json"}
 
 
 def bearer(principal) -> dict:
-    return {**JSON, "Authorization": f"Bearer {issue_token(principal, 600)}"}
+    return {**JSON, "Authorization": f"Bearer {bearer_token(principal)}"}
 
 
 DRIVER_1 = Principal(kind=DRIVER, subject="u_route_1")

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
+from chalicelib.services.identity.tokens import DRIVER, Principal
 from chalicelib.store.stations import stations as station_store
+from tests.paystack import bearer_token
 from tests.station_factory import TAIYUAN, make_station, staff
 
 JSON = {"Content-Type": "application/json"}
@@ -14,7 +15,7 @@ NEARBY = f"/v1/stations/nearby?lat={TAIYUAN[0]}&lng={TAIYUAN[1]}"
 
 
 def bearer(principal) -> dict:
-    return {"Authorization": f"Bearer {issue_token(principal, 600)}"}
+    return {"Authorization": f"Bearer {bearer_token(principal)}"}
 
 
 def put_json(client, path, body, who):

@@ -28,8 +28,8 @@ def now() -> datetime:
 
 
 def bearer(principal) -> dict:
-    from chalicelib.services.identity.tokens import issue_token
-    return {"Authorization": f"Bearer {issue_token(principal, 600)}", **JSON}
+    from tests.paystack import bearer_token
+    return {"Authorization": f"Bearer {bearer_token(principal)}", **JSON}
 
 
 class Queue:

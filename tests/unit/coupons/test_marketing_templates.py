@@ -13,6 +13,7 @@ from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
 from chalicelib.store.marketing import coupon_templates, coupons
 from chalicelib.store.base import get_connection
 from chalicelib.store.stations import stations as station_store
+from tests.paystack import bearer_token
 from tests.station_factory import make_station, staff
 from tests.unit.coupons.factory import DAY, claimed, paid_order
 
@@ -28,7 +29,7 @@ def iso(moment: datetime) -> str:
 
 
 def bearer(principal) -> dict:
-    return {"Authorization": f"Bearer {issue_token(principal, 600)}", **JSON}
+    return {"Authorization": f"Bearer {bearer_token(principal)}", **JSON}
 
 
 HQ = staff("hq", subject="s_marketing")

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.services.identity.tokens import DRIVER, Principal, issue_token
+from chalicelib.services.identity.tokens import DRIVER, Principal
 from chalicelib.store.stations import stations as station_store
 from chalicelib.store.identity import users as user_store
+from tests.paystack import bearer_token
 from tests.station_factory import TAIYUAN, make_station, staff
 
 JSON = {"Content-Type": "application/json"}
@@ -17,7 +18,7 @@ HQ, MANAGER = staff("hq", subject="s_mkt"), staff("manager", "ty-hr1", subject="
 
 
 def bearer(principal) -> dict:
-    return {**JSON, "Authorization": f"Bearer {issue_token(principal, 600)}"}
+    return {**JSON, "Authorization": f"Bearer {bearer_token(principal)}"}
 
 
 def popup_body(**changes) -> dict:

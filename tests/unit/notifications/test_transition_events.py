@@ -52,9 +52,9 @@ def test_a_paid_order_publishes_one_payment_event(pay, station, driver, client, 
 
 def test_a_refund_that_arrives_publishes_its_amount_and_reason(pay, station, driver, client, queue):
     order = paid_order(client, pay, driver, station, amount_fen=30000)
-    attendant = staff_principal("attendant", station.id)
+    confirmer = staff_principal("manager", station.id)
 
-    assert confirm(client, attendant, order["id"], {"actual_amount_fen": 25000}).status_code == 200
+    assert confirm(client, confirmer, order["id"], {"actual_amount_fen": 25000}).status_code == 200
 
     events = events_until(queue, f"refund:{order['id']}-S")
     (refund,) = [e for e in events if e["kind"] == "refund_arrived"]

@@ -128,9 +128,9 @@ def test_confirming_less_puts_the_difference_back_in_the_wallet(client, pay, sta
     _fund(driver.id, 30000)
     order_id = create_order(client, driver, station, amount_fen=30000,
                             pay_method="wallet").json_body["order"]["id"]
-    attendant = staff_principal("attendant", station.id)
+    confirmer = staff_principal("manager", station.id)
 
-    confirmed = confirm(client, attendant, order_id, {"actual_amount_fen": 21000})
+    confirmed = confirm(client, confirmer, order_id, {"actual_amount_fen": 21000})
 
     assert confirmed.status_code == 200, confirmed.json_body
     final = order_store.get_order(order_id)

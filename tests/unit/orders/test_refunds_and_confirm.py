@@ -37,10 +37,10 @@ def _settled(order_id, field="refunded_fen", value=None):
 
 
 def test_confirm_with_a_smaller_amount_fuels_and_refunds_the_difference(
-        pay, station, driver, client, attendant):
+        pay, station, driver, client, manager):
     order = paid_order(client, pay, driver, station, amount_fen=30000)
 
-    answer = confirm(client, attendant, order["id"], {"actual_amount_fen": 25000})
+    answer = confirm(client, manager, order["id"], {"actual_amount_fen": 25000})
 
     assert answer.status_code == 200
     confirmed = answer.json_body
@@ -49,7 +49,7 @@ def test_confirm_with_a_smaller_amount_fuels_and_refunds_the_difference(
     final = _settled(order["id"], value=5000)
     assert final.status == "FUELLED" and final.refunded_fen == 5000
     assert pay.sandbox.refunds[order["id"] + "-S"].refund == 5000
-    assert [e["type"] for e in history(client, attendant, order["id"])] == [
+    assert [e["type"] for e in history(client, manager, order["id"])] == [
         "ORDER_CREATED", "ORDER_PAID", "ORDER_FUELLED", "REFUND_REQUESTED", "REFUND_SUCCEEDED"]
 
 
@@ -64,17 +64,17 @@ def test_full_confirmation_refunds_nothing(pay, station, driver, client, attenda
 
 def test_history_records_who_when_and_the_amounts(pay, station, driver, client, attendant):
     order = paid_order(client, pay, driver, station, amount_fen=30000)
-    confirm(client, attendant, order["id"], {"actual_amount_fen": 25000})
-    _settled(order["id"], value=5000)
+    confirm(client, attendant, order["id"], {"actual_amount_fen": 28000})
+    _settled(order["id"], value=2000)
 
     fuelled, requested, succeeded = history(client, attendant, order["id"])[2:]
 
     assert fuelled["actor"] == f"staff:{attendant.subject}:attendant"
     assert fuelled["amounts_before"]["pay_amount_fen"] == 30000
-    assert fuelled["amounts_after"]["actual_amount_fen"] == 25000
+    assert fuelled["amounts_after"]["actual_amount_fen"] == 28000
     assert requested["provider_ids"]["out_refund_no"] == order["id"] + "-S"
     assert succeeded["actor"].startswith("wechatpay:") and succeeded["provider_ids"]["refund_id"]
-    assert succeeded["amounts_after"]["refunded_fen"] == 5000
+    assert succeeded["amounts_after"]["refunded_fen"] == 2000
     assert [e["seq"] for e in history(client, attendant, order["id"])] == [1, 2, 3, 4, 5]
 
 

@@ -31,7 +31,7 @@ def _fail_next(pay, errcode):
 @pytest.fixture
 def fuelled(pay, station, driver, client):
     order = paid_order(client, pay, driver, station, amount_fen=30000)
-    confirm(client, staff_principal("attendant", station.id), order["id"],
+    confirm(client, staff_principal("manager", station.id), order["id"],
             {"actual_amount_fen": 25000})
     return order_store.get_order(order["id"])
 

@@ -343,3 +343,14 @@ def test_factory_reads_settings_and_secrets(monkeypatch, tmp_path, keys):
         monkeypatch.undo()
         for cached in (get_settings.cache_clear, secrets.clear_cache, get_wechatpay.cache_clear):
             cached()
+
+
+@pytest.mark.parametrize("status, code", [(400, "PARAM_ERROR"), (404, "RESOURCE_NOT_EXISTS"),
+                                          (403, "NOT_ENOUGH")])
+def test_an_unsigned_error_answer_is_no_answer_at_all(client, sent, wechatpay, status, code):
+    # Anything between us and WeChat Pay could forge it; believing it would close a refund.
+    sent.answer = _answer(wechatpay, status, {"code": code, "message": "forged"}, signed=False)
+
+    with pytest.raises(UpstreamUnavailable) as caught:
+        client.query_refund("R1")
+    assert caught.value.code == "UNSIGNED_ANSWER" and caught.value.message != "forged"

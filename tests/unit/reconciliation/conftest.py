@@ -12,6 +12,8 @@ from tests import paystack
 
 @pytest.fixture
 def pay(aws, base_environment, monkeypatch, pay_servers):
+    # A billing day is built from one driver's many orders, more than a driver may leave unpaid.
+    monkeypatch.setenv("DRIVER_MAX_UNPAID_ORDERS", "100")
     paystack.point_billing_tests_at(pay_servers, base_environment, monkeypatch)
     yield pay_servers
     pay_servers.silence()

@@ -1,0 +1,36 @@
+"""Staff tokens follow the account: each request checks the account's token version.
+
+The version rises whenever the account's rights change (role or stations rewritten, disabled,
+"log out everywhere"), so a token issued before that stops working on the next request,
+not when it expires hours later. The price is one consistent read of the staff table per
+staff request (docs/decisions.md, 2026-12-06).
+"""
+from __future__ import annotations
+
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
+from chalicelib.observability import get_logger
+from chalicelib.services.identity.tokens import STAFF, Principal, verify_token
+from chalicelib.store.identity import staff as staff_store
+
+
+def verify_staff_token(token: str) -> Principal:
+    principal = verify_token(token, expected_kind=STAFF)
+    account = staff_store.get_staff(principal.username) if principal.username else None
+    if (account is None or account.disabled or account.staff_id != principal.subject
+            or account.token_version != principal.token_version):
+        raise Unauthenticated("the token is no longer valid; log in again", code="TOKEN_REVOKED")
+    return principal
+
+
+def log_out_everywhere(staff: Principal) -> None:
+    """Every token of the caller's account stops working, this one included."""
+    staff_store.revoke_tokens(staff.username or "")
+
+
+def disable_account(staff: Principal, username: str) -> None:
+    """hq only: the account can no longer log in, and its tokens stop working at once."""
+    if staff.role != "hq":
+        raise Forbidden("only hq can disable a staff account", code="ROLE_NOT_ALLOWED")
+    if staff_store.revoke_tokens(username, disable=True) is None:
+        raise NotFound("the staff account does not exist", code="STAFF_NOT_FOUND")
+    get_logger().info("staff account disabled", extra={"by": staff.subject})

@@ -1,0 +1,51 @@
+"""Fixed-window counters and minimum intervals, each one atomic update of one item.
+
+`hit` counts an attempt in the window it falls in and answers the count so far, so parallel
+attempts each see a distinct number and a limit can never be passed by racing it. `claim_every`
+lets one caller act on a key at most once per interval. Items expire with their window (TTL).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
+
+from chalicelib.store.base import StageModel, error_code
+
+# Kept a little past its window, so a clock a few seconds off never resets a count early.
+_GRACE_S = 60
+
+
+class ThrottleModel(StageModel):
+    logical_name = "throttles"
+
+    class Meta:
+        pass
+
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # epoch seconds: the TTL attribute
+
+
+def hit(key: str, *, window_s: int, now: datetime) -> int:
+    """Count one attempt on `key` in the current window; the count including this one."""
+    moment = int(now.timestamp())
+    window = moment // window_s
+    model = ThrottleModel(f"{key}#{window}")
+    model.update(actions=[ThrottleModel.count.add(1),
+                          ThrottleModel.expires_at.set((window + 1) * window_s + _GRACE_S)])
+    return int(model.count)
+
+
+def claim_every(key: str, *, interval_s: int, now: datetime) -> bool:
+    """True for the first caller on `key` in each `interval_s`; False while the last claim holds."""
+    moment = int(now.timestamp())
+    try:
+        ThrottleModel(key, count=1, expires_at=moment + interval_s).save(
+            condition=ThrottleModel.key.does_not_exist() | (ThrottleModel.expires_at <= moment))
+    except PutError as err:
+        if error_code(err) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,35 @@
+"""Finding 12: a settlement CSV cell that a spreadsheet would run as a formula is written as
+text; numbers, negative ones included, stay numbers."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from chalicelib.domain.reconciliation.settlement import spreadsheet_safe
+from chalicelib.services.reconciliation.reports import settlement_csv
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_formula_like_text_is_escaped(cell):
+    assert spreadsheet_safe(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["-12.50", "0.000", "ty-001", "92#", "", 7, -3])
+def test_plain_values_are_left_alone(cell):
+    assert spreadsheet_safe(cell) == cell
+
+
+def test_the_settlement_csv_escapes_a_station_id_that_starts_a_formula():
+    report = {"bill_date": "2026-12-05", "settlements": [{
+        "station_id": "=cmd|' /C calc'!A0", "orders": 1, "discount_fen": 0, "paid_fen": 100,
+        "refunds": 0, "refund_fen": 0, "fee_fen": 1, "net_fen": 99,
+        "grades": [{"grade": "@92#", "orders": 1, "liters_ml": 1000, "gross_fen": 100,
+                    "discount_fen": 0, "paid_fen": 100}]}]}
+
+    rows = list(csv.reader(io.StringIO(settlement_csv(report))))
+
+    assert rows[1][1] == "'=cmd|' /C calc'!A0" and rows[1][2] == "'@92#"
+    assert rows[2][2] == "TOTAL"
