@@ -14,7 +14,7 @@ Indexes: `by-user` (user_id, claimed_at) lists a driver's coupons newest first;
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pynamodb.attributes import (NumberAttribute, UnicodeAttribute, UnicodeSetAttribute,
                                  UTCDateTimeAttribute)
