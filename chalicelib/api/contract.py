@@ -19,6 +19,9 @@ class Error(msgspec.Struct):
     code: str
     message: str
     field: str | None = None
+    # Figures some errors carry: FAR_FROM_STATION has distance_m, max_distance_m and
+    # nearest_station ({id, name, payee, distance_m} or null).
+    details: dict | None = None
 
 
 @dataclass
