@@ -98,6 +98,7 @@ class LocalStack:
         os.environ.update(self._env)
         self._create_resources(aws_url)
         self._env.update(self.invoicing.resource_environment(self._resources))
+        self._env["PUMP_CODE_BUCKET"] = self._resources["PumpCodeBucket"]["Ref"]
         os.environ.update(self._env)
         staff = seeding.seed_all()
         self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
