@@ -107,6 +107,12 @@ class Settings:
     points_max_share_percent: int
     points_expiry_days: int
     member_levels: str | None
+    # Never pay the wrong station: where printable pump codes are kept, how far from the chosen
+    # station an order may be placed without the driver confirming, and how long a driver's
+    # refund request may wait for the manager before it is refunded by the schedule.
+    pump_code_bucket: str | None
+    order_far_distance_m: int
+    refund_request_timeout_s: int
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -181,6 +187,9 @@ def load_settings() -> Settings:
         points_max_share_percent=_int("POINTS_MAX_SHARE_PERCENT", 50),
         points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
         member_levels=_str("MEMBER_LEVELS"),
+        pump_code_bucket=_str("PUMP_CODE_BUCKET"),
+        order_far_distance_m=_int("ORDER_FAR_DISTANCE_M", 500),
+        refund_request_timeout_s=_int("REFUND_REQUEST_TIMEOUT_S", 2 * 3600),
     )
 
 

@@ -2,7 +2,18 @@
 and staff routes; services/orders/views.py fills them."""
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
+
+
+class RefundRequestView(msgspec.Struct):
+    """The driver's request to get back a payment for a fill that never happened."""
+    status: Literal["OPEN", "APPROVED", "DECLINED", "AUTO_APPROVED"]
+    reason: str  # the driver's
+    requested_at: str
+    answer: str | None  # why the manager declined
+    answered_at: str | None
 
 
 class OrderView(msgspec.Struct):
@@ -37,6 +48,11 @@ class OrderView(msgspec.Struct):
     points_redeemed: int = 0
     points_fen: int = 0  # part of discount_fen
     points_earned: int = 0  # once confirmed
+    payee: str | None = None  # the company the driver pays (WeChat Pay shows it too)
+    # How the driver's place was checked: PUMP_CODE, NEAR, FAR_CONFIRMED, NO_LOCATION
+    place_check: Literal["PUMP_CODE", "NEAR", "FAR_CONFIRMED", "NO_LOCATION"] | None = None
+    place_distance_m: int | None = None
+    refund_request: RefundRequestView | None = None
 
 
 class OrderPage(msgspec.Struct):

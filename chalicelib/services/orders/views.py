@@ -38,7 +38,18 @@ def order_view(order: Order) -> dict:
         "member_level": order.member_level, "coupon_id": order.coupon_id,
         "coupon_fen": order.coupon_fen, "points_redeemed": order.points_redeemed,
         "points_fen": order.points_fen, "points_earned": order.points_earned,
+        "payee": order.payee, "place_check": order.place_check,
+        "place_distance_m": order.place_distance_m, "refund_request": _refund_request(order),
     }
+
+
+def _refund_request(order: Order) -> dict | None:
+    if order.refund_request_status is None:
+        return None
+    return {"status": order.refund_request_status, "reason": order.refund_request_reason,
+            "requested_at": utc_text(order.refund_requested_at),
+            "answer": order.refund_request_answer,
+            "answered_at": utc_text(order.refund_request_answered_at)}
 
 
 def refund_view(refund: Refund) -> dict:
