@@ -38,7 +38,8 @@ def stack(tmp_path_factory):
             try:
                 requests.get(f"{info['api_url']}/v1/me", timeout=1)
                 break
-            except requests.ConnectionError:
+            # Not up yet, or still importing the app (a slow first answer under load).
+            except (requests.ConnectionError, requests.Timeout):
                 pass
         time.sleep(0.3)
     else:
