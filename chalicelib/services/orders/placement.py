@@ -2,7 +2,7 @@
 the chosen station (domain/orders/placement.py holds the rules, settings the distance)."""
 from __future__ import annotations
 
-from chalicelib.domain.errors import RuleViolation
+from chalicelib.domain.errors import InvalidInput, RuleViolation
 from chalicelib.domain.orders import placement
 from chalicelib.domain.stations.pump_codes import parse_scene
 from chalicelib.domain.stations.stations import Station
@@ -29,7 +29,10 @@ def _nearest(point: tuple[float, float], chosen: str, max_m: int) -> dict | None
     from chalicelib.domain.stations.nearby import nearby_request
     from chalicelib.services.stations.search import search_nearby
 
-    page = search_nearby(nearby_request(*point, radius_m=max(1, max_m), limit=2))
+    try:
+        page = search_nearby(nearby_request(*point, radius_m=max(1, max_m), limit=2))
+    except InvalidInput:  # a point search cannot serve (near a pole): no suggestion, same refusal
+        return None
     other = next((s for s in page["items"] if s["id"] != chosen), None)
     if other is None:
         return None
