@@ -78,7 +78,7 @@ def decline(staff, order_id: str, answer: str, *, now: datetime) -> dict:
 
 def list_open(staff, station_id: str, limit: int) -> dict:
     if not staff.can_act_on_station(station_id):
-        raise Forbidden(f"station {station_id} is not one of yours", code="NOT_YOUR_STATION")
+        raise Forbidden("the station is not one of yours", code="NOT_YOUR_STATION")
     return {"items": [order_view(o) for o in request_store.open_of_station(station_id, limit)],
             "next_cursor": None}
 

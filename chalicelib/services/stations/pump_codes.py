@@ -27,10 +27,10 @@ def _own_station(staff, station_id: str) -> Station:
     if staff.role not in CODE_ROLES:
         raise Forbidden("only a manager or hq can make pump codes", code="ROLE_NOT_ALLOWED")
     if not staff.can_act_on_station(station_id):
-        raise Forbidden(f"station {station_id} is not one of yours", code="STATION_NOT_YOURS")
+        raise Forbidden("the station is not one of yours", code="STATION_NOT_YOURS")
     station = station_store.read_station(station_id) if 0 < len(station_id) <= 64 else None
     if station is None:
-        raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")
+        raise NotFound("the station does not exist", code="STATION_NOT_FOUND")
     return station
 
 
@@ -94,7 +94,7 @@ def resolve(scene: str, *, member_level: str | None, now: datetime) -> dict:
                        code="PUMP_NOT_FOUND") from None
     nozzle = next((n for n in view["nozzles"] if n["no"] == nozzle_no), None)
     if nozzle is None:
-        raise NotFound(f"nozzle {nozzle_no} is no longer at this station; ask the staff",
+        raise NotFound("this nozzle is no longer at the station; ask the staff",
                        code="NOZZLE_REMOVED")
     offer = next(g for g in view["grades"] if g["grade"] == nozzle["grade"])
     return {"scene": scene, "station_id": view["id"], "station_name": view["name"],
