@@ -37,6 +37,7 @@ class Operation:
     ok: type | None
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
     headers: tuple[str, ...] = ()  # required request headers, e.g. Idempotency-Key
+    path_schemas: dict[str, dict] = field(default_factory=dict)  # path parameter -> JSON Schema
 
 
 OPERATIONS: list[Operation] = []

@@ -28,7 +28,9 @@ class PumpView(msgspec.Struct):
 @route(bp, "/v1/pumps/{scene}", methods=["GET"], auth="driver_optional", ok=PumpView,
        summary="What a scanned pump code names: station, payee, nozzle, grade and today's price "
                "(no token needed; with one, the driver's member price)",
-       errors={404: ("PUMP_NOT_FOUND", "NOZZLE_REMOVED")})
+       errors={404: ("PUMP_NOT_FOUND", "NOZZLE_REMOVED")},
+       # What we print (domain/stations/pump_codes.py); anything else is simply not found.
+       path_schemas={"scene": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,32}$"}})
 def resolve_pump(scene: str):
     from chalicelib.api.stations import _member_level
     from chalicelib.services.stations import pump_codes
