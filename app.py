@@ -4,8 +4,9 @@ import os
 from chalice import Chalice, Cron, Rate
 
 from chalicelib.api import (alerts, coupons, fallback, home, identity, invoices, openapi, orders,
-                            staff_accounts, staff_ledger, staff_marketing_coupons,
-                            staff_marketing_popups, staff_orders, staff_reconciliation,
+                            pumps, refund_requests, staff_accounts, staff_ledger,
+                            staff_marketing_coupons, staff_marketing_popups, staff_orders,
+                            staff_pump_codes, staff_reconciliation, staff_refund_requests,
                             staff_stations, stations, subscriptions, wallet, webhooks)
 from chalicelib.api.middleware import http_middleware
 from chalicelib.jobs import alerts as alert_jobs
@@ -15,6 +16,7 @@ from chalicelib.jobs import notifications as notification_jobs
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import points as points_jobs
 from chalicelib.jobs import reconciliation as reconciliation_jobs
+from chalicelib.jobs import refund_requests as refund_request_jobs
 
 app = Chalice(app_name="fuel")
 app.register_middleware(http_middleware, "http")
@@ -37,6 +39,10 @@ app.register_blueprint(coupons.bp)
 app.register_blueprint(staff_marketing_coupons.bp)
 app.register_blueprint(wallet.bp)
 app.register_blueprint(staff_ledger.bp)
+app.register_blueprint(pumps.bp)
+app.register_blueprint(staff_pump_codes.bp)
+app.register_blueprint(refund_requests.bp)
+app.register_blueprint(staff_refund_requests.bp)
 # Registered last: it answers only paths that no other route claims.
 app.register_blueprint(fallback.bp)
 
@@ -92,6 +98,13 @@ def follow_up_refunds(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def upload_shipping_info(event):
     return payment_jobs.upload_shipping_info()
+
+
+# Drivers' refund requests nobody answered in time are refunded (jobs/refund_requests.py); as of
+# the event's `time`, so a run fired for a later moment decides as that moment.
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def refund_unanswered_requests(event):
+    return refund_request_jobs.refund_unanswered(event.time)
 
 
 # Yesterday's WeChat Pay trade bill (ready about 10:00 Asia/Shanghai): 02:30 UTC = 10:30 there,

@@ -133,6 +133,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The origin of the local API reference (devstack/sandboxes/docs.py), whose "Try it out"
     # calls this API from the browser; honoured on the local stage only (see cors_origins).
     docs_origin: str | None = None
+    # Never pay the wrong station: where printable pump codes are kept, how far from the chosen
+    # station an order may be placed without the driver confirming, and how long a driver's
+    # refund request may wait for the manager before it is refunded by the schedule.
+    pump_code_bucket: str | None = None
+    order_far_distance_m: Positive = 500
+    refund_request_timeout_s: Positive = 2 * 3600
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""

@@ -113,6 +113,7 @@ class LocalStack:
         os.environ.update(self._env)
         fresh = self._create_resources(aws_url)
         self._env.update(self.invoicing.resource_environment(self._resources))
+        self._env["PUMP_CODE_BUCKET"] = self._resources["PumpCodeBucket"]["Ref"]
         os.environ.update(self._env)
         # Kept data keeps its stations, prices and coupons; only staff passwords are new (the
         # stack stores their hashes only, and prints them at every start).

@@ -21,6 +21,9 @@ class Error(msgspec.Struct):
     code: str
     message: str
     field: str | None = None
+    # Figures some errors carry: FAR_FROM_STATION has distance_m, max_distance_m and
+    # nearest_station ({id, name, payee, distance_m} or null).
+    details: dict | None = None
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Operation:
     ok: type | None
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
     headers: tuple[str, ...] = ()  # required request headers, e.g. Idempotency-Key
+    path_schemas: dict[str, dict] = field(default_factory=dict)  # path parameter -> JSON Schema
 
 
 OPERATIONS: list[Operation] = []

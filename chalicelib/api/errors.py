@@ -38,19 +38,23 @@ def status_of(err: DomainError) -> int:
     return 400
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict:
+def error_body(code: str, message: str, field: str | None = None,
+               details: dict | None = None) -> dict:
     body = {"code": code, "message": message}
     if field:
         body["field"] = field
+    if details:
+        body["details"] = details
     return body
 
 
 def error_response(err: DomainError) -> Response:
     # Scrubbed once more here: a message built from an outside system's answer must never
-    # hand a caller a URL query or a credential.
-    return Response(body=error_body(err.code, redact(err.message), err.field),
-                    status_code=status_of(err),
-                    headers={"Content-Type": "application/json"})
+    # hand a caller a URL query or a credential. `details`: figures an error carries for the
+    # caller (e.g. FAR_FROM_STATION's distance).
+    return Response(body=error_body(err.code, redact(err.message), err.field,
+                                    getattr(err, "details", None)),
+                    status_code=status_of(err), headers={"Content-Type": "application/json"})
 
 
 def rewrite_chalice_error(response: Response) -> Response:

@@ -22,7 +22,7 @@ def route(bp: Blueprint, path: str, methods: list[str], *, summary: str = "",
           auth: str | None = None, body: type | None = None, query: type | None = None,
           ok: type | None = None, status: int = 200,
           errors: dict[int, tuple[str, ...]] | None = None, headers: tuple[str, ...] = (),
-          **options):
+          path_schemas: dict[str, dict] | None = None, **options):
     """Register a view, its contract (api/contract.py) and the error mapping of API.md.
 
     With `body`/`query` types the view receives `body=`/`query=` already validated; a request
@@ -48,7 +48,8 @@ def route(bp: Blueprint, path: str, methods: list[str], *, summary: str = "",
             contract.OPERATIONS.append(contract.Operation(
                 path=path, method=method.lower(), summary=summary or view.__doc__ or "",
                 tag=tag, auth=auth, body=body, query=query, ok_status=status, ok=ok,
-                errors=dict(errors or {}), headers=tuple(headers)))
+                errors=dict(errors or {}), headers=tuple(headers),
+                path_schemas=dict(path_schemas or {})))
         return view
 
     return register

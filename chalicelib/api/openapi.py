@@ -61,7 +61,8 @@ def _operation(op: contract.Operation, schemas: dict) -> dict:
     doc: dict = {"operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower())}".strip("_"),
                  "summary": op.summary.strip().splitlines()[0] if op.summary else "",
                  "tags": [op.tag]}
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": op.path_schemas.get(name, {"type": "string"})}
               for name in re.findall(r"{(\w+)}", op.path)]
     if op.query is not None:
         params += _query_parameters(op.query, schemas)

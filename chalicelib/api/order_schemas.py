@@ -2,12 +2,23 @@
 and staff routes, which shape the services' domain objects into them (api/shapes.py)."""
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from chalicelib.api.contract import one_of
 from chalicelib.domain.orders.events import OrderEventType
 from chalicelib.domain.orders.orders import OrderStatus, PayMethod
 from chalicelib.domain.orders.refunds import RefundKind, RefundStatus
+
+
+class RefundRequestView(msgspec.Struct):
+    """The driver's request to get back a payment for a fill that never happened."""
+    status: Literal["OPEN", "APPROVED", "DECLINED", "AUTO_APPROVED"]
+    reason: str  # the driver's
+    requested_at: str
+    answer: str | None  # why the manager declined
+    answered_at: str | None
 
 
 class OrderView(msgspec.Struct):
@@ -42,6 +53,11 @@ class OrderView(msgspec.Struct):
     points_redeemed: int = 0
     points_fen: int = 0  # part of discount_fen
     points_earned: int = 0  # once confirmed
+    payee: str | None = None  # the company the driver pays (WeChat Pay shows it too)
+    # How the driver's place was checked: PUMP_CODE, NEAR, FAR_CONFIRMED, NO_LOCATION
+    place_check: Literal["PUMP_CODE", "NEAR", "FAR_CONFIRMED", "NO_LOCATION"] | None = None
+    place_distance_m: int | None = None
+    refund_request: RefundRequestView | None = None
     # "SKIPPED" on a read of a pending order whose payment could not be checked at WeChat Pay
     # this time (slow, or the order busy with a notification): read again; absent otherwise.
     payment_check: str | None = None

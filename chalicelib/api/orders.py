@@ -1,7 +1,7 @@
 """A driver's orders: create (with Idempotency-Key), list, read, cancel."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from chalice import Blueprint
@@ -34,6 +34,20 @@ class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
     # "wallet": paid from the prepaid balance at once (paid money first, then bonus money),
     # no WeChat Pay step; the answer's payment is null.
     pay_method: literal_of(PayMethod) = PayMethod.WECHATPAY.value
+    # Farther than the allowed distance (default 500 m) from the station: 422 FAR_FROM_STATION,
+    # unless confirm_far. No location: no check (recorded as NO_LOCATION).
+    location: DriverLocation | None = None
+    confirm_far: bool = False
+    # The scene of the scanned pump code (GET /v1/pumps/{scene}): it must name this station and
+    # nozzle, and the distance check is skipped.
+    pump_scene: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+
+
+class DriverLocation(msgspec.Struct, forbid_unknown_fields=True):
+    """Where the driver is, as wx.getLocation gives it."""
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    lng: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    coord: Literal["gcj02", "wgs84"] = "gcj02"
 
 
 class PaymentParams(msgspec.Struct):
@@ -63,23 +77,25 @@ class OrderListQuery(msgspec.Struct, forbid_unknown_fields=True):
                "(header Idempotency-Key: the same key and body answer the same order)",
        errors={400: ("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_INVALID", "AMOUNT_TOO_SMALL",
                      "AMOUNT_TOO_LARGE", "UNKNOWN_NOZZLE", "UNKNOWN_GRADE", "POINTS_INVALID",
-                     "POINTS_NOT_A_MULTIPLE"),
+                     "POINTS_NOT_A_MULTIPLE", "LAT_OUT_OF_RANGE", "LNG_OUT_OF_RANGE"),
                404: ("STATION_NOT_FOUND", "USER_NOT_FOUND", "COUPON_NOT_YOURS"),
                409: ("IDEMPOTENCY_KEY_REUSED", "ORDER_BUSY"), 429: ("TOO_MANY_UNPAID_ORDERS",),
                422: ("NOZZLE_GRADE_MISMATCH", "STATION_CLOSED", "GRADE_OUT_OF_STOCK",
                      "INSUFFICIENT_BALANCE", "POINTS_INSUFFICIENT", "POINTS_OVER_LIMIT",
                      "COUPON_USED", "COUPON_NOT_STARTED", "COUPON_EXPIRED", "COUPON_OUT_OF_SCOPE",
-                     "COUPON_BELOW_MIN_SPEND"),
+                     "COUPON_BELOW_MIN_SPEND", "FAR_FROM_STATION", "PUMP_SCENE_MISMATCH"),
                503: ("PAYMENT_UNAVAILABLE", "PAYMENT_REFUSED")})
 def create_order(body: OrderCreate):
     from chalicelib.services.orders import drivers as orders
 
     request = bp.current_request
     driver = current_driver(request)
-    order_request = orders.OrderRequest(**msgspec.structs.asdict(body))
+    fields = msgspec.structs.asdict(body)
+    fields["location"] = None if body.location is None else msgspec.to_builtins(body.location)
+    order_request = orders.OrderRequest(**fields)
     return created(shaped(orders.create_order(driver.subject, order_request,
-                                              request.headers.get("idempotency-key"), now=times.now()),
-                          OrderCreated))
+                                              request.headers.get("idempotency-key"),
+                                              now=times.now()), OrderCreated))
     return created(orders.create_order(driver.subject, order_request,
                                        request.headers.get("idempotency-key"), now=times.now()))
 

@@ -65,7 +65,7 @@ def list_station_orders(query: StaffOrderQuery):
        errors={400: ("ACTUAL_AMOUNT_INVALID", "LITERS_INVALID"), 404: ("ORDER_NOT_FOUND",),
                403: ("NOT_YOUR_STATION", "CONFIRMATION_NEEDS_MANAGER"),
                409: ("ORDER_NOT_PAID", "ORDER_CLOSED", "ORDER_ALREADY_CONFIRMED",
-                     "ORDER_REFUNDED", "ORDER_BUSY"),
+                     "ORDER_REFUNDED", "ORDER_BUSY", "REFUND_REQUESTED"),
                422: ("ACTUAL_AMOUNT_ABOVE_PAID", "REFUND_ABOVE_REFUNDABLE", "TOO_MANY_REFUNDS")})
 def confirm_fuelling(order_id, body: ConfirmRequest):
     from chalicelib.services.orders import fuelling

@@ -1,4 +1,5 @@
-"""Private object storage (S3) for invoice files, handed out only through presigned GET URLs.
+"""Private object storage (S3) for invoice files and pump codes, handed out only through
+presigned GET URLs.
 
 Locally the endpoint is the moto server: path-style addressing there, so a presigned URL is a
 plain http://host:port/bucket/key that any HTTP client can download.
@@ -31,6 +32,13 @@ def _bucket() -> str:
     return bucket
 
 
+def _pump_code_bucket() -> str:
+    bucket = get_settings().pump_code_bucket
+    if not bucket:
+        raise RuntimeError("PUMP_CODE_BUCKET is not configured")
+    return bucket
+
+
 CONTENT_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd"}
 
 
@@ -46,3 +54,26 @@ def presigned_get(key: str, ttl_s: int) -> str:
     """A time-limited download URL; signing is local, no request is made."""
     return get_s3().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key},
                                            ExpiresIn=ttl_s)
+
+
+def put_pump_code(key: str, png: bytes, filename: str) -> None:
+    """Store a pump code's PNG privately (overwriting the code of the same scene)."""
+    get_s3().put_object(Bucket=_pump_code_bucket(), Key=key, Body=png, ContentType="image/png",
+                        ContentDisposition=f'attachment; filename="{filename}"')
+
+
+def pump_code_exists(key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        get_s3().head_object(Bucket=_pump_code_bucket(), Key=key)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def presigned_pump_code(key: str, ttl_s: int) -> str:
+    return get_s3().generate_presigned_url(
+        "get_object", Params={"Bucket": _pump_code_bucket(), "Key": key}, ExpiresIn=ttl_s)

@@ -155,6 +155,34 @@ class WeChatClient:
         if errcode:
             raise ShippingInfoRejected(errcode, str(answer.get("errmsg", "")))
 
+    def get_unlimited_code(self, scene: str, page: str, *, width: int = 430,
+                           check_path: bool = True) -> bytes:
+        """wxacode.getUnlimited: the image of a mini-program code opening `page` with `scene`.
+
+        WeChat answers the image itself, or JSON with an errcode. A refused access token is
+        dropped and the call tried once more with a fresh one; any other errcode raises
+        WeChatCodeRejected. The token travels only in the query, never in a message or log.
+        """
+        payload = json.dumps({"scene": scene, "page": page, "width": width,
+                              "check_path": check_path}).encode("utf-8")
+        for attempt in (1, 2):
+            token = self.access_token()
+            response = http.request("POST", f"{self._base_url}/wxa/getwxacodeunlimit",
+                                    params={"access_token": token}, data=payload,
+                                    headers={"Content-Type": "application/json"})
+            kind = response.headers.get("Content-Type", "")
+            if response.status_code == 200 and kind.startswith("image/"):
+                return response.content
+            errcode = int(_json(response).get("errcode") or -1)
+            if errcode in _TOKEN_REFUSED:
+                with self._token_lock:
+                    if self._token and self._token[0] == token:
+                        self._token = None
+                if attempt == 1:
+                    continue
+            raise WeChatCodeRejected(errcode)
+        raise AssertionError("unreachable")
+
 
 # errcodes of upload_shipping_info: the access token was refused; WeChat already holds shipping
 # info for the payment (10060003 re-shipping used up, 10060004 not shippable: shipped or refunded).
@@ -171,6 +199,15 @@ class ShippingInfoRejected(UpstreamUnavailable):
                          code="WECHAT_SHIPPING_REJECTED")
         self.errcode = errcode
         self.already_recorded = errcode in _SHIPPING_ALREADY_RECORDED
+
+
+class WeChatCodeRejected(UpstreamUnavailable):
+    """WeChat refused to make a mini-program code (45009 rate limit, 41030 page, 40129 scene)."""
+
+    def __init__(self, errcode: int):
+        super().__init__(f"WeChat refused the pump code (errcode {errcode})",
+                         code="WECHAT_CODE_REJECTED")
+        self.errcode = errcode
 
 
 class SubscribeMessageRejected(UpstreamUnavailable):

@@ -3,7 +3,8 @@
 It keeps WeChat's rules: a login code works once and lives 5 minutes; a wrong appid/secret is
 refused; errors use WeChat's errcodes (40029 invalid code, 40163 code used, 45011 rate limit,
 40226 high-risk user). Tests make the next login fail with POST /sandbox/fail-next {errcode}.
-Subscribe messages (send, quotas, outbox) are in wechat_messages.py.
+Subscribe messages (send, quotas, outbox) are in wechat_messages.py, mini-program codes
+(wxacode.getUnlimited) in wechat_codes.py.
 """
 from __future__ import annotations
 
@@ -92,6 +93,9 @@ def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
 
     _add_shipping_routes(app, state, clock)
     add_subscribe_routes(app, state.lock, config.subscribe_templates, clock)
+    from devstack.sandboxes.wechat_codes import add_code_routes
+    add_code_routes(app, state.lock, clock,
+                    lambda token: valid_access_token(app, token, now=clock()))
     return app
 
 

@@ -37,12 +37,14 @@ from chalicelib.domain.times import SHANGHAI
 
 PAYMENT_RECEIVED, REFUND_ARRIVED = "payment_received", "refund_arrived"
 INVOICE_ISSUED, PRICE_DROP = "invoice_issued", "price_drop"
+REFUND_REQUEST = "refund_request"  # a driver's refund request: received, refunded or declined
 # Our message kind -> {our field name: WeChat data key}.
 TEMPLATE_KEYS: Mapping[str, Mapping[str, str]] = {
     PAYMENT_RECEIVED: {"station": "thing1", "amount": "amount2", "time": "time3"},
     REFUND_ARRIVED: {"amount": "amount1", "reason": "thing2"},
     INVOICE_ISSUED: {"number": "character_string1", "amount": "amount2"},
     PRICE_DROP: {"station": "thing1", "grade": "thing2", "new_price": "amount3", "time": "time4"},
+    REFUND_REQUEST: {"station": "thing1", "result": "phrase2", "reason": "thing3"},
 }
 MESSAGE_KINDS = tuple(TEMPLATE_KEYS)
 

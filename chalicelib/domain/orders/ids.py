@@ -20,7 +20,7 @@ import zlib
 from chalicelib.domain.errors import InvalidInput
 
 ORDER_ID_RE = re.compile(r"FO[A-Z2-7]{26}")
-REFUND_NO_RE = re.compile(r"(RF[A-Z2-7]{26}|FO[A-Z2-7]{26}-[SL])")
+REFUND_NO_RE = re.compile(r"(RF[A-Z2-7]{26}|FO[A-Z2-7]{26}-[SLR])")
 OUT_TRADE_NO_RE = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")
 MAX_KEY_LENGTH = 128
 
@@ -61,6 +61,11 @@ def settlement_refund_no(order_id: str) -> str:
 def late_payment_refund_no(order_id: str) -> str:
     """The one full refund of a payment that arrived after the order was closed."""
     return f"{order_id}-L"
+
+
+def requested_refund_no(order_id: str) -> str:
+    """The one full refund a driver's refund request makes (approved or automatic)."""
+    return f"{order_id}-R"
 
 
 def is_refund_no(value: str) -> bool:

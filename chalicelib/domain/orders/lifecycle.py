@@ -17,6 +17,7 @@ from chalicelib.domain.orders.events import (
     OrderEvent, Transition)
 from chalicelib.domain.orders.ids import late_payment_refund_no, settlement_refund_no
 from chalicelib.domain.orders.refund_changes import new_refund, reserve
+from chalicelib.domain.orders.refund_requests import BLOCKS_CONFIRMATION
 from chalicelib.domain.orders.orders import (
     CLOSED, FUELLED, PAID, PENDING_PAYMENT, REFUNDED, WECHATPAY, Order, step)
 
@@ -118,6 +119,10 @@ def _check_confirmable(order: Order, actual: int, liters_ml: int | None) -> bool
                        code="ORDER_ALREADY_CONFIRMED")
     if order.status == REFUNDED:
         raise Conflict("the order was refunded in full", code="ORDER_REFUNDED")
+    if order.refund_request_status in BLOCKS_CONFIRMATION:
+        # The driver says the fill never happened: only declining the request reopens it.
+        raise Conflict("the driver asked for a refund of this order; answer the request first",
+                       code="REFUND_REQUESTED")
     if actual < 1:
         raise InvalidInput("actual_amount_fen must be positive", code="ACTUAL_AMOUNT_INVALID",
                            field="actual_amount_fen")

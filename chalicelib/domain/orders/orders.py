@@ -115,11 +115,30 @@ class Order:
     wallet_paid_fen: int = 0  # a wallet order: the paid money spent ...
     wallet_bonus_fen: int = 0  # ... and the bonus money (they go back where they came from)
     points_earned: int = 0  # at confirmation
+    # Never pay the wrong station: who is paid, how the place was checked (domain/orders/
+    # placement.py), and the driver's refund request (domain/orders/refund_requests.py).
+    payee: str | None = None
+    place_check: str | None = None
+    place_distance_m: int | None = None
+    refund_request_status: str | None = None
+    refund_request_reason: str | None = None
+    refund_requested_at: datetime | None = None
+    refund_request_answer: str | None = None  # why a manager declined; the driver sees it
+    refund_request_answered_at: datetime | None = None
     version: int = 0
 
     @property
     def out_trade_no(self) -> str:
         return self.id
+
+    @property
+    def refund_request(self) -> dict | None:
+        """The driver's refund request as the API shows it, None when there is none."""
+        if self.refund_request_status is None:
+            return None
+        return {"status": self.refund_request_status, "reason": self.refund_request_reason,
+                "requested_at": self.refund_requested_at, "answer": self.refund_request_answer,
+                "answered_at": self.refund_request_answered_at}
 
     @property
     def refundable_fen(self) -> int:

@@ -138,3 +138,11 @@ def invoice_issued(invoice) -> dict:
             "event_id": f"invoice:{invoice.id}",
             "data": {"number": invoice.number, "amount": invoice.total_fen},
             "page": INVOICE_PAGE.format(invoice.id)}
+
+
+def refund_request_update(order, result: str, reason: str) -> dict:
+    """A step of the driver's refund request: `result` a phrase such as 已受理, 已退款, 已拒绝."""
+    return {"kind": sm.REFUND_REQUEST, "user_id": order.user_id,
+            "event_id": f"refund-request:{order.id}:{order.refund_request_status}",
+            "data": {"station": order.station_name, "result": result, "reason": reason},
+            "page": ORDER_PAGE.format(order.id)}

@@ -19,7 +19,7 @@ from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
-from chalicelib.services.orders import effects as order_effects, jsapi, payments
+from chalicelib.services.orders import effects as order_effects, jsapi, payments, placement
 from chalicelib.services.wallet.membership import member_terms
 from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
@@ -40,6 +40,11 @@ class OrderRequest:
     coupon_id: str | None = None
     points: int | None = None
     pay_method: str = WECHATPAY
+    # Where the driver is ({lat, lng, coord}) and whether they confirmed ordering from afar, or
+    # the scene of the pump code they scanned (services/orders/placement.py).
+    location: dict | None = None
+    confirm_far: bool = False
+    pump_scene: str | None = None
 
 
 def max_order_fen() -> int:
@@ -124,6 +129,8 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
     if request.grade is not None and request.grade != nozzle.grade:
         raise RuleViolation(f"nozzle {nozzle.no} pumps {nozzle.grade}, not {request.grade}",
                             code="NOZZLE_GRADE_MISMATCH", field="grade")
+    place = placement.place_of(station, nozzle.no, location=request.location,
+                               confirm_far=request.confirm_far, pump_scene=request.pump_scene)
     if not station.is_open(now):
         raise RuleViolation("the station is closed now", code="STATION_CLOSED")
     if station.stock_state(nozzle.grade) == "out":
@@ -146,12 +153,19 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
         station_name=station.name, grade=nozzle.grade, nozzle_no=nozzle.no, price_fen=q.price_fen,
         list_price_fen=q.list_price_fen, pump_amount_fen=q.gross_fen, discount_fen=q.discount_fen,
         pay_amount_fen=q.pay_fen, liters_ml=q.liters_ml, pay_method=request.pay_method,
-        description=f"{station.name} {grade_name} {nozzle.no}号枪"[:127],
+        description=payment_description(station.payee, station.name, grade_name, nozzle.no),
+        payee=station.payee, place_check=place.check, place_distance_m=place.distance_m,
         request_hash=fingerprint, created_at=now, expires_at=now + payment_ttl(),
         promotion_id=q.promotion_id, member_level=level,
         coupon_id=coupon.id if coupon is not None else None, coupon_fen=q.coupon_fen,
         points_redeemed=points, points_fen=q.points_fen)
     return order, account, coupon
+
+
+def payment_description(payee: str, station_name: str, grade_name: str, nozzle_no: int) -> str:
+    """What the WeChat Pay sheet shows (at most 127 characters): whom the driver pays first,
+    then the station and pump, so a wrong station is seen before paying."""
+    return f"{payee}-{station_name} {grade_name} {nozzle_no}号枪"[:127]
 
 
 def _coupon(coupon_id: str | None):

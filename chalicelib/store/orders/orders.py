@@ -7,6 +7,8 @@ Indexes:
   carry the shard; the expiry schedule finds orders past their expiry here.
 - `awaiting-shipping` (shipping_shard, fuelled_at): sparse, confirmed orders whose shipping info
   WeChat has not yet acknowledged.
+- `open-refund-requests` (refund_request_station, refund_requested_at): sparse, orders whose
+  driver's refund request is OPEN; a manager reads a station's, the schedule reads them all.
 
 `commit(transition)` writes a change as ONE transaction: the order (conditional on the version
 and invoice_id read, or on not existing), each history event (conditional on not existing), and a refund record
@@ -26,6 +28,7 @@ from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.ids import shard_of
 from chalicelib.domain.orders.orders import PENDING_PAYMENT, Order, OrderStatus, PayMethod
 from chalicelib.domain.times import business_day
+from chalicelib.domain.orders.refund_requests import OPEN as OPEN_REQUEST
 from chalicelib.store.orders import events as order_events, refunds
 from chalicelib.store.base import StageModel, error_code, get_connection
 
@@ -71,6 +74,15 @@ class _AwaitingShipping(GlobalSecondaryIndex):
 
     shipping_shard = UnicodeAttribute(hash_key=True)
     fuelled_at = UTCDateTimeAttribute(range_key=True)
+
+
+class _OpenRefundRequests(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "open-refund-requests"
+        projection = AllProjection()
+
+    refund_request_station = UnicodeAttribute(hash_key=True)
+    refund_requested_at = UTCDateTimeAttribute(range_key=True)
 
 
 class OrderModel(StageModel):
@@ -123,23 +135,35 @@ class OrderModel(StageModel):
     wallet_paid_fen = NumberAttribute(default=0)
     wallet_bonus_fen = NumberAttribute(default=0)
     points_earned = NumberAttribute(default=0)
+    payee = UnicodeAttribute(null=True)
+    place_check = UnicodeAttribute(null=True)
+    place_distance_m = NumberAttribute(null=True)
+    refund_request_status = UnicodeAttribute(null=True)
+    refund_request_reason = UnicodeAttribute(null=True)
+    refund_requested_at = UTCDateTimeAttribute(null=True)
+    refund_request_answer = UnicodeAttribute(null=True)
+    refund_request_answered_at = UTCDateTimeAttribute(null=True)
+    refund_request_station = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
 
     by_user = _ByUser()
     by_station_day = _ByStationDay()
     awaiting_payment = _AwaitingPayment()
     awaiting_shipping = _AwaitingShipping()
+    open_refund_requests = _OpenRefundRequests()
 
 
 _NUMBERS = ("nozzle_no", "price_fen", "list_price_fen", "pump_amount_fen", "discount_fen",
             "pay_amount_fen", "liters_ml", "refunded_fen", "refund_reserved_fen", "refund_count",
             "coupon_fen", "points_redeemed", "points_fen", "wallet_paid_fen", "wallet_bonus_fen",
             "points_earned", "version")
-_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen")
+_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m")
 _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", "pay_method",
           "transaction_id", "description", "request_hash", "promotion_id", "created_at",
           "expires_at", "paid_at", "fuelled_at", "closed_at", "close_reason",
-          "shipping_uploaded_at", "invoice_id", "member_level", "coupon_id")
+          "shipping_uploaded_at", "invoice_id", "member_level", "coupon_id", "payee",
+          "place_check", "refund_request_status", "refund_request_reason", "refund_requested_at",
+          "refund_request_answer", "refund_request_answered_at")
 
 
 def station_day(station_id: str, created_at) -> str:
@@ -153,7 +177,9 @@ def to_model(order: Order) -> OrderModel:
         station_day=station_day(order.station_id, order.created_at),
         awaiting_payment_shard=shard_of(order.id, SHARDS)
         if order.status == PENDING_PAYMENT else None,
-        shipping_shard=shard_of(order.id, SHARDS) if order.shipping_due else None, **values)
+        shipping_shard=shard_of(order.id, SHARDS) if order.shipping_due else None,
+        refund_request_station=order.station_id
+        if order.refund_request_status == OPEN_REQUEST else None, **values)
 
 
 def to_order(model: OrderModel) -> Order:

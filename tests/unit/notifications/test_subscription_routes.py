@@ -26,7 +26,7 @@ def test_each_accepted_template_is_one_message_of_its_kind(client, driver):
 
     assert answer.status_code == 200
     assert held(answer) == {sm.PAYMENT_RECEIVED: 2, sm.REFUND_ARRIVED: 1, sm.INVOICE_ISSUED: 0,
-                            sm.PRICE_DROP: 0}
+                            sm.PRICE_DROP: 0, sm.REFUND_REQUEST: 0}
     listed = client.http.get("/v1/subscriptions", headers=driver_auth(driver))
     assert listed.status_code == 200 and held(listed) == held(answer)
 
