@@ -130,6 +130,9 @@ class Settings:
     # The origin of the local API reference (devstack/sandboxes/docs.py), whose "Try it out"
     # calls this API from the browser; honoured on the local stage only (see cors_origins).
     docs_origin: str | None
+    # The origins of the station console (console/) that call the staff API from the browser,
+    # comma-separated: the local stack's console server, or the console's distribution in AWS.
+    console_origins: tuple[str, ...] = ()
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -141,11 +144,10 @@ class Settings:
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
-        """Browser origins allowed to call this API (api/cors.py). None in AWS: the reference
-        there is read from the stage's own URL, and nothing else calls from a browser yet."""
-        if not self.is_local or self.docs_origin is None:
-            return ()
-        return (self.docs_origin,)
+        """Browser origins allowed to call this API (api/cors.py): the station console's on every
+        stage; the API reference's locally only (in AWS it is read from the stage's own URL)."""
+        docs = (self.docs_origin,) if self.is_local and self.docs_origin else ()
+        return docs + self.console_origins
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
@@ -217,6 +219,8 @@ def load_settings() -> Settings:
         points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
         member_levels=_str("MEMBER_LEVELS"),
         docs_origin=_str("DOCS_ORIGIN", "").rstrip("/") or None,
+        console_origins=tuple(o.strip().rstrip("/") for o in _str("CONSOLE_ORIGINS", "").split(",")
+                              if o.strip()),
     )
 
 

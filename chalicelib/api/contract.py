@@ -36,6 +36,7 @@ class Operation:
     ok: type | None
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
     headers: tuple[str, ...] = ()  # required request headers, e.g. Idempotency-Key
+    conditional: bool = False  # answers with an ETag, and 304 to a matching If-None-Match
 
 
 OPERATIONS: list[Operation] = []
