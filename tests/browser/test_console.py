@@ -8,6 +8,7 @@ import re
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.conftest import ARTIFACTS_DIR
 from tests.browser.console_flows import (
     paid_order, short_no, sign_in, staff_headers, station)
 from tests.local_stack import eventually
@@ -19,11 +20,17 @@ def _yuan(fen: int) -> str:
 
 def test_attendant_confirms_a_shorter_fill_and_sees_the_refund(stack, page):
     sign_in(page, stack, "att-ty002")
+    earlier = paid_order(stack, "ty-002", 20000)
     order = paid_order(stack, "ty-002", 30000)
 
     # The paid order appears by itself: the board polls.
-    ticket = page.get_by_test_id("ticket").filter(has_text=short_no(order))
+    tickets = page.get_by_test_id("ticket")
+    ticket = tickets.filter(has_text=short_no(order))
     expect(ticket).to_contain_text(_yuan(order["pay_amount_fen"]))
+    expect(tickets.first).to_contain_text(short_no(order))  # newest first
+    expect(tickets.filter(has_text=short_no(earlier))).to_contain_text("1号枪")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_board_with_waiting_orders.png")
     ticket.click()
     page.get_by_role("button", name="清除").click()
     for key in "250":
@@ -32,6 +39,7 @@ def test_attendant_confirms_a_shorter_fill_and_sees_the_refund(stack, page):
     charge = (order["pay_amount_fen"] * 25000 * 2 + 30000) // (2 * 30000)
     refund = order["pay_amount_fen"] - charge
     expect(page.get_by_test_id("refund-preview")).to_contain_text(_yuan(refund))
+    page.screenshot(path=ARTIFACTS_DIR / "console_pad_before_confirming.png")
     page.get_by_role("button", name=f"确认并退款 {_yuan(refund)}").click()
 
     row = page.get_by_test_id("confirmed-row").filter(has_text=short_no(order))

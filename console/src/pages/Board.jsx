@@ -50,7 +50,8 @@ export function Board({ session, stationId }) {
                 <span class="grade">{gradeName(order.grade)}</span>
                 <span class="paid">实付 {yuan(order.pay_amount_fen)}</span>
                 <span class="pump">油机 {yuan(order.pump_amount_fen)}</span>
-                <span class="meta">{clock(order.paid_at)} · #{shortNo(order)}</span>
+                <span class="time">{clock(order.paid_at)}</span>
+                <span class="no">#{shortNo(order)}</span>
               </button>
             </li>
           ))}
@@ -62,6 +63,8 @@ export function Board({ session, stationId }) {
           <thead><tr><th>时间</th><th>订单</th><th>枪号</th><th>油品</th><th>油机金额</th>
             <th>实收</th><th>已退</th><th>退款状态</th>{refunds && <th />}</tr></thead>
           <tbody>
+            {orders !== null && confirmed.length === 0 &&
+              <tr><td colSpan={9} class="hint">今日暂无已确认的订单</td></tr>}
             {confirmed.map((order) => (
               <tr key={order.id} data-testid="confirmed-row">
                 <td>{clock(order.fuelled_at)}</td><td>#{shortNo(order)}</td>
