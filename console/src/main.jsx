@@ -86,7 +86,10 @@ function App() {
       </header>
       <main>
         {!mayOpen(staff.role, page) ? (
-          <p class="error refused" role="alert" data-testid="refused">您的岗位（{ROLE_NAMES[staff.role]}）无权访问此页面</p>
+          <div class="refused">
+            <p class="error" role="alert" data-testid="refused">您的岗位（{ROLE_NAMES[staff.role]}）无权访问此页面</p>
+            <a href="#/board">返回加油确认</a>
+          </div>
         ) : !session.stationId ? (
           <p class="hint">请先输入油站编号</p>
         ) : (

@@ -123,3 +123,15 @@ def test_a_401_signs_out(stack, page):
     expect(page.get_by_test_id("signed-out")).to_have_text("登录已失效，请重新登录")
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     assert page.evaluate("() => sessionStorage.getItem('fuel-console-session')") is None
+
+
+def test_a_manager_of_two_stations_switches_between_their_boards(stack, page):
+    order = paid_order(stack, "ty-017", 15000)
+    sign_in(page, stack, "mgr-north")
+    switcher = page.get_by_label("油站")
+    expect(switcher.locator("option")).to_have_text(["ty-013", "ty-017"])
+    expect(page.get_by_text("暂无待确认的订单").or_(page.get_by_test_id("ticket").first)).to_be_visible()
+    expect(page.get_by_test_id("ticket").filter(has_text=short_no(order))).to_have_count(0)
+
+    switcher.select_option("ty-017")
+    expect(page.get_by_test_id("ticket").filter(has_text=short_no(order))).to_contain_text("¥150.00")
