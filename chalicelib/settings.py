@@ -139,6 +139,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pump_code_bucket: str | None = None
     order_far_distance_m: Positive = 500
     refund_request_timeout_s: Positive = 2 * 3600
+    # The origins of the station console (console/) that call the staff API from the browser,
+    # comma-separated: the local stack's console server, or the console's distribution in AWS.
+    console_origins: tuple[str, ...] = ()
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -150,11 +153,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
-        """Browser origins allowed to call this API (api/cors.py). None in AWS: the reference
-        there is read from the stage's own URL, and nothing else calls from a browser yet."""
-        if not self.is_local or self.docs_origin is None:
-            return ()
-        return (self.docs_origin,)
+        """Browser origins allowed to call this API (api/cors.py): the station console's on every
+        stage; the API reference's locally only (in AWS it is read from the stage's own URL)."""
+        docs = (self.docs_origin,) if self.is_local and self.docs_origin else ()
+        return docs + self.console_origins
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
@@ -181,6 +183,7 @@ _FALLBACKS = {"aws_region": "AWS_DEFAULT_REGION", "dynamodb_endpoint_url": "AWS_
 _JSON = ("invoice_sellers", "subscribe_template_ids")
 _BASE_URLS = ("public_base_url", "wechat_api_url", "wechatpay_api_url", "invoice_api_url",
               "docs_origin")
+_LISTS = ("console_origins",)  # comma-separated
 
 
 def env_name(field: str) -> str:
@@ -203,6 +206,8 @@ def load_settings(environ=None) -> Settings:
                 raise SettingsError(f"{env_name(field)}: not JSON") from None
         elif field in _BASE_URLS:
             value = value.rstrip("/")
+        elif field in _LISTS:
+            value = [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         raw[field] = value
     try:
         # strict=False: the environment holds text, so "465" becomes the int a port is.

@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from chalicelib.domain.notifications.subscribe_messages import MESSAGE_KINDS
-from devstack import infra, jobs_control, seeding
+from devstack import console, infra, jobs_control, seeding
 from devstack.dynamodb_local import DynamoDBLocal
 from devstack.invoicing import Invoicing
 from devstack.servers import RunningServer, free_port, serve
@@ -87,6 +87,7 @@ class LocalStack:
         _write_private(secrets_path, secrets_doc)
         # Before the API's environment: the API lets this origin call it from the browser.
         self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
+        self._servers["console"] = serve(console.create_app(self.api_url), self.host)
 
         self._env = {
             "STAGE": STAGE,
@@ -99,6 +100,7 @@ class LocalStack:
             "SECRETS_FILE": str(secrets_path),
             "PUBLIC_BASE_URL": self.api_url,
             "DOCS_ORIGIN": self._servers["docs"].url,
+            "CONSOLE_ORIGINS": self._servers["console"].url,
             "WECHAT_API_URL": self._servers["wechat"].url,
             "WECHAT_APPID": WECHAT_APPID,
             "WECHAT_TEMPLATE_IDS": json.dumps(WECHAT_TEMPLATE_IDS),
@@ -129,6 +131,7 @@ class LocalStack:
             "aws_region": REGION,
             "stage": STAGE,
             "docs_url": self._servers["docs"].url,
+            "console_url": self._servers["console"].url,
             "jobs_url": self._servers["jobs"].url,
             "wechat_url": self._servers["wechat"].url,
             "wechat": {"appid": WECHAT_APPID, "template_ids": WECHAT_TEMPLATE_IDS},
@@ -190,6 +193,7 @@ class LocalStack:
             "fuel local stack is up",
             f"  API            {info['api_url']}",
             f"  API reference  {info['docs_url']}",
+            f"  console        {info['console_url']}  (station staff: logins below)",
             f"  AWS (moto)     {info['aws_endpoint_url']}  (queues, bucket, secrets)",
             f"  DynamoDB Local {info['dynamodb_endpoint_url']}  (data {self._data_text()})",
             f"  WeChat         {info['wechat_url']}",

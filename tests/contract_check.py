@@ -39,6 +39,9 @@ def check_response(method: str, path: str, status: int, raw_body: bytes | str | 
         if status >= 400:
             _convert(raw_body, contract.Error, method, path, status)
         return
+    if status == 304 and op.conditional:
+        assert not raw_body, f"{method} {path} answered 304 with a body"
+        return
     if status == op.ok_status:
         if op.ok is not None:
             _convert(raw_body, op.ok, method, path, status)

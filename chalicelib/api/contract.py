@@ -40,6 +40,7 @@ class Operation:
     errors: dict[int, tuple[str, ...]] = field(default_factory=dict)  # status -> codes
     headers: tuple[str, ...] = ()  # required request headers, e.g. Idempotency-Key
     path_schemas: dict[str, dict] = field(default_factory=dict)  # path parameter -> JSON Schema
+    conditional: bool = False  # answers with an ETag, and 304 to a matching If-None-Match
 
 
 OPERATIONS: list[Operation] = []

@@ -1,4 +1,5 @@
-"""CORS for the browser origins the settings allow (locally: the API reference's origin).
+"""CORS for the browser origins the settings allow (the station console; locally also the API
+reference).
 
 The origin is read from settings per request, never at import time, so Chalice's static
 per-route CORSConfig cannot carry it: the middleware asks this module instead. An origin not
@@ -10,10 +11,11 @@ from chalice import Response
 
 from chalicelib.settings import get_settings
 
-# What the API's own clients send: a bearer token, JSON bodies, an idempotency key, a request id.
-ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+# What the API's own clients send: a bearer token, JSON bodies, an idempotency key, a request id,
+# and the board's If-None-Match (an unchanged order list answers 304).
+ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, If-None-Match"
 ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-EXPOSE_HEADERS = "X-Request-Id"
+EXPOSE_HEADERS = "X-Request-Id, ETag"
 PREFLIGHT_MAX_AGE_S = "600"
 
 

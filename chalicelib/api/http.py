@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ def route(bp: Blueprint, path: str, methods: list[str], *, summary: str = "",
           auth: str | None = None, body: type | None = None, query: type | None = None,
           ok: type | None = None, status: int = 200,
           errors: dict[int, tuple[str, ...]] | None = None, headers: tuple[str, ...] = (),
-          path_schemas: dict[str, dict] | None = None, **options):
+          path_schemas: dict[str, dict] | None = None, conditional: bool = False, **options):
     """Register a view, its contract (api/contract.py) and the error mapping of API.md.
 
     With `body`/`query` types the view receives `body=`/`query=` already validated; a request
@@ -49,7 +50,8 @@ def route(bp: Blueprint, path: str, methods: list[str], *, summary: str = "",
                 path=path, method=method.lower(), summary=summary or view.__doc__ or "",
                 tag=tag, auth=auth, body=body, query=query, ok_status=status, ok=ok,
                 errors=dict(errors or {}), headers=tuple(headers),
-                path_schemas=dict(path_schemas or {})))
+                path_schemas=dict(path_schemas or {}),
+                conditional=conditional))
         return view
 
     return register
@@ -104,6 +106,17 @@ def created(body: dict) -> Response:
 
 def accepted(body: dict) -> Response:
     return Response(body=body, status_code=202)
+
+
+def conditional(request, body: dict) -> Response:
+    """The answer with an ETag of its content; 304 without a body when the client's
+    If-None-Match names it, so a poller whose view is unchanged downloads nothing."""
+    content = json.dumps(body, sort_keys=True, default=str).encode()
+    tag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    headers = {"ETag": tag, "Cache-Control": "no-cache"}
+    if tag in (request.headers.get("if-none-match") or "").replace("W/", "").split(", "):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, status_code=200, headers=headers)
 
 
 

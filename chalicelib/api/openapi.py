@@ -85,6 +85,13 @@ def _operation(op: contract.Operation, schemas: dict) -> dict:
     if op.ok is not None:
         ok["content"] = {"application/json": {"schema": {"$ref": REF.format(name=op.ok.__name__)}}}
     responses = {str(op.ok_status): ok}
+    if op.conditional:
+        params.append({"name": "If-None-Match", "in": "header", "required": False,
+                       "schema": {"type": "string"}})
+        doc["parameters"] = params
+        ok["headers"] = {"ETag": {"required": True, "schema": {"type": "string"}}}
+        responses["304"] = {"description": "Not Modified: the ETag named in If-None-Match is "
+                                           "still current; no body"}
     for status, codes in _errors(op).items():
         responses[str(status)] = {
             "description": "codes: " + ", ".join(codes),

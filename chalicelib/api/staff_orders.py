@@ -8,7 +8,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.contract import literal_of
-from chalicelib.api.http import accepted, current_staff, route
+from chalicelib.api.http import accepted, conditional, current_staff, route
 from chalicelib.api.order_schemas import OrderHistory, OrderPage, OrderView, RefundAccepted
 from chalicelib.api.shapes import shaped
 from chalicelib.domain.cursors import ORDER_CURSOR_PATTERN
@@ -46,16 +46,19 @@ _ORDER_ERRORS = {403: ("NOT_YOUR_STATION",), 404: ("ORDER_NOT_FOUND",)}
 
 
 @route(bp, "/v1/staff/orders", methods=["GET"], auth="staff", query=StaffOrderQuery,
-       ok=OrderPage, summary="Orders of one of the staff member's stations on a business day",
+       ok=OrderPage, conditional=True,
+       summary="Orders of one of the staff member's stations on a business day (ETag: an "
+               "unchanged page answers 304 to If-None-Match)",
        errors={400: ("STATION_REQUIRED", "INVALID_CURSOR"),
                403: ("NOT_YOUR_STATION",)})
 def list_station_orders(query: StaffOrderQuery):
     from chalicelib.services.orders import staff as staff_orders
 
-    staff = current_staff(bp.current_request)
-    return shaped(staff_orders.list_station_orders(
+    request = bp.current_request
+    staff = current_staff(request)
+    return conditional(request, shaped(staff_orders.list_station_orders(
         staff, station_id=query.station_id, status=query.status, day=query.date,
-        limit=query.limit, cursor=query.cursor, now=times.now()), OrderPage)
+        limit=query.limit, cursor=query.cursor, now=times.now()), OrderPage))
 
 
 @route(bp, "/v1/staff/orders/{order_id}/confirm", methods=["POST"], auth="staff",

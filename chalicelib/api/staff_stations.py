@@ -100,6 +100,15 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
                  409: ("STATION_BUSY",), 422: ("GRADE_NOT_SOLD",)}
 
 
+@route(bp, "/v1/staff/stations/{station_id}/prices", methods=["GET"], auth="staff",
+       ok=PricesOut, summary="The station's guide, pump and member prices per grade",
+       errors={403: ("STATION_NOT_YOURS",), 404: ("STATION_NOT_FOUND",)})
+def get_prices(station_id: str):
+    from chalicelib.services.stations import admin as station_admin
+
+    return station_admin.current_prices(current_staff(bp.current_request), station_id)
+
+
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["PUT"], auth="staff", body=PricesIn,
        ok=PricesOut, summary="New guide and pump prices, effective at once, kept as history",
        errors={**_GRADE_ERRORS, 400: _GRADE_ERRORS[400] + ("PRICE_INVALID", "UNKNOWN_MEMBER_LEVEL"),

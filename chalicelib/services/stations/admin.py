@@ -33,6 +33,13 @@ _PRICE_RETRIES = 3
 _CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
 
 
+def current_prices(staff: Principal, station_id: str) -> dict:
+    """The prices of one of the staff member's stations, as update_prices answers them."""
+    _require_station(staff, station_id)
+    station = _existing(station_id)
+    return _prices_view(station, station.version, [])
+
+
 def update_prices(staff: Principal, station_id: str,
                   prices: list[tuple], now: datetime | None = None) -> dict:
     """New guide, pump and member prices for some grades, effective at once, old ones kept as

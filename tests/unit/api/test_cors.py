@@ -58,3 +58,18 @@ def test_in_aws_not_even_a_configured_docs_origin_is_allowed(aws, docs_origin):
     get_settings.cache_clear()
     assert response.json_body["servers"] == [{"url": "https://api-dev.fuel.example.cn"}]
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_the_console_origins_are_allowed_on_every_stage(aws, monkeypatch):
+    from chalice.test import Client
+
+    from app import app
+
+    console = "https://console-dev.fuel.example.cn"
+    monkeypatch.setenv("CONSOLE_ORIGINS", f"http://127.0.0.1:9, {console}/")
+    with Client(app, stage_name="dev") as dev:
+        get_settings.cache_clear()
+        response = dev.http.get("/v1/openapi.json", headers={"Origin": console})
+    get_settings.cache_clear()
+    assert response.headers["Access-Control-Allow-Origin"] == console
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]

@@ -196,3 +196,15 @@ def test_station_detail_prices_the_fill_asked_for(seeded):
     assert found.status_code == 200 and found.json_body["reference_liters_ml"] == 10_000
     assert found.json_body["grades"][0]["reference_pay_fen"] == 7180
     assert (bad.status_code, bad.json_body["code"]) == (400, "LITERS_OUT_OF_RANGE")
+
+
+def test_staff_read_their_station_prices_and_not_another_station_s(seeded):
+    mine = seeded.http.get("/v1/staff/stations/ty-901/prices",
+                           headers=bearer(staff("manager", "ty-901")))
+    theirs = seeded.http.get("/v1/staff/stations/ty-902/prices",
+                             headers=bearer(staff("attendant", "ty-901")))
+
+    assert mine.status_code == 200
+    assert mine.json_body["station_id"] == "ty-901" and mine.json_body["changed"] == []
+    assert all(g["pump_price_fen"] <= g["guide_price_fen"] for g in mine.json_body["grades"])
+    assert (theirs.status_code, theirs.json_body["code"]) == (403, "STATION_NOT_YOURS")

@@ -52,3 +52,22 @@ def test_history_of_another_stations_order_is_forbidden(pay, station, driver, cl
                              headers=staff_auth(staff_principal("manager", "ty-999")))
 
     assert (answer.status_code, answer.json_body["code"]) == (403, "NOT_YOUR_STATION")
+
+
+def test_an_unchanged_board_answers_304_and_a_new_payment_changes_it(pay, station, driver, client):
+    attendant = staff_principal("attendant", station.id)
+    paid_order(client, pay, driver, station)
+    first = _list(client, attendant, "?status=PAID")
+    tag = first.headers["ETag"]
+
+    def poll():
+        return client.http.get("/v1/staff/orders?status=PAID",
+                               headers={**staff_auth(attendant), "If-None-Match": tag})
+
+    unchanged = poll()
+    paid_order(client, pay, driver, station)
+    changed = poll()
+
+    assert (unchanged.status_code, unchanged.body) == (304, b"")
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert len(changed.json_body["items"]) == 2

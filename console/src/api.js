@@ -1,0 +1,51 @@
+// The one way the console reaches the staff API: JSON in and out, the bearer token from the
+// session, errors as {status, code, field} (shown through errors.js), a 401 signs out.
+import { clearSession, loadSession } from "./session.js";
+
+let apiUrl = "";
+let onSignedOut = () => {};
+
+export async function configure(signedOut) {
+  onSignedOut = signedOut;
+  // Written next to the page by whoever serves it (the devstack, or the deploy into S3), so one
+  // build runs against any stage.
+  const config = await fetch("config.json", { cache: "no-store" }).then((r) => r.json());
+  apiUrl = config.api_url.replace(/\/$/, "");
+}
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = null, field = null, network = false }) {
+    super(code || `HTTP ${status}`);
+    Object.assign(this, { status, code, field, network });
+  }
+}
+
+export async function call(method, path, { body, headers = {}, etag } = {}) {
+  const session = loadSession();
+  const sent = { ...headers };
+  if (session) sent.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) sent["Content-Type"] = "application/json";
+  if (etag) sent["If-None-Match"] = etag;
+  let response;
+  try {
+    // no-store: the board's ETag is handled here, not by the browser's cache.
+    response = await fetch(apiUrl + path, {
+      method, headers: sent, cache: "no-store",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError({ network: true });
+  }
+  if (response.status === 304) return { notModified: true, etag };
+  if (response.status === 204) return {};
+  const data = await response.json().catch(() => null);
+  if (response.ok) return { data, etag: response.headers.get("ETag") };
+  if (response.status === 401 && session) {
+    clearSession();
+    onSignedOut();
+  }
+  throw new ApiError({ status: response.status, code: data && data.code, field: data && data.field });
+}
+
+export const signIn = (username, password) =>
+  call("POST", "/v1/staff/login", { body: { username, password } }).then((r) => r.data);

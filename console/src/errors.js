@@ -1,0 +1,66 @@
+// The API's error codes (its `code`, never its English `message`) in the words staff read.
+
+const MESSAGES = {
+  INVALID_CREDENTIALS: "用户名或密码不正确",
+  ACCOUNT_LOCKED: "登录失败次数过多，账号已暂时锁定，请稍后再试",
+  TOKEN_REQUIRED: "请先登录",
+  INVALID_TOKEN: "登录已失效，请重新登录",
+  TOKEN_EXPIRED: "登录已过期，请重新登录",
+  WRONG_TOKEN_KIND: "此账号不能使用控制台",
+  ROLE_NOT_ALLOWED: "您的岗位无权进行此操作",
+  NOT_YOUR_STATION: "这不是您所在的油站",
+  STATION_NOT_YOURS: "这不是您所在的油站",
+  STATION_REQUIRED: "请先选择油站",
+  STATION_NOT_FOUND: "找不到该油站",
+  STATION_BUSY: "油站数据正在被他人修改，请重试",
+  ORDER_NOT_FOUND: "找不到该订单",
+  ORDER_NOT_PAID: "该订单尚未支付",
+  ORDER_CLOSED: "该订单已关闭",
+  ORDER_ALREADY_CONFIRMED: "该订单已确认过",
+  ORDER_REFUNDED: "该订单已退款",
+  ORDER_BUSY: "订单正在处理中，请稍后重试",
+  ORDER_NOT_REFUNDABLE: "该订单当前不能退款",
+  ACTUAL_AMOUNT_INVALID: "加油金额无效",
+  ACTUAL_AMOUNT_ABOVE_PAID: "加油金额不能超过预付的油机金额",
+  LITERS_INVALID: "升数无效",
+  REFUND_ABOVE_REFUNDABLE: "退款金额超过可退金额",
+  TOO_MANY_REFUNDS: "该订单退款次数已达上限",
+  REASON_INVALID: "请填写退款原因（80字以内）",
+  IDEMPOTENCY_KEY_REUSED: "此退款已以不同内容提交过，请关闭后重新发起",
+  IDEMPOTENCY_KEY_REQUIRED: "请求缺少防重复标识，请刷新后重试",
+  IDEMPOTENCY_KEY_INVALID: "请求的防重复标识无效，请刷新后重试",
+  PRICE_INVALID: "价格无效",
+  PUMP_PRICE_ABOVE_GUIDE: "挂牌价不能高于指导价",
+  MEMBER_PRICE_NOT_BELOW_PUMP: "会员价必须低于挂牌价",
+  UNKNOWN_MEMBER_LEVEL: "未知的会员等级",
+  UNKNOWN_GRADE: "未知的油品",
+  DUPLICATE_GRADE: "油品重复",
+  GRADES_REQUIRED: "请至少填写一个油品",
+  GRADE_NOT_SOLD: "该油站不售此油品",
+  PARAM_INVALID: "填写的内容无效",
+  BODY_INVALID: "填写的内容无效",
+  RATE_LIMITED: "操作太频繁，请稍后再试",
+  UPSTREAM_UNAVAILABLE: "支付系统暂时不可用，请稍后重试",
+};
+
+const BY_STATUS = {
+  403: "您无权进行此操作",
+  404: "找不到要操作的内容",
+  409: "数据已被他人修改，请刷新后重试",
+  429: "操作太频繁，请稍后再试",
+};
+
+export const NETWORK_ERROR = "网络连接失败，请检查网络后重试";
+
+// An error answer (or a failed fetch) as one Chinese sentence; never the raw body.
+export function errorText(error) {
+  if (!error) return "";
+  if (error.network) return NETWORK_ERROR;
+  return MESSAGES[error.code] || BY_STATUS[error.status] ||
+    (error.status >= 500 ? "服务暂时不可用，请稍后重试" : "操作未成功，请检查填写的内容");
+}
+
+// Which form field an error belongs to (the API names it in `field`), for showing it there.
+export function errorField(error) {
+  return (error && error.field) || null;
+}
