@@ -10,15 +10,15 @@ from chalicelib.settings import get_settings
 from chalicelib.store import throttles
 
 
-def cap_unpaid_orders(user_id: str, *, now: datetime) -> None:
+def cap_unpaid_orders(user_id: str, order_id: str, *, now: datetime) -> None:
     settings = get_settings()
-    _cap(f"unpaid-orders#{user_id}", settings.driver_max_unpaid_orders,
+    _cap(f"unpaid-orders#{user_id}", order_id, settings.driver_max_unpaid_orders,
          settings.order_payment_ttl_s, now, "orders", "TOO_MANY_UNPAID_ORDERS")
 
 
-def cap_unpaid_topups(user_id: str, *, now: datetime) -> None:
+def cap_unpaid_topups(user_id: str, topup_id: str, *, now: datetime) -> None:
     settings = get_settings()
-    _cap(f"unpaid-topups#{user_id}", settings.driver_max_unpaid_topups,
+    _cap(f"unpaid-topups#{user_id}", topup_id, settings.driver_max_unpaid_topups,
          settings.topup_payment_ttl_s, now, "top-ups", "TOO_MANY_UNPAID_TOPUPS")
 
 
@@ -28,8 +28,10 @@ def may_check_payment(order_id: str, *, now: datetime) -> bool:
                                  interval_s=get_settings().payment_check_interval_s, now=now)
 
 
-def _cap(key: str, limit: int, window_s: int, now: datetime, what: str, code: str) -> None:
+def _cap(key: str, made: str, limit: int, window_s: int, now: datetime, what: str,
+         code: str) -> None:
     # One window is one payment lifetime: an unpaid one is closed by the window's end, so at
-    # most twice the limit can be open at any moment.
-    if throttles.hit(key, window_s=window_s, now=now) > limit:
+    # most twice the limit can be open at any moment. Counted by id: the same request sent
+    # twice at once (one Idempotency-Key) is one order or top-up, and counts once.
+    if throttles.count_distinct(key, made, window_s=window_s, now=now) > limit:
         raise RateLimited(f"too many unpaid {what}; pay or cancel one first", code=code)

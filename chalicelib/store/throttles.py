@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import PutError
 
 from chalicelib.store.base import StageModel, error_code
@@ -25,6 +25,7 @@ class ThrottleModel(StageModel):
 
     key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
+    members = UnicodeSetAttribute(null=True)  # what `count_distinct` counted in this window
     expires_at = NumberAttribute()  # epoch seconds: the TTL attribute
 
 
@@ -36,6 +37,17 @@ def hit(key: str, *, window_s: int, now: datetime) -> int:
     model.update(actions=[ThrottleModel.count.add(1),
                           ThrottleModel.expires_at.set((window + 1) * window_s + _GRACE_S)])
     return int(model.count)
+
+
+def count_distinct(key: str, member: str, *, window_s: int, now: datetime) -> int:
+    """Count `member` once in the current window on `key` (a set, so the same member sent twice
+    at once, like one Idempotency-Key, counts once); the number of members so far."""
+    moment = int(now.timestamp())
+    window = moment // window_s
+    model = ThrottleModel(f"{key}#{window}")
+    model.update(actions=[ThrottleModel.members.add({member}),
+                          ThrottleModel.expires_at.set((window + 1) * window_s + _GRACE_S)])
+    return len(model.members or ())
 
 
 def claim_every(key: str, *, interval_s: int, now: datetime) -> bool:

@@ -38,3 +38,17 @@ def dynamodb(request, monkeypatch):
         return
     with fresh_aws() as client:
         yield client
+
+
+@pytest.fixture
+def roomy_caps(monkeypatch):
+    """For tests that send one driver's many requests at once to test something else: the caps
+    on unpaid orders and top-ups and the interval between payment checks step aside (they
+    have their own tests in tests/unit/orders/test_driver_throttles.py)."""
+    monkeypatch.setenv("DRIVER_MAX_UNPAID_ORDERS", "100")
+    monkeypatch.setenv("DRIVER_MAX_UNPAID_TOPUPS", "100")
+    monkeypatch.setenv("PAYMENT_CHECK_INTERVAL_S", "0")
+    reset_caches()
+    yield
+    monkeypatch.undo()
+    reset_caches()

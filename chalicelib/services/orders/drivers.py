@@ -65,7 +65,7 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
         existing = find_order(order_id)
         if existing is not None:  # a retry: answered as before, never counted again
             return _replay(existing, fingerprint, now)
-        limits.cap_unpaid_orders(user_id, now=now)
+        limits.cap_unpaid_orders(user_id, order_id, now=now)
 
     def attempt(_: int) -> dict:
         try:

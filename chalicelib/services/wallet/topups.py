@@ -70,7 +70,7 @@ def create_topup(user_id: str, amount_fen: int, idempotency_key: str | None, *,
     if existing is not None:
         return _replay(existing, fingerprint, now)
     check_amount(amount_fen)
-    limits.cap_unpaid_topups(user_id, now=now)
+    limits.cap_unpaid_topups(user_id, topup_id, now=now)
     preview = top_up(account_store.get_account(user_id).balance, amount_fen, rule=bonus_rule())
     user = user_store.get_user(user_id)
     if user is None:

@@ -74,7 +74,7 @@ def test_one_refund_key_sent_at_once_refunds_once_and_names_that_refund_to_all(p
     assert [e.type for e in order_events.list_events(order_id)].count("REFUND_REQUESTED") == 1
 
 
-def test_one_topup_key_sent_at_once_creates_one_topup_and_answers_it_to_all(pay):
+def test_one_topup_key_sent_at_once_creates_one_topup_and_answers_it_to_all(pay, roomy_caps):
     driver = paystack.seed_driver()
 
     answers = all_at_once([_post(f"{pay.api_url}/v1/wallet/topups", driver_auth(driver),
@@ -89,7 +89,8 @@ def test_one_topup_key_sent_at_once_creates_one_topup_and_answers_it_to_all(pay)
     assert topup_store.get_topup(topup_id).amount_fen == 10000
 
 
-def test_a_read_that_cannot_check_the_payment_says_so_and_the_next_read_heals(pay, monkeypatch):
+def test_a_read_that_cannot_check_the_payment_says_so_and_the_next_read_heals(pay, monkeypatch,
+                                                                            roomy_caps):
     station, driver = paystack.seed_station(), paystack.seed_driver()
     created = requests.post(f"{pay.api_url}/v1/orders", headers={
         **driver_auth(driver), "Idempotency-Key": uuid.uuid4().hex},

@@ -53,7 +53,7 @@ def test_twenty_wallet_orders_against_a_balance_for_three_make_exactly_three(pay
     assert verify_chain(chain, expected_balance=account.balance_fen).ok
 
 
-def test_one_coupon_offered_to_ten_orders_at_once_pays_exactly_one(pay):
+def test_one_coupon_offered_to_ten_orders_at_once_pays_exactly_one(pay, roomy_caps):
     station, driver = paystack.seed_station(), paystack.seed_driver()
     now = datetime.now(timezone.utc)
     template = coupon_rules.CouponTemplate(
