@@ -166,6 +166,7 @@ def resend_invoice(invoice_id: str):
 
 @route(bp, "/v1/invoice-files/{token}", methods=["GET"], status=302,
        errors={403: ("INVALID_LINK", "LINK_EXPIRED")},
+       path_schemas={"token": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,2048}$"}},
        summary="A mailed invoice download link: redirects to the file for a short while")
 def download_invoice_file(token: str):
     """The link in an invoice mail. A valid token (signed by us, expiring) is answered with a

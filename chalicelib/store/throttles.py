@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.store.base import StageModel, error_code
 
@@ -37,6 +37,19 @@ def hit(key: str, *, window_s: int, now: datetime) -> int:
     model.update(actions=[ThrottleModel.count.add(1),
                           ThrottleModel.expires_at.set((window + 1) * window_s + _GRACE_S)])
     return int(model.count)
+
+
+def forgive(key: str, *, window_s: int, now: datetime) -> None:
+    """Take back one attempt `hit` counted on `key` in the current window (a login that turned
+    out right), so only failures add up; nothing when the window's item is gone."""
+    window = int(now.timestamp()) // window_s
+    try:
+        ThrottleModel(f"{key}#{window}").update(
+            actions=[ThrottleModel.count.add(-1)],
+            condition=ThrottleModel.key.exists() & (ThrottleModel.count > 0))
+    except UpdateError as err:
+        if error_code(err) != "ConditionalCheckFailedException":
+            raise
 
 
 def count_distinct(key: str, member: str, *, window_s: int, now: datetime) -> int:

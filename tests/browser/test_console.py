@@ -33,17 +33,17 @@ def test_attendant_confirms_a_shorter_fill_and_sees_the_refund(stack, page):
     page.screenshot(path=ARTIFACTS_DIR / "console_board_with_waiting_orders.png")
     ticket.click()
     page.get_by_role("button", name="清除").click()
-    for key in "250":
+    for key in "280":
         page.locator(".pad").get_by_role("button", name=key, exact=True).click()
-    expect(page.get_by_test_id("pump-amount")).to_have_text("250")
-    charge = (order["pay_amount_fen"] * 25000 * 2 + 30000) // (2 * 30000)
+    expect(page.get_by_test_id("pump-amount")).to_have_text("280")
+    charge = (order["pay_amount_fen"] * 28000 * 2 + 30000) // (2 * 30000)
     refund = order["pay_amount_fen"] - charge
     expect(page.get_by_test_id("refund-preview")).to_contain_text(_yuan(refund))
     page.screenshot(path=ARTIFACTS_DIR / "console_pad_before_confirming.png")
     page.get_by_role("button", name=f"确认并退款 {_yuan(refund)}").click()
 
     row = page.get_by_test_id("confirmed-row").filter(has_text=short_no(order))
-    expect(row).to_contain_text(_yuan(25000))
+    expect(row).to_contain_text(_yuan(28000))
     expect(row).to_contain_text("已退款")  # the sandbox settles the refund within seconds
     expect(row).to_contain_text(_yuan(refund))
     expect(ticket).to_have_count(0)

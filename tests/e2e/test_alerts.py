@@ -57,7 +57,7 @@ def test_a_follower_gets_exactly_one_message_per_price_drop(stack, api):
     assert message["template_id"] == stack["wechat"]["template_ids"]["price_drop"]
     assert message["page"] == f"pages/station/detail?id={station_id}"
     new_price = grade["pump_price_fen"] - 12
-    assert message["data"]["amount3"]["value"] == f"{new_price // 100}.{new_price % 100:02d}元"
+    assert message["data"]["amount3"]["value"] == f"¥{new_price // 100}.{new_price % 100:02d}"
 
     same_again = requests.put(f"{api}/v1/staff/stations/{station_id}/prices", headers=staff,
                               timeout=10, json=lower)

@@ -68,14 +68,13 @@ def login_staff(username: str, password: str, *, client_address: str | None,
     now = now or times.now()
     window = settings.staff_lockout_s
     address = client_address or "unknown"
-    if throttles.hit(f"login-addr#{address}", window_s=window,
-                     now=now) > settings.staff_max_logins_per_address:
+    keys = (f"login-addr#{address}", f"login-pair#{username}#{address}", f"login-user#{username}")
+    if throttles.hit(keys[0], window_s=window, now=now) > settings.staff_max_logins_per_address:
         raise RateLimited("too many login attempts from this address; try again later",
                           code="TOO_MANY_ATTEMPTS")
     within_limits = (
-        throttles.hit(f"login-pair#{username}#{address}", window_s=window,
-                      now=now) <= settings.staff_max_failed_logins
-        and throttles.hit(f"login-user#{username}", window_s=window,
+        throttles.hit(keys[1], window_s=window, now=now) <= settings.staff_max_failed_logins
+        and throttles.hit(keys[2], window_s=window,
                           now=now) <= settings.staff_max_logins_per_account)
     account = staff_store.get_staff(username) if within_limits else None
     if account is None or account.disabled:
@@ -83,6 +82,8 @@ def login_staff(username: str, password: str, *, client_address: str | None,
         raise _wrong_credentials(username)
     if not verify_password(password, account.password_hash):
         raise _wrong_credentials(username)
+    for key in keys:  # counted before the check so racing cannot pass a limit; only failures stay
+        throttles.forgive(key, window_s=window, now=now)
     principal = Principal(kind=STAFF, subject=account.staff_id, role=account.role,
                           station_ids=account.station_ids, username=account.username,
                           token_version=account.token_version)

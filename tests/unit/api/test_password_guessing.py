@@ -77,6 +77,19 @@ def test_one_address_is_throttled_across_accounts(aws):
     assert attempt("user-g", "nope", address="198.51.100.1")[0] == "INVALID_CREDENTIALS"
 
 
+def test_an_attendant_signing_in_all_day_is_never_throttled(aws):
+    """Only failures add up: the tablet at the pump signs in again and again from one address."""
+    make_staff("att-1")
+    now = datetime.now(timezone.utc)
+
+    answers = [attempt("att-1", PASSWORD, now=now)[0] for _ in range(10)]
+    for _ in range(2):
+        attempt("att-1", "nope", now=now)
+
+    assert answers == [200] * 10
+    assert attempt("att-1", PASSWORD, now=now)[0] == 200
+
+
 def test_attempts_are_counted_before_the_password_is_checked(aws, monkeypatch):
     monkeypatch.setenv("STAFF_MAX_LOGINS_PER_ACCOUNT", "4")
     reset_caches()
