@@ -30,7 +30,6 @@ from chalicelib.store.stations import stations as station_store
 # part holds). Any cursor of this shape is a valid position, so the contract describes cursors
 # exactly.
 _CURSOR = re.compile(NEARBY_CURSOR_PATTERN)
-_AFTER_ANY_ID = "~"
 _MAX_ID_CHARS = 64
 
 
@@ -83,10 +82,11 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
 
     Every station nearer than the ring just read has been read, so the nearest of them are
     the page. The first ring is sized from the density map to hold about 1.3x what the page
-    needs and may use every query of the budget; if it falls short, the next is sized from
-    the stations it found and gets what is left. A page never costs more than MAX_QUERIES
-    index queries (plus one BatchGetItem of the density map): when they are spent before
-    the page is full, the page ends at the last ring read and the cursor carries on from it.
+    needs; if it falls short, the next is sized from the stations it found. A page never costs
+    more than MAX_QUERIES index queries (plus one BatchGetItem of the density map), and every
+    ring but the whole radius keeps back the queries a last ring to the whole radius needs, so
+    the page is never short while the radius holds more stations (a stale map or a grade few
+    stations sell only costs reads).
     Returns the page and where the next one starts (None: nothing is left in the radius).
     """
     after = (int(position.get("d", -1)), str(position.get("i", "")))
@@ -94,21 +94,22 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     wanted = req.limit + 1
     pool: dict[str, _Hit] = {}
     read_to, used = start_m, 0
+    reserve = min(MAX_QUERIES, partitions_touching(req.lat, req.lng, req.radius_m + 2))
     ring = max(_first_ring(req, start_m, wanted, stats),  # past the cursor, or no progress
                min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))
     while True:
-        used += _read_ring(req, ring, read_to, MAX_QUERIES - used, after, pool, stats)
+        budget = MAX_QUERIES - used - reserve
+        if ring >= req.radius_m or not _fits(req, ring, budget):
+            ring, budget = req.radius_m, MAX_QUERIES - used
+        used += _read_ring(req, ring, read_to, budget, after, pool, stats)
         confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
                            key=lambda h: h.key)
         if len(confirmed) > req.limit:
             return confirmed[:req.limit], confirmed[req.limit - 1].key
         if ring >= req.radius_m:
             return confirmed, None
-        following = (ring * 1000, _AFTER_ANY_ID)  # everything up to this ring is on the page
         read_to, ring = ring, next_ring_m(start_m, ring, len(confirmed), wanted - len(confirmed),
                                           req.radius_m)
-        if used >= MAX_QUERIES or not _fits(req, ring, MAX_QUERIES - used):
-            return confirmed, following
 
 
 def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, after: tuple,
