@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.stations.geo import haversine_m
-from chalicelib.domain.stations.geocells import plan_queries
+from chalicelib.domain.stations.geocells import plan_options, plan_queries
 from chalicelib.domain.stations.nearby import (
-    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, detour_fen, detour_ml, next_ring_m,
+    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, cheapest_plan, detour_fen, detour_ml, next_ring_m,
     partitions_of, partitions_touching, ring_for_count)
 from chalicelib.domain.stations.pricing import Promotion, describe, quote
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
@@ -95,13 +95,14 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     pool: dict[str, _Hit] = {}
     read_to, used = start_m, 0
     reserve = min(MAX_QUERIES, partitions_touching(req.lat, req.lng, req.radius_m + 2))
-    ring = max(_first_ring(req, start_m, wanted, stats),  # past the cursor, or no progress
-               min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))
+    counts = _density(req, stats)
+    ring = max(ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m),
+               min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))  # past the cursor
     while True:
         budget = MAX_QUERIES - used - reserve
         if ring >= req.radius_m or not _fits(req, ring, budget):
             ring, budget = req.radius_m, MAX_QUERIES - used
-        used += _read_ring(req, ring, read_to, budget, after, pool, stats)
+        used += _read_ring(req, ring, read_to, budget, counts, after, pool, stats)
         confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
                            key=lambda h: h.key)
         if len(confirmed) > req.limit:
@@ -112,10 +113,10 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
                                           req.radius_m)
 
 
-def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, after: tuple,
-               pool: dict, stats) -> int:
-    ranges = plan_queries(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
-                          max_queries=budget)
+def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, counts: dict,
+               after: tuple, pool: dict, stats) -> int:
+    ranges = cheapest_plan(plan_options(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
+                                        max_queries=budget), counts)
     for hit in _hits(req, ranges, stats):
         if hit.key > after:
             pool[hit.station.id] = hit
@@ -127,11 +128,11 @@ def _fits(req: NearbyRequest, ring: int, budget: int) -> bool:
     return partitions_touching(req.lat, req.lng, ring) <= budget
 
 
-def _first_ring(req: NearbyRequest, start_m: float, wanted: int, stats) -> int:
-    """Sized from the density map (the whole radius where the map knows no station)."""
+def _density(req: NearbyRequest, stats) -> dict[str, int]:
+    """The density map around the search: it sizes the first ring and each ring's queries."""
     counts, items = density_store.counts_in(partitions_of(req.lat, req.lng, req.radius_m))
     stats.density_items += items
-    return ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m)
+    return counts
 
 
 def _hits(req: NearbyRequest, ranges, stats) -> list[_Hit]:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib.domain.stations.geo import haversine_m
-from chalicelib.domain.stations.geocells import station_cell_keys
+from chalicelib.domain.stations.geocells import plan_queries, station_cell_keys
 from chalicelib.domain.stations.nearby import MAX_QUERIES, nearby_request
 from chalicelib.domain.stations.pricing import GradePrice
 from chalicelib.services.stations import search
@@ -129,3 +129,53 @@ def test_a_map_that_promises_more_than_there_is_still_gives_a_full_first_page(in
     first = search.search_nearby(req, now=NOW)["items"]
 
     assert [i["id"] for i in first] == expected(stations, CITY, 50_000, None)[:20]
+
+
+def pages_and_cursors(req, most=3):
+    pages, cursor, spent = [], None, 0
+    while len(pages) < most:
+        stats = station_store.GeoReadStats()
+        page = search.search_nearby(req, cursor, now=NOW, stats=stats)
+        pages.append(page)
+        spent += stats.ranges
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    return pages, spent
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), count=st.integers(5, 300),
+       spread_m=st.sampled_from([500, 3_000, 20_000]), off_m=st.floats(0, 10_000),
+       radius_m=st.sampled_from([3_000, 10_000, 50_000]), limit=st.sampled_from([3, 20]))
+def test_fewer_queries_give_the_same_pages_as_spending_the_whole_budget(
+        index, monkeypatch, seed, count, spread_m, off_m, radius_m, limit):
+    index(city(seed, count, spread_m, 0.0))
+    centre = make_station(at=CITY, bearing=seed % 360, distance_m=off_m)
+    req = nearby_request(centre.lat, centre.lng, radius_m=radius_m, limit=limit)
+
+    adaptive, adaptive_spent = pages_and_cursors(req)
+    with monkeypatch.context() as m:
+        m.setattr(search, "cheapest_plan", lambda options, counts: options[-1])
+        every, every_spent = pages_and_cursors(req)
+
+    assert adaptive == every  # same stations, same order, same cursors
+    assert adaptive_spent <= every_spent + len(adaptive)
+
+
+def test_a_sparse_countryside_is_read_in_one_or_two_queries(index):
+    rng = random.Random(3)
+    far = [make_station(f"v-{k}", at=CITY, bearing=rng.uniform(0, 360),
+                        distance_m=rng.uniform(1_000, 45_000)) for k in range(12)]
+    index(far)
+    for radius_m in (3_000, 10_000, 50_000):
+        for off in range(0, 360, 45):
+            at = make_station(at=CITY, bearing=off, distance_m=5_000)
+            stats = station_store.GeoReadStats()
+            req = nearby_request(at.lat, at.lng, radius_m=radius_m, limit=20)
+
+            page = search.search_nearby(req, now=NOW, stats=stats)
+
+            assert [i["id"] for i in page["items"]] == expected(far, (at.lat, at.lng), radius_m, None)
+            assert stats.ranges <= 2 or stats.ranges == len(
+                {r.partition for r in plan_queries(at.lat, at.lng, radius_m)})
