@@ -127,6 +127,8 @@ class Settings:
     points_max_share_percent: int
     points_expiry_days: int
     member_levels: str | None
+    # Per-service endpoints, boto3's AWS_ENDPOINT_URL_<SERVICE> (the devstack's and tests' own).
+    service_endpoints: tuple[tuple[str, str], ...] = ()
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -135,6 +137,20 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    def endpoint_for(self, service: str) -> str | None:
+        """Where a client of `service` ('sqs', 's3', 'dynamodb', 'secretsmanager') connects: its
+        own endpoint, else AWS_ENDPOINT_URL; None is AWS itself. The local stage refuses None
+        (unless moto answers in-process): a bench or test that left a service unset fails at
+        once instead of resolving a real AWS host and waiting on it."""
+        url = (dict(self.service_endpoints).get(service)
+               or (self.dynamodb_endpoint_url if service == "dynamodb" else None)
+               or self.aws_endpoint_url)
+        if url is None and self.is_local and not _moto_answers():
+            raise EndpointMissing(
+                f"the local stage has no endpoint for {service}: set "
+                f"AWS_ENDPOINT_URL_{service.upper()} or AWS_ENDPOINT_URL to the local stack")
+        return url
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
@@ -205,7 +221,26 @@ def load_settings() -> Settings:
         points_max_share_percent=_int("POINTS_MAX_SHARE_PERCENT", 50),
         points_expiry_days=_int("POINTS_EXPIRY_DAYS", 365),
         member_levels=_str("MEMBER_LEVELS"),
+        service_endpoints=tuple(sorted(
+            (name[len(_SERVICE_ENDPOINT):].lower(), url) for name, url in os.environ.items()
+            if name.startswith(_SERVICE_ENDPOINT) and url)),
     )
+
+
+_SERVICE_ENDPOINT = "AWS_ENDPOINT_URL_"
+
+
+class EndpointMissing(RuntimeError):
+    """An AWS client was wanted on the local stage with no local endpoint for its service."""
+
+
+def _moto_answers() -> bool:
+    """Whether moto intercepts boto calls in this process (unit tests): then nothing leaves it."""
+    try:
+        from moto.core.models import botocore_stubber  # a dev dependency, never in the package
+    except ImportError:
+        return False
+    return bool(botocore_stubber.enabled)
 
 
 @lru_cache(maxsize=1)

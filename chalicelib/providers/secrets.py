@@ -27,7 +27,7 @@ def _load() -> dict:
         import boto3  # imported here: only the first secret read pays for it
 
         client = boto3.client("secretsmanager", region_name=settings.aws_region,
-                              endpoint_url=settings.aws_endpoint_url)
+                              endpoint_url=settings.endpoint_for("secretsmanager"))
         return json.loads(client.get_secret_value(SecretId=settings.secrets_id)["SecretString"])
     return {}
 
