@@ -10,8 +10,11 @@ Index figures come from the Query answers (ScannedCount, ConsumedCapacity). The 
 a paginated Scan with a bounding-box filter; it reads the whole table whatever the radius,
 so one pass (one sample) gives its cost. Goals: items read <= 2x items returned, <= 9
 queries per search, p99 < 50 ms. Takes about three minutes.
+The second baseline is the public dynamodbgeo package on the same engine, stations and
+searches, run in its own interpreter (bench/nearby_peer.py says how to install it; never in
+requirements.txt); its table is printed as ratios ours / theirs with our short first pages.
 
-Run: .venv/bin/python bench/nearby.py [--stations 100000] [--searches 200]
+Run: .venv/bin/python bench/nearby.py [--stations 100000] [--searches 200] [--peer-python PY]
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+PEER_PYTHON = PROJECT_DIR / ".local" / "geo-peer" / "bin" / "python"
 CITY_SHARE = 0.7
 RADII_M = (3_000, 10_000, 50_000)
 # (lat, lng, weight) of cities, GCJ-02 to a few hundred metres; weight ~ size of the city
@@ -88,7 +92,7 @@ def synthetic_station(rng: random.Random, k: int):
                    stock_ml={"92": 20_000_000, "95": 8_000_000, "0": 15_000_000})
 
 
-def load(count: int, seed: int) -> float:
+def load(count: int, seed: int) -> tuple[float, list]:
     from chalicelib.store.stations.density import add_counts, density_cell
     from chalicelib.store.stations.stations import StationModel, to_model
 
@@ -105,7 +109,7 @@ def load(count: int, seed: int) -> float:
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(write, chunks))
     add_counts(Counter(density_cell(s.lat, s.lng) for s in stations))  # what put_station keeps
-    return time.perf_counter() - started
+    return time.perf_counter() - started, stations
 
 
 def search_points(rng: random.Random, count: int) -> list[tuple[str, float, float]]:
@@ -131,6 +135,7 @@ def run_index(points, radius_m: int) -> list[dict]:
         page = search_nearby(nearby_request(lat, lng, radius_m=radius_m), stats=stats)
         elapsed = time.perf_counter() - started
         runs.append({"kind": kind, "ms": elapsed * 1000, "returned": len(page["items"]),
+                     "short": len(page["items"]) < 20 and page["next_cursor"] is not None,
                      "read": stats.scanned, "ranges": stats.ranges, "queries": stats.queries,
                      "rcu": stats.capacity_units, "density": stats.density_items})
     return runs
@@ -200,11 +205,43 @@ def report(radius_m: int, runs: list[dict], scan: dict) -> None:
           f"{scan['ms'] / ours_p50:.0f}x")
 
 
+def run_peer(python: str, endpoint: str, stations, searches) -> dict:
+    """The same stations and searches through dynamodbgeo, in its own interpreter."""
+    import json
+    import subprocess
+
+    job = {"endpoint": endpoint, "stations": [[s.id, s.lat, s.lng] for s in stations],
+           "searches": {str(r): points for r, points in searches.items()}}
+    done = subprocess.run([python, str(PROJECT_DIR / "bench" / "nearby_peer.py")],
+                          input=json.dumps(job), capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def report_peer(results, peer: dict) -> None:
+    print(f"\nagainst dynamodbgeo 0.0.3 (S2, hashKeyLength 4, 9 threads; loaded in "
+          f"{peer['load_s']:.0f} s), same stations and searches, sort=distance, limit 20")
+    print(f"  {'radius':>6} {'read ours':>10} {'theirs':>8} {'ratio':>6} {'p50 ours':>9} "
+          f"{'theirs':>7} {'ratio':>6} {'p99 ours':>9} {'theirs':>7} {'ratio':>6} {'short':>6}")
+    for radius_m, runs in results:
+        theirs = peer["runs"][str(radius_m)]
+        read_o, read_t = (statistics.mean(r["read"] for r in rs) for rs in (runs, theirs))
+        p50_o, p50_t = (_pct([r["ms"] for r in rs], 0.5) for rs in (runs, theirs))
+        p99_o, p99_t = (_pct([r["ms"] for r in rs], 0.99) for rs in (runs, theirs))
+        short = sum(r["short"] for r in runs)
+        print(f"  {radius_m // 1000:>4} km {read_o:>10.1f} {read_t:>8.1f} {read_o / read_t:>6.2f} "
+              f"{p50_o:>9.1f} {p50_t:>7.1f} {p50_o / p50_t:>6.2f} {p99_o:>9.1f} {p99_t:>7.1f} "
+              f"{p99_o / p99_t:>6.2f} {short:>3}/{len(runs)}")
+    print("  ratio = ours / theirs (below 1: ours reads less or answers sooner); "
+          "short = first pages under 20 with more in the radius")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stations", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=200, help="per radius")
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--peer-python", default=str(PEER_PYTHON) if PEER_PYTHON.exists() else None,
+                        help="an interpreter with dynamodbgeo==0.0.3 (see bench/nearby_peer.py)")
     args = parser.parse_args()
 
     os.environ.update({"STAGE": "local", "AWS_REGION": "cn-north-1", "AWS_ACCESS_KEY_ID": "local",
@@ -219,19 +256,23 @@ def main() -> None:
         get_settings.cache_clear()
         client = engine.client()
         infra.create_tables(client, "local", "cn-north-1")
-        seconds = load(args.stations, args.seed)
+        seconds, stations = load(args.stations, args.seed)
         print(f"loaded {args.stations} stations in {seconds:.0f} s "
               f"({CITY_SHARE:.0%} around {len(CITIES)} cities, the rest rural)")
         rng = random.Random(args.seed + 1)
-        results = []
+        results, searches = [], {}
         for radius_m in RADII_M:
             points = search_points(rng, args.searches)
+            searches[radius_m] = [[lat, lng] for _, lat, lng in points]
             run_index(points[:5], radius_m)  # warm the connection and the JVM
             results.append((radius_m, run_index(points, radius_m)))
         _, lat, lng = search_points(rng, 1)[0]
         scan = run_scan(client, "fuel-local-stations", lat, lng)
         for radius_m, runs in results:
             report(radius_m, runs, scan)
+        if args.peer_python:
+            peer = run_peer(args.peer_python, engine.endpoint_url, stations, searches)
+            report_peer(results, peer)
     finally:
         engine.stop()
 

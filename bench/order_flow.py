@@ -116,6 +116,7 @@ def _environment(engine_url: str, keys: dict, stack) -> None:
 
 def run(orders: int, warmup: int) -> dict:
     from devstack.dynamodb_local import DynamoDBLocal
+    from bench.local_aws import start_local_aws
     from devstack import infra
     from devstack.sandboxes import wechatpay as pay_sandbox
     from tests import paystack
@@ -123,12 +124,13 @@ def run(orders: int, warmup: int) -> dict:
     trips, wechatpay = RoundTrips(), WeChatPayClock()
     trips.install()
     engine = DynamoDBLocal().start()
-    stack = None
+    stack = local_aws = None
     try:
         infra.create_tables(engine.client(), "local", "cn-north-1")
         keys = pay_sandbox.generate_keys()
         stack = paystack.start_paystack(keys, serve_app=False)
         _environment(engine.endpoint_url, keys, stack)
+        local_aws = start_local_aws(engine.endpoint_url)  # notifications go to a local SQS
         wechatpay.install()
         from chalicelib.services.orders import fuelling, drivers as order_service, payments
         from chalicelib.services.orders.drivers import OrderRequest
@@ -173,6 +175,8 @@ def run(orders: int, warmup: int) -> dict:
     finally:
         if stack is not None:
             stack.stop()
+        if local_aws is not None:
+            local_aws.stop()
         engine.stop()
 
 

@@ -26,7 +26,6 @@ Run: .venv/bin/python bench/wallet.py [--claims 200] [--warmup 20]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import threading
@@ -40,6 +39,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from bench.local_aws import start_local_aws  # noqa: E402
 from bench.order_flow import RoundTrips, _percentile  # noqa: E402
 
 TRIPS = RoundTrips()
@@ -200,7 +200,7 @@ def wallet_order(orders: int, warmup: int) -> dict:
     from chalicelib.store.stations import stations as station_store
     from tests import paystack
 
-    sqs = _local_sqs()
+    local_aws = start_local_aws(os.environ.get("DYNAMODB_ENDPOINT_URL"))
     station = paystack.seed_station()
     now = datetime.now(timezone.utc)
 
@@ -223,23 +223,8 @@ def wallet_order(orders: int, warmup: int) -> dict:
         if i >= warmup:
             for label, sample in samples.items():
                 figures[label].append(sample)
+    local_aws.stop()
     return figures
-
-
-def _local_sqs():
-    """A moto SQS for the payment message a wallet order publishes (as in the local stack)."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    from devstack.servers import free_port
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    os.environ["AWS_ENDPOINT_URL_SQS"] = f"http://127.0.0.1:{port}"
-    sqs = boto3.client("sqs", region_name="cn-north-1")
-    sqs.create_queue(QueueName="fuel-local-notifications")
-    return server
 
 
 def report_wallet_order(figures: dict) -> None:

@@ -142,6 +142,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The origins of the station console (console/) that call the staff API from the browser,
     # comma-separated: the local stack's console server, or the console's distribution in AWS.
     console_origins: tuple[str, ...] = ()
+    # Per-service endpoints, boto3's AWS_ENDPOINT_URL_<SERVICE> (the devstack's and tests' own).
+    service_endpoints: tuple[tuple[str, str], ...] = ()
 
     def table_name(self, logical_name: str) -> str:
         """Physical table name of a logical table ('users' -> 'fuel-dev-users'); see infra/."""
@@ -157,6 +159,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         stage; the API reference's locally only (in AWS it is read from the stage's own URL)."""
         docs = (self.docs_origin,) if self.is_local and self.docs_origin else ()
         return docs + self.console_origins
+
+    def endpoint_for(self, service: str) -> str | None:
+        """Where a client of `service` ('sqs', 's3', 'dynamodb', 'secretsmanager') connects: its
+        own endpoint, else AWS_ENDPOINT_URL; None is AWS itself. The local stage refuses None
+        (unless moto answers in-process): a bench or test that left a service unset fails at
+        once instead of resolving a real AWS host and waiting on it."""
+        url = (dict(self.service_endpoints).get(service)
+               or (self.dynamodb_endpoint_url if service == "dynamodb" else None)
+               or self.aws_endpoint_url)
+        if url is None and self.is_local and not _moto_answers():
+            raise EndpointMissing(
+                f"the local stage has no endpoint for {service}: set "
+                f"AWS_ENDPOINT_URL_{service.upper()} or AWS_ENDPOINT_URL to the local stack")
+        return url
 
     def template_id(self, kind: str) -> str | None:
         """The configured WeChat template id of a message kind, None if not configured."""
@@ -209,6 +225,9 @@ def load_settings(environ=None) -> Settings:
         elif field in _LISTS:
             value = [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         raw[field] = value
+    raw["service_endpoints"] = sorted(
+        (name[len(_SERVICE_ENDPOINT):].lower(), url) for name, url in environ.items()
+        if name.startswith(_SERVICE_ENDPOINT) and url)
     try:
         # strict=False: the environment holds text, so "465" becomes the int a port is.
         return msgspec.convert(raw, Settings, strict=False)
@@ -222,6 +241,22 @@ def _naming_the_variable(message: str) -> str:
     if not found:
         return message
     return f"{env_name(found.group(1))}: {message[:found.start()]}"
+
+
+_SERVICE_ENDPOINT = "AWS_ENDPOINT_URL_"
+
+
+class EndpointMissing(RuntimeError):
+    """An AWS client was wanted on the local stage with no local endpoint for its service."""
+
+
+def _moto_answers() -> bool:
+    """Whether moto intercepts boto calls in this process (unit tests): then nothing leaves it."""
+    try:
+        from moto.core.models import botocore_stubber  # a dev dependency, never in the package
+    except ImportError:
+        return False
+    return bool(botocore_stubber.enabled)
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ def get_sqs():
     config = Config(connect_timeout=settings.http_connect_timeout_s,
                     read_timeout=settings.http_read_timeout_s, retries={"max_attempts": 3})
     return boto3.client("sqs", region_name=settings.aws_region,
-                        endpoint_url=settings.aws_endpoint_url, config=config)
+                        endpoint_url=settings.endpoint_for("sqs"), config=config)
 
 
 @lru_cache(maxsize=16)

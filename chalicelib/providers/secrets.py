@@ -54,7 +54,7 @@ def _provider():
     settings = get_settings()
     return SecretsProvider(boto3_client=boto3.client(
         "secretsmanager", region_name=settings.aws_region,
-        endpoint_url=settings.aws_endpoint_url))
+        endpoint_url=settings.endpoint_for("secretsmanager")))
 
 
 def clear_cache() -> None:

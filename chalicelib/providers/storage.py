@@ -17,12 +17,13 @@ def get_s3():
     from botocore.config import Config
 
     settings = get_settings()
-    style = "path" if settings.aws_endpoint_url else "auto"
+    endpoint = settings.endpoint_for("s3")
+    style = "path" if endpoint else "auto"
     config = Config(signature_version="s3v4", s3={"addressing_style": style},
                     connect_timeout=settings.http_connect_timeout_s,
                     read_timeout=settings.http_read_timeout_s, retries={"max_attempts": 3})
     return boto3.client("s3", region_name=settings.aws_region,
-                        endpoint_url=settings.aws_endpoint_url, config=config)
+                        endpoint_url=endpoint, config=config)
 
 
 def _bucket() -> str:

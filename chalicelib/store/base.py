@@ -19,7 +19,7 @@ from chalicelib.settings import Settings, get_settings
 def _meta_for(settings: Settings, logical_name: str) -> dict:
     return {
         "table_name": settings.table_name(logical_name),
-        "host": settings.dynamodb_endpoint_url,
+        "host": settings.endpoint_for("dynamodb"),
         "region": settings.aws_region,
         "connect_timeout_seconds": settings.ddb_connect_timeout_s,
         "read_timeout_seconds": settings.ddb_read_timeout_s,
@@ -58,7 +58,7 @@ def _connection(host: str | None, region: str, connect_s: float, read_s: float) 
 def get_connection() -> Connection:
     """The connection for TransactWrite / TransactGet across tables."""
     s = get_settings()
-    return _connection(s.dynamodb_endpoint_url, s.aws_region, s.ddb_connect_timeout_s,
+    return _connection(s.endpoint_for("dynamodb"), s.aws_region, s.ddb_connect_timeout_s,
                        s.ddb_read_timeout_s)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from chalicelib.domain.stations.geo import haversine_m
 from chalicelib.domain.stations.nearby import nearby_request
+from chalicelib.domain.stations.pricing import GradePrice
 from chalicelib.services.stations import admin as station_admin, search as stations
 from chalicelib.store.stations import price_history
 from chalicelib.store.stations import stations as station_store
@@ -114,3 +116,28 @@ def test_a_station_item_written_before_the_promotions_map_still_takes_one(dynamo
         now=NOW)
 
     assert [p.id for p in station_store.get_station(station.id, NOW).promotions] == [created["id"]]
+
+
+def test_a_first_page_is_full_while_the_radius_holds_more_stations(dynamodb):
+    # A dense city where few stations sell diesel: the map sizes the first ring for all of
+    # them, so that ring finds almost no diesel and the page must reach further out.
+    centre, rng, tag = (41.5321, 104.2207), random.Random(20), uuid.uuid4().hex[:6]
+    placed = []
+    for k in range(260):
+        s = make_station(f"geo-{tag}-{k:03d}", at=centre, bearing=rng.uniform(0, 360),
+                         distance_m=(2_000 if k < 230 else 25_000) * rng.random() ** 0.5)
+        if k % 10 == 0:
+            s = replace(s, grades=s.grades + (GradePrice("0", 700, 700),))
+        station_store.put_station(s)
+        placed.append(s)
+    diesel = [s for s in placed if s.sells("0")]
+
+    for bearing, off_m in ((0, 0), (90, 800), (200, 1_500), (300, 3_000)):
+        at = make_station(at=centre, bearing=bearing, distance_m=off_m)
+        for radius_m, limit in ((30_000, 20), (10_000, 5), (1_500, 3)):
+            req = nearby_request(at.lat, at.lng, radius_m=radius_m, grade="0", limit=limit)
+            inside = within(diesel, (at.lat, at.lng), radius_m)
+
+            page = stations.search_nearby(req, now=NOW)
+
+            assert [i["id"] for i in page["items"]] == [i for _, i in inside][:limit]

@@ -47,9 +47,21 @@ class CellRange:
     def covers(self, partition: str, sort_key: str) -> bool:
         return partition == self.partition and self.lo <= sort_key <= self.hi
 
+    def span(self) -> tuple[int, int]:
+        """The inclusive 45-bit index interval of the range."""
+        lo, hi = self.lo.ljust(SORT_PRECISION, "0"), self.hi.rstrip("~").ljust(SORT_PRECISION, "z")
+        return _from_text(lo), _from_text(hi)
+
 
 def _to_text(code: int, bits: int) -> str:
     return "".join(_BASE32[(code >> (bits - 5 * (i + 1))) & 31] for i in range(bits // 5))
+
+
+def _from_text(text: str) -> int:
+    code = 0
+    for ch in text:
+        code = (code << 5) | _BASE32.index(ch)
+    return code
 
 
 def _interleave(x: int, y: int, bits: int) -> int:
@@ -198,6 +210,13 @@ def _merge(intervals: list[tuple[int, int]], max_queries: int) -> list[tuple[int
 def plan_queries(lat: float, lng: float, radius_m: float, inner_radius_m: float = 0,
                  max_queries: int = 9) -> list[CellRange]:
     """At most max_queries ranges covering inner_radius_m <= distance <= radius_m from (lat, lng)."""
+    return plan_options(lat, lng, radius_m, inner_radius_m, max_queries)[-1]
+
+
+def plan_options(lat: float, lng: float, radius_m: float, inner_radius_m: float = 0,
+                 max_queries: int = 9) -> list[list[CellRange]]:
+    """Every plan of the annulus from the fewest ranges it allows (one per partition) to
+    max_queries: fewer queries read more of the gaps between the cells kept."""
     check_lat_lng(lat, lng)
     if not 0 < radius_m <= MAX_RADIUS_M:
         code = "RADIUS_TOO_LARGE" if radius_m > MAX_RADIUS_M else "RADIUS_INVALID"
@@ -206,10 +225,20 @@ def plan_queries(lat: float, lng: float, radius_m: float, inner_radius_m: float 
         raise InvalidInput("inner radius must be between 0 and radius_m", code="INNER_RADIUS_INVALID")
     if max_queries < 1:
         raise ValueError("max_queries must be at least 1")
-    ranges = []
-    for start, end in _merge(_cover(lat, lng, radius_m, inner_radius_m), max_queries):
+    cover = _cover(lat, lng, radius_m, inner_radius_m)
+    plans = [_ranges(_merge(cover, max_queries))]  # raises when even the budget is too few
+    for k in range(len(plans[0]) - 1, 0, -1):
+        try:
+            plans.insert(0, _ranges(_merge(cover, k)))
+        except InvalidInput:
+            break
+    return plans
+
+
+def _ranges(intervals: list[tuple[int, int]]) -> list[CellRange]:
+    ranges, p = [], PARTITION_PRECISION
+    for start, end in intervals:
         lo, hi = _to_text(start, _BITS), _to_text(end, _BITS)
-        p = PARTITION_PRECISION
         ranges.append(CellRange(lo[:p], lo[:p] + lo[p:].rstrip("0"), hi[:p] + hi[p:].rstrip("z") + "~"))
     return ranges
 

@@ -11,12 +11,14 @@ taken to 0.1 L/100 km. Integers throughout, rounded by money.div_round_half_up.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import (
     EARTH_RADIUS_M, check_lat_lng, haversine_m, wgs84_to_gcj02)
-from chalicelib.domain.stations.geocells import MAX_RADIUS_M, PARTITION_PRECISION, cell_box, geohash
+from chalicelib.domain.stations.geocells import (
+    MAX_RADIUS_M, PARTITION_PRECISION, SORT_PRECISION, CellRange, cell_box, geohash)
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
@@ -187,3 +189,48 @@ def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: floa
         if total >= target:
             return max(int(math.ceil(distance)), int(start_m) + 1)
     return radius_m
+
+
+# --- how many queries a ring is worth --------------------------------------------------------
+
+# One more Query costs a round trip; one more item read costs its bytes and its decoding.
+# Measured on DynamoDB Local (bench/nearby.py), a round trip is worth about this many items.
+QUERY_WORTH_ITEMS = 12
+_CELL_SHIFT = 5 * (SORT_PRECISION - DENSITY_PRECISION)  # index bits inside one density cell
+
+
+def cheapest_plan(options: list[list[CellRange]], counts: dict[str, int]) -> list[CellRange]:
+    """Of plans of one area (fewest ranges first), the one whose queries plus the stations the
+    density map expects it to read cost least: a sparse area is read in one or two queries,
+    a dense one in as many as it is given. Without a map, the plan of the most ranges."""
+    if not counts or len(options) == 1:
+        return options[-1]
+    cells = sorted((_cell_index(c), n) for c, n in counts.items() if n > 0)
+    starts = [c for c, _ in cells]
+    running = [0]
+    for _, n in cells:
+        running.append(running[-1] + n)
+
+    def cost(plan: list[CellRange]) -> float:
+        return len(plan) * QUERY_WORTH_ITEMS + sum(
+            _expected_in(r.span(), cells, starts, running) for r in plan)
+    return min(options, key=cost)  # the first of equals: the fewest queries
+
+
+def _cell_index(code: str) -> int:
+    lo, _ = CellRange(code[:PARTITION_PRECISION], code, code + "~").span()
+    return lo >> _CELL_SHIFT
+
+
+def _expected_in(span: tuple[int, int], cells, starts, running) -> float:
+    """Stations the map expects in an index interval, each cell's spread evenly along it."""
+    start, end = span
+    first, last = start >> _CELL_SHIFT, end >> _CELL_SHIFT
+    i, j = bisect_left(starts, first), bisect_right(starts, last)
+    total = float(running[j] - running[i])
+    size = 1 << _CELL_SHIFT
+    if i < j and starts[i] == first:
+        total -= cells[i][1] * (start - (first << _CELL_SHIFT)) / size
+    if i < j and starts[j - 1] == last:
+        total -= cells[j - 1][1] * (((last + 1) << _CELL_SHIFT) - 1 - end) / size
+    return total

@@ -132,7 +132,7 @@ def _send(body: dict) -> None:
 
     settings = get_settings()
     url = settings.alert_fanout_queue_url or _queue_url(
-        settings.aws_endpoint_url, settings.alert_fanout_queue_name
+        settings.endpoint_for("sqs"), settings.alert_fanout_queue_name
         or f"fuel-{settings.stage}-alert-fanout")
     get_sqs().send_message(QueueUrl=url, MessageBody=json.dumps(body, separators=(",", ":"),
                                                                 ensure_ascii=False))

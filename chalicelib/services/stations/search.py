@@ -10,13 +10,14 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.stations.geo import haversine_m
-from chalicelib.domain.stations.geocells import plan_queries
+from chalicelib.domain.stations.geocells import plan_options, plan_queries
 from chalicelib.domain.stations.nearby import (
-    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, detour_fen, detour_ml, next_ring_m,
+    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, cheapest_plan, detour_fen, detour_ml, next_ring_m,
     partitions_of, partitions_touching, ring_for_count)
 from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.promotions import Promotion, describe
@@ -32,7 +33,6 @@ from chalicelib.store.stations import stations as station_store
 # part holds). Any cursor of this shape is a valid position, so the contract describes cursors
 # exactly.
 _CURSOR = re.compile(NEARBY_CURSOR_PATTERN)
-_AFTER_ANY_ID = "~"
 _MAX_ID_CHARS = 64
 
 
@@ -53,16 +53,26 @@ def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level
     now = now or datetime.now(timezone.utc)
     stats = stats if stats is not None else station_store.GeoReadStats()
     position = _read_cursor(cursor, req.sort)
-    chain = [p for p in promotion_store.chain_promotions_not_ended(now) if p.starts_at <= now]
+    # The chain's promotions are read while the index is: one round trip less to wait for.
+    chain_read = _side_reader().submit(promotion_store.chain_promotions_not_ended, now)
     volume = req.volume_ml or REFERENCE_VOLUME_ML
     if req.sort == "distance":
         hits, last = _page_by_distance(req, position, stats)
+        chain = [p for p in chain_read.result() if p.starts_at <= now]
         items = [_view(h.station, now, chain, volume, member_level, h.distance_mm) for h in hits]
         following = last and (last[0], int(position.get("n", 0)) + len(hits), last[1])
     else:
+        chain = [p for p in chain_read.result() if p.starts_at <= now]
         items, following = _page_by_value(req, position, stats, now, chain, volume, member_level)
     next_cursor = "{}.{}.{}".format(*following) if following else None
     return {"items": items, "next_cursor": next_cursor}
+
+
+@lru_cache(maxsize=1)
+def _side_reader():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="nearby-side")
 
 
 def station_detail(station_id: str, *, volume_ml: int = REFERENCE_VOLUME_ML,
@@ -85,10 +95,11 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
 
     Every station nearer than the ring just read has been read, so the nearest of them are
     the page. The first ring is sized from the density map to hold about 1.3x what the page
-    needs and may use every query of the budget; if it falls short, the next is sized from
-    the stations it found and gets what is left. A page never costs more than MAX_QUERIES
-    index queries (plus one BatchGetItem of the density map): when they are spent before
-    the page is full, the page ends at the last ring read and the cursor carries on from it.
+    needs; if it falls short, the next is sized from the stations it found. A page never costs
+    more than MAX_QUERIES index queries (plus one BatchGetItem of the density map), and every
+    ring but the whole radius keeps back the queries a last ring to the whole radius needs, so
+    the page is never short while the radius holds more stations (a stale map or a grade few
+    stations sell only costs reads).
     Returns the page and where the next one starts (None: nothing is left in the radius).
     """
     after = (int(position.get("d", -1)), str(position.get("i", "")))
@@ -96,27 +107,29 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     wanted = req.limit + 1
     pool: dict[str, _Hit] = {}
     read_to, used = start_m, 0
-    ring = max(_first_ring(req, start_m, wanted, stats),  # past the cursor, or no progress
-               min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))
+    reserve = min(MAX_QUERIES, partitions_touching(req.lat, req.lng, req.radius_m + 2))
+    counts = _density(req, stats)
+    ring = max(ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m),
+               min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))  # past the cursor
     while True:
-        used += _read_ring(req, ring, read_to, MAX_QUERIES - used, after, pool, stats)
+        budget = MAX_QUERIES - used - reserve
+        if ring >= req.radius_m or not _fits(req, ring, budget):
+            ring, budget = req.radius_m, MAX_QUERIES - used
+        used += _read_ring(req, ring, read_to, budget, counts, after, pool, stats)
         confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
                            key=lambda h: h.key)
         if len(confirmed) > req.limit:
             return confirmed[:req.limit], confirmed[req.limit - 1].key
         if ring >= req.radius_m:
             return confirmed, None
-        following = (ring * 1000, _AFTER_ANY_ID)  # everything up to this ring is on the page
         read_to, ring = ring, next_ring_m(start_m, ring, len(confirmed), wanted - len(confirmed),
                                           req.radius_m)
-        if used >= MAX_QUERIES or not _fits(req, ring, MAX_QUERIES - used):
-            return confirmed, following
 
 
-def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, after: tuple,
-               pool: dict, stats) -> int:
-    ranges = plan_queries(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
-                          max_queries=budget)
+def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, counts: dict,
+               after: tuple, pool: dict, stats) -> int:
+    ranges = cheapest_plan(plan_options(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
+                                        max_queries=budget), counts)
     for hit in _hits(req, ranges, stats):
         if hit.key > after:
             pool[hit.station.id] = hit
@@ -128,11 +141,11 @@ def _fits(req: NearbyRequest, ring: int, budget: int) -> bool:
     return partitions_touching(req.lat, req.lng, ring) <= budget
 
 
-def _first_ring(req: NearbyRequest, start_m: float, wanted: int, stats) -> int:
-    """Sized from the density map (the whole radius where the map knows no station)."""
+def _density(req: NearbyRequest, stats) -> dict[str, int]:
+    """The density map around the search: it sizes the first ring and each ring's queries."""
     counts, items = density_store.counts_in(partitions_of(req.lat, req.lng, req.radius_m))
     stats.density_items += items
-    return ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m)
+    return counts
 
 
 def _hits(req: NearbyRequest, ranges, stats) -> list[_Hit]:

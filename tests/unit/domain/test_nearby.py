@@ -2,7 +2,7 @@
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import wgs84_to_gcj02
@@ -99,6 +99,7 @@ def test_a_ring_is_sized_from_the_density_seen():
     assert ring == int(math.sqrt(expected_area))
 
 
+@settings(deadline=None)  # a plan takes longer than the default on a loaded machine
 @given(st.floats(18.0, 53.5), st.floats(73.5, 135.0), st.integers(1, 50_000))
 def test_partition_count_is_at_least_what_a_plan_needs(lat, lng, radius_m):
     plan = plan_queries(lat, lng, radius_m, max_queries=9)
@@ -134,7 +135,33 @@ def test_the_first_ring_is_sized_to_hold_the_stations_wanted():
     assert ring_for_count(*centre, {cell: 100}, 1500.0, 21, 50_000) > 1500
 
 
+@settings(deadline=None)  # a plan takes longer than the default on a loaded machine
 @given(st.floats(-75.0, 75.0), st.floats(-180.0, 180.0), st.integers(1, 50_000))
 def test_every_accepted_search_fits_the_query_budget(lat, lng, radius_m):
     req = nearby_request(lat, lng, radius_m=radius_m)
     assert len(plan_queries(req.lat, req.lng, radius_m, max_queries=9)) <= 9
+
+
+def test_a_sparse_map_reads_an_area_in_one_query_and_a_dense_one_in_more():
+    from chalicelib.domain.stations.geocells import geohash, plan_options
+    from chalicelib.domain.stations.nearby import cheapest_plan
+    lat, lng = 37.87, 112.55
+    options = plan_options(lat, lng, 3_000, max_queries=9)
+    here, north = geohash(lat, lng, 5), geohash(lat + 0.04, lng, 5)
+
+    assert [len(p) for p in options] == list(range(1, 10))
+    assert len(cheapest_plan(options, {here: 1})) == 1
+    assert len(cheapest_plan(options, {here: 3_000, north: 3_000})) > 2
+    assert cheapest_plan(options, {}) == options[-1]  # no map: as many ranges as allowed
+
+
+def test_the_map_expects_a_partition_to_hold_all_its_cells_stations():
+    from chalicelib.domain.stations.geocells import CellRange, geohash
+    from chalicelib.domain.stations.nearby import _cell_index, _expected_in
+    cells = sorted((_cell_index(geohash(37.87, 112.55 + d, 5)), 10) for d in (0, 0.1, 0.2))
+    starts, running = [c for c, _ in cells], [0, 10, 20, 30]
+    part = geohash(37.87, 112.55, 3)
+
+    assert _expected_in(CellRange(part, part, part + "~").span(), cells, starts, running) == 30
+    half = CellRange(part, geohash(37.87, 112.55, 5), geohash(37.87, 112.55, 5) + "g~")
+    assert _expected_in(half.span(), cells, starts, running) == pytest.approx(5, abs=0.01)
