@@ -1,11 +1,10 @@
 """Scanning a pump: the scene of a mini-program code resolved to station, nozzle and price."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.domain import times
 from chalicelib.api.http import optional_driver, route
 from chalicelib.api.stations import GradeOffer
 
@@ -36,4 +35,4 @@ def resolve_pump(scene: str):
     from chalicelib.services.stations import pump_codes
 
     level = _member_level(optional_driver(bp.current_request))
-    return pump_codes.resolve(scene, member_level=level, now=datetime.now(timezone.utc))
+    return pump_codes.resolve(scene, member_level=level, now=times.now())

@@ -2,7 +2,6 @@
 settlement per station (`?format=csv` answers the settlement as text/csv)."""
 from __future__ import annotations
 
-import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -10,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.contract import one_of
 from chalicelib.api.http import current_staff, route
+from chalicelib.domain import times
 from chalicelib.domain.reconciliation.matching import Outcome
 
 bp = Blueprint(__name__)
@@ -118,7 +118,7 @@ def reconciliation_day(date, query: ReconciliationQuery):
     from chalicelib.services.reconciliation import reports
 
     staff = current_staff(bp.current_request)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = times.now()
     report = reports.day_report(staff, date, query.station_id, now=now)
     if query.format == "csv":
         name = f"settlement-{report['bill_date']}.csv"

@@ -1,12 +1,12 @@
 """Drivers finding stations: nearby search and one station in full (no token needed)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 import msgspec
 from chalice import Blueprint
 
+from chalicelib.domain import times
 from chalicelib.api.http import optional_driver, route
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.stations.geocells import MAX_RADIUS_M
@@ -157,7 +157,7 @@ def _member_level(driver) -> str | None:
     if driver is None:
         return None
     from chalicelib.services.wallet.membership import member_level_of
-    return member_level_of(driver.subject, datetime.now(timezone.utc))
+    return member_level_of(driver.subject, times.now())
 
 
 class DetailQuery(msgspec.Struct, forbid_unknown_fields=True):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from chalicelib.domain import times
 from chalicelib.domain.times import business_day
 from chalicelib.observability import get_logger
 
@@ -54,7 +55,7 @@ def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,
     from chalicelib.services.reconciliation import daily as reconciliation
     from chalicelib.store.reconciliation import results as store
 
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     if isinstance(scheduled_at, str) or scheduled_at is None:
         scheduled_at = scheduled_time(scheduled_at)
     bill_date = day_before(scheduled_at or now)

@@ -1,7 +1,7 @@
 """The schedule that refunds drivers' refund requests nobody answered in time; wired in app.py."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from chalicelib.domain import times
 
 
 def refund_unanswered(scheduled_time: str | None) -> dict:
@@ -10,5 +10,5 @@ def refund_unanswered(scheduled_time: str | None) -> dict:
     from chalicelib.jobs.reconciliation import scheduled_time as parse_time
     from chalicelib.services.orders import refund_requests
 
-    now = parse_time(scheduled_time) or datetime.now(timezone.utc)
+    now = parse_time(scheduled_time) or times.now()
     return refund_requests.refund_unanswered(now)

@@ -19,8 +19,9 @@ A crash between claim and outcome leaves the record SENDING, never resent: at mo
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from chalicelib.domain import times
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import InvalidInput, UpstreamUnavailable
 from chalicelib.observability import get_logger
@@ -41,7 +42,7 @@ class RetryLater(Exception):
 
 def deliver(raw_event, *, now: datetime | None = None) -> str:
     """Handle one event; returns its outcome, raises RetryLater when it should come again."""
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     log = get_logger()
     try:
         event = decode_event(raw_event)

@@ -7,8 +7,9 @@ overstates only costs a refused send. MAX_HELD bounds how far a client can overs
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from chalicelib.domain import times
 from chalicelib.domain.notifications.subscribe_messages import accepted_kinds
 from chalicelib.settings import get_settings
 from chalicelib.store.notifications import subscriptions as subs
@@ -28,7 +29,7 @@ def held(user_id: str) -> dict:
 def accept(user_id: str, accepted: list[str], *, now: datetime | None = None) -> dict:
     """Count one message per distinct template accepted; unknown ids: 400 UNKNOWN_TEMPLATE_ID
     (nothing is counted then)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     template_ids = get_settings().subscribe_template_ids
     for kind in accepted_kinds(accepted, template_ids):
         subs.grant(user_id, template_ids[kind], kind, now=now, cap=MAX_HELD)

@@ -8,7 +8,7 @@ not fit is rejected, never applied, and logged as a security event.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -116,7 +116,7 @@ def overdue_state(out_trade_no: str, *, actor: str, now: datetime) -> str:
 
 def handle_notification(headers: dict, body: bytes, *, now: datetime | None = None) -> None:
     """Verify, decrypt and apply one notification; raises a DomainError for a 4xx/5xx answer."""
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     try:
         notification = get_wechatpay().parse_notification(headers, body)
     except InvalidNotification as err:

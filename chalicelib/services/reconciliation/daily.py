@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
+from chalicelib.domain import times
 from chalicelib.domain.errors import DomainError, UpstreamUnavailable
 from chalicelib.domain.orders.ids import is_order_id, is_refund_no
 from chalicelib.domain.reconciliation.matching import (
@@ -43,7 +44,7 @@ def business_day(bill_date: date) -> tuple[datetime, datetime]:
 
 def run_day(bill_date: date, *, now: datetime | None = None) -> dict:
     """Reconcile one bill day; answers {bill_date, status, ...} as recorded."""
-    now, key, token = now or datetime.now(timezone.utc), bill_date.isoformat(), uuid.uuid4().hex
+    now, key, token = now or times.now(), bill_date.isoformat(), uuid.uuid4().hex
     if not store.begin_run(key, token, now, LEASE):
         return {"bill_date": key, "status": BUSY}
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
@@ -50,7 +50,7 @@ def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level
                   now: datetime | None = None,
                   stats: station_store.GeoReadStats | None = None) -> dict:
     """One page of stations within req.radius_m, sorted as asked, with `next_cursor`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     stats = stats if stats is not None else station_store.GeoReadStats()
     position = _read_cursor(cursor, req.sort)
     # The chain's promotions are read while the index is: one round trip less to wait for.
@@ -77,7 +77,7 @@ def _side_reader():
 
 def station_detail(station_id: str, *, volume_ml: int = REFERENCE_VOLUME_ML,
                    member_level: str | None = None, now: datetime | None = None) -> dict:
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     station = station_store.get_station(station_id, now) if _plausible_id(station_id) else None
     if station is None:
         raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")

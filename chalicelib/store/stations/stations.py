@@ -3,12 +3,13 @@ geohash cell (GSI `geo`, see domain/stations/geocells.py) for nearby search."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from chalicelib.domain import times
 from chalicelib.domain.stations.geocells import station_cell_keys
 from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.promotions import Promotion
@@ -126,7 +127,7 @@ def get_station(station_id: str, now: datetime | None = None) -> Station | None:
     Orders price with quote(station.grades, station.promotions, ...), the same inputs the
     nearby list uses, so the list and the payment agree.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or times.now()
     try:
         model = StationModel.get(station_id, consistent_read=True)
     except StationModel.DoesNotExist:
