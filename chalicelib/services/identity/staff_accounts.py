@@ -8,6 +8,7 @@ staff request (docs/decisions.md, 2026-12-06).
 from __future__ import annotations
 
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.identity.roles import Role
 from chalicelib.observability import get_logger
 from chalicelib.services.identity.tokens import STAFF, Principal, verify_token
 from chalicelib.store.identity import staff as staff_store
@@ -29,7 +30,7 @@ def log_out_everywhere(staff: Principal) -> None:
 
 def disable_account(staff: Principal, username: str) -> None:
     """hq only: the account can no longer log in, and its tokens stop working at once."""
-    if staff.role != "hq":
+    if staff.role != Role.HQ:
         raise Forbidden("only hq can disable a staff account", code="ROLE_NOT_ALLOWED")
     if staff_store.revoke_tokens(username, disable=True) is None:
         raise NotFound("the staff account does not exist", code="STAFF_NOT_FOUND")

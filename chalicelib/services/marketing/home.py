@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.marketing.states import PopupStatus
 from chalicelib.domain.marketing.targeting import (
     BANNER, MAX_POPUPS_PER_VISIT, POPUP, UNLIMITED, District, InactiveDays, MemberLevel, NewUser,
     UserFacts, impression_slot, select_for_user)
@@ -75,7 +76,7 @@ def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> di
     now = now or times.now()
     _existing(popup_id, now)
     record = popup_store.get_popup(popup_id)
-    counted = (record is not None and popups.status_of(record, now) == "live"
+    counted = (record is not None and popups.status_of(record, now) == PopupStatus.LIVE
                and popup_views.claim_view(user_id, popup_id, popup_views.CLICK_SLOT, now,
                                           record.popup.ends_at + timedelta(days=1)))
     if counted:

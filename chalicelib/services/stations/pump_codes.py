@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.errors import Forbidden, NotFound, RuleViolation
+from chalicelib.domain.identity.roles import MANAGERS
 from chalicelib.domain.stations.pump_codes import CODE_WIDTH_PX, PAGE, parse_scene, scene_for
 from chalicelib.domain.stations.stations import GRADE_NAMES, Station
 
-CODE_ROLES = ("manager", "hq")
+CODE_ROLES = MANAGERS
 DOWNLOAD_TTL_S = 15 * 60
 
 
