@@ -10,8 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, NamedTuple
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.invoices.goods import (  # noqa: F401 - re-exported for callers
-    DIESEL_TAX_CODE, GASOLINE_TAX_CODE, GRADES, PREPAID_TAX_CODE, REFINED_OIL_CODE_PREFIX)
+from chalicelib.domain.invoices.goods import GRADES, PREPAID_TAX_CODE, REFINED_OIL_CODE_PREFIX
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 
 VAT_RATE_PERCENT = 13

@@ -6,9 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.invoices.goods import (DIESEL_TAX_CODE, GASOLINE_TAX_CODE, GRADES,
+                                              PREPAID_TAX_CODE)
 from chalicelib.domain.invoices.lines import (
-    DIESEL_TAX_CODE, GASOLINE_TAX_CODE, GRADES, PREPAID_TAX_CODE, Fill, InvoiceLine,
-    amount_in_words, build_lines, invoice_totals, quantity_text, split_vat, topup_line, unit_price)
+    Fill, InvoiceLine, amount_in_words, build_lines, invoice_totals, quantity_text, split_vat,
+    topup_line, unit_price)
 
 
 @pytest.mark.parametrize("grade, name, code", [
