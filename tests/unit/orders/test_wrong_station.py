@@ -108,3 +108,15 @@ def test_only_the_stations_manager_answers_a_request(pay, station, driver, clien
 
     assert (attendant.status_code, attendant.json_body["code"]) == (403, "ROLE_NOT_ALLOWED")
     assert (stranger.status_code, stranger.json_body["code"]) == (403, "NOT_YOUR_STATION")
+
+
+def test_another_drivers_order_cannot_be_asked_back(pay, station, driver, client):
+    order = paid_order(client, pay, driver, station)
+    stranger = paystack.seed_driver()
+
+    asked = post(client, f"/v1/orders/{order['id']}/refund-request", {"reason": "没加上油"},
+                 driver_auth(stranger))
+
+    assert (asked.status_code, asked.json_body["code"]) == (404, "ORDER_NOT_FOUND")
+    seen = client.http.get(f"/v1/orders/{order['id']}", headers=driver_auth(driver)).json_body
+    assert seen["refund_request"] is None and seen["status"] == "PAID"
