@@ -9,6 +9,7 @@ from chalicelib.api import (alerts, coupons, fallback, home, identity, invoices,
                             staff_pump_codes, staff_reconciliation, staff_refund_requests,
                             staff_stations, stations, subscriptions, wallet, webhooks)
 from chalicelib.api.middleware import http_middleware
+from chalicelib.invocation import invocation_middleware
 from chalicelib.jobs import alerts as alert_jobs
 from chalicelib.jobs import campaigns as campaign_jobs
 from chalicelib.jobs import invoices as invoice_jobs
@@ -19,6 +20,7 @@ from chalicelib.jobs import reconciliation as reconciliation_jobs
 from chalicelib.jobs import refund_requests as refund_request_jobs
 
 app = Chalice(app_name="fuel")
+app.register_middleware(invocation_middleware, "all")
 app.register_middleware(http_middleware, "http")
 
 app.register_blueprint(identity.bp)

@@ -111,6 +111,8 @@ class LocalStack:
             **self.invoicing.environment(),
             "POWERTOOLS_SERVICE_NAME": "fuel",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", self.log_level),
+            # No X-Ray daemon locally: traces are for the deployed stages (chalicelib/tracing.py).
+            "POWERTOOLS_TRACE_DISABLED": "true",
         }
         os.environ.update(self._env)
         fresh = self._create_resources(aws_url)

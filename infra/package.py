@@ -1,6 +1,7 @@
 """Build the deployable template of a stage: `chalice package --merge-template infra/template.yaml`,
 then pin the template's Stage parameter to that stage, so a prod package can never create or
-address dev tables by default.
+address dev tables by default, and add throttles (infra/throttling.py), alarms, log groups and
+tracing (infra/alarms.py) and the dashboard (infra/dashboard.py).
 
 Run: python -m infra.package <stage> <out_dir>   (bin/package does this)
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from infra import throttling
+from infra import alarms, dashboard, throttling
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "cn-north-1"
@@ -30,6 +31,8 @@ def package(stage: str, out_dir: Path) -> Path:
     template["Parameters"]["Stage"]["AllowedValues"] = [stage]
     report_batch_item_failures(template, stage)
     throttling.apply(template)
+    alarms.apply(template, stage)  # after throttling: its webhook function gets alarms too
+    dashboard.apply(template)
     template_path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True),
                              encoding="utf-8")
     return template_path

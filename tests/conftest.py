@@ -26,6 +26,8 @@ BASE_ENV = {
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    # No X-Ray daemon here: the tracer stays off (chalicelib/tracing.py).
+    "POWERTOOLS_TRACE_DISABLED": "true",
 }
 _CLEARED = ("AWS_ENDPOINT_URL", "DYNAMODB_ENDPOINT_URL", "SECRETS_ID", "AWS_PROFILE")
 

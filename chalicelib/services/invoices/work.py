@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from chalicelib import metrics, tracing
 from chalicelib.domain.invoices import flow
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
@@ -44,9 +45,11 @@ def _document(invoice: store.Invoice) -> dict:
             "remark": invoice.remark, "clerk": get_settings().seller_clerk(invoice.seller["name"])}
 
 
+@tracing.use_case("invoice_advance")
 def advance(invoice_id: str, *, scheduled: bool = False) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
     sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting."""
+    tracing.annotate(invoice_id=invoice_id)
     invoice = _load(invoice_id)
     due = not invoice.next_attempt_at or invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
     if scheduled and not due:
@@ -133,6 +136,7 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
             keys = (None, None)
         issued = moves.mark_issued(invoice.id, result.number, issued_at, times.iso_z(times.now(), micro=True), *keys)
         if issued is not None:  # only the worker whose write made it ISSUED tells the driver
+            metrics.count(metrics.Metric.INVOICES_ISSUED)
             notifications.publish(notifications.invoice_issued(issued))
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                    "number": result.number})
@@ -180,7 +184,8 @@ def _retry_later(invoice: store.Invoice, error: str | None) -> store.Invoice:
 
 
 def _fail(invoice: store.Invoice, code: str, reason: str, *, release: bool) -> store.Invoice:
-    moves.mark_failed(invoice, code, reason, release_orders=release)
+    if moves.mark_failed(invoice, code, reason, release_orders=release):
+        metrics.count(metrics.Metric.INVOICES_FAILED)
     get_logger().warning("invoice failed", extra={"invoice_id": invoice.id, "code": code,
                                                   "reason": reason})
     return _load(invoice.id)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib import metrics
 from chalicelib.domain import times
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import InvalidInput, UpstreamUnavailable
@@ -42,7 +43,15 @@ class RetryLater(Exception):
 
 def deliver(raw_event, *, now: datetime | None = None) -> str:
     """Handle one event; returns its outcome, raises RetryLater when it should come again."""
-    now = now or times.now()
+    outcome = _deliver(raw_event, now or times.now())
+    if outcome == SENT:
+        metrics.count(metrics.Metric.NOTIFICATIONS_SENT)
+    elif outcome != DUPLICATE:  # a duplicate was counted when its first copy was handled
+        metrics.count(metrics.Metric.NOTIFICATIONS_SKIPPED, reason=outcome)
+    return outcome
+
+
+def _deliver(raw_event, now: datetime) -> str:
     log = get_logger()
     try:
         event = decode_event(raw_event)

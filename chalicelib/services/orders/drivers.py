@@ -19,7 +19,8 @@ from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
-from chalicelib.services.orders import effects as order_effects, jsapi, payments, placement
+from chalicelib import tracing
+from chalicelib.services.orders import effects as order_effects, facts, jsapi, payments, placement
 from chalicelib.services.wallet.membership import member_terms
 from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
@@ -56,9 +57,11 @@ def payment_ttl() -> timedelta:
     return timedelta(seconds=get_settings().order_payment_ttl_s)
 
 
+@tracing.use_case("create_order")
 def create_order(user_id: str, request: OrderRequest, idempotency_key: str | None, *,
                  now: datetime) -> dict:
     order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
+    tracing.annotate(order_id=order_id)
     fingerprint = request_hash(asdict(request))
     actor = driver_actor(user_id)
     if request.pay_method == WECHATPAY:
@@ -91,6 +94,7 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
             if existing is not None:
                 return _replay(existing, fingerprint, now)
             raise  # the balance, points or coupon changed meanwhile: price it again
+        facts.record(transition)
         _count_arrival(order)
         if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
             from chalicelib.services.notifications import events as notifications

@@ -23,6 +23,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.orders import CLOSED, PENDING_PAYMENT, REFUNDED, WALLET, Order
 from chalicelib.domain.wallet.balance import Split
+from chalicelib.services.orders import facts
 from chalicelib.store.orders import orders as order_store
 
 
@@ -51,6 +52,7 @@ def commit(transition: Transition) -> Transition:
     Answers the transition as written (a confirmation records the points it earned)."""
     transition, also = _effects(transition)
     order_store.commit(transition, also)
+    facts.record(transition)
     return transition
 
 

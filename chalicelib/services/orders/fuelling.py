@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib import tracing
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.identity.roles import MANAGERS
 from chalicelib.domain.orders.lifecycle import Transition, confirm
@@ -30,6 +31,7 @@ def station_order(staff, order_id: str) -> Order:
     return order
 
 
+@tracing.use_case("confirm_fuelling")
 def confirm_fuelling(staff, order_id: str, actual_amount_fen: int | None, liters_ml: int | None,
                      *, now: datetime) -> Order:
     """`actual_amount_fen` is what the pump shows for the fuel dispensed (default: all prepaid).

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib import metrics, tracing
 from chalicelib.domain import times
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch, pay
@@ -60,6 +61,7 @@ def _apply_quietly(order: Order, *, actor: str, now: datetime) -> None:
                                                                   "code": err.code})
 
 
+@tracing.use_case("apply_payment")
 def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Order:
     """Apply a paid transaction as WeChat Pay reported it; raises PaymentMismatch if it does not fit."""
     check_merchant(transaction)
@@ -114,6 +116,7 @@ def overdue_state(out_trade_no: str, *, actor: str, now: datetime) -> str:
     return "absent" if answer.get("trade_state") == "CLOSED" else "open"
 
 
+@tracing.use_case("payment_notification")
 def handle_notification(headers: dict, body: bytes, *, now: datetime | None = None) -> None:
     """Verify, decrypt and apply one notification; raises a DomainError for a 4xx/5xx answer."""
     now = now or times.now()
@@ -121,6 +124,7 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
         notification = get_wechatpay().parse_notification(headers, body)
     except InvalidNotification as err:
         security_event("NOTIFICATION_NOT_VERIFIED", reason=err.reason)
+        metrics.count(metrics.Metric.WEBHOOK_REJECTED, reason=metrics.NOT_VERIFIED)
         raise
     actor = f"wechatpay:{notification.id}"
     try:
@@ -139,6 +143,7 @@ def handle_notification(headers: dict, body: bytes, *, now: datetime | None = No
         security_event("NOTIFICATION_MISMATCH", notification_id=notification.id,
                        event_type=notification.event_type, reason=err.message,
                        out_trade_no=notification.resource.get("out_trade_no"))
+        metrics.count(metrics.Metric.WEBHOOK_REJECTED, reason=metrics.MISMATCH)
         raise NotificationRejected(err.message) from err
     except PynamoDBException as err:
         get_logger().exception("storage failed while applying a notification")

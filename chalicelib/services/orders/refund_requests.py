@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib import tracing
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.orders import refund_requests as rr
 from chalicelib.domain.orders.events import Transition
@@ -46,6 +47,7 @@ def _after(transition: Transition | None, *, now: datetime) -> None:
         order, _RESULT[order.refund_request_status], reason))
 
 
+@tracing.use_case("refund_request")
 def request_refund(user_id: str, order_id: str, reason: str, *, now: datetime) -> Order:
     order = own_order(user_id, order_id)
     order, transition = change_order(order, lambda current: rr.open_request(
@@ -60,6 +62,7 @@ def _answerable(staff, order_id: str):
     return station_order(staff, order_id)
 
 
+@tracing.use_case("refund_request_approve")
 def approve(staff, order_id: str, *, now: datetime) -> Order:
     order = _answerable(staff, order_id)
     order, transition = change_order(order, lambda current: rr.approve(
@@ -68,6 +71,7 @@ def approve(staff, order_id: str, *, now: datetime) -> Order:
     return order
 
 
+@tracing.use_case("refund_request_decline")
 def decline(staff, order_id: str, answer: str, *, now: datetime) -> Order:
     order = _answerable(staff, order_id)
     order, transition = change_order(order, lambda current: rr.decline(

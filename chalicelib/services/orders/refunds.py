@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib import tracing
 from chalicelib.domain.orders import refunds as rf
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
 from chalicelib.domain.identity.roles import MANAGERS
@@ -40,6 +41,7 @@ class _AlreadyRequested(Exception):
         self.refund = refund
 
 
+@tracing.use_case("manual_refund")
 def request_manual_refund(staff, order_id: str, amount_fen: int, reason: str,
                           idempotency_key: str | None, *, now: datetime) -> dict:
     """Refund part or all of a paid order; the same key and body answer the same refund."""
@@ -114,6 +116,7 @@ def submit(refund: rf.Refund, *, now: datetime) -> rf.Refund:
     return refund
 
 
+@tracing.use_case("refund_outcome")
 def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
                   refund_id: str | None = None, failure_reason: str | None = None) -> rf.Refund:
     """Settle the refund and its reservation on the order, once (repeats change nothing)."""

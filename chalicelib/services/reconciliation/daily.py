@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
+from chalicelib import metrics
 from chalicelib.domain import times
 from chalicelib.domain.errors import DomainError, UpstreamUnavailable
 from chalicelib.domain.orders.ids import is_order_id, is_refund_no
@@ -58,8 +59,18 @@ def run_day(bill_date: date, *, now: datetime | None = None) -> dict:
         store.release(key, token)
         raise
     store.finish_run(key, token, status, data, now)
+    if status == DONE:
+        _count_differences(key, data["summary"])
     get_logger().info("reconciliation run", extra={"bill_date": key, "status": status})
     return {"bill_date": key, "status": status, **data}
+
+
+def _count_differences(key: str, summary: dict) -> None:
+    """The day's differences by kind, and how many are left open (not healed) for people."""
+    for kind, n in summary["by_kind"].items():
+        metrics.count(metrics.Metric.RECONCILIATION_DIFFERENCES, n, kind=kind)
+    left = sum(1 for d in store.differences(key) if d.get("outcome") != healing.HEALED)
+    metrics.count(metrics.Metric.RECONCILIATION_OPEN, left)
 
 
 def _failure(err: DomainError) -> dict:
