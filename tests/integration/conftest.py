@@ -3,6 +3,7 @@ moto, so the two can never drift apart (moto forgives what DynamoDB rejects)."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from devstack import infra
 from tests.conftest import reset_caches
@@ -52,3 +53,12 @@ def roomy_caps(monkeypatch):
     yield
     monkeypatch.undo()
     reset_caches()
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory):
+    """The prod package (tests/integration/test_packaging.py, test_alarms.py), built once: the
+    template as data, and the directory holding sam.yaml."""
+    from infra.package import package
+    out = tmp_path_factory.mktemp("package") / "prod"
+    return yaml.safe_load(package("prod", out).read_text(encoding="utf-8")), out
