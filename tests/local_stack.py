@@ -28,6 +28,8 @@ def running_stack(state_dir: Path, start_timeout_s: float = 120):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    # Each line reaches the log as it is written (the functions' EMF metrics are read from it).
+    env["PYTHONUNBUFFERED"] = "1"
     log = open(state_dir / "devstack.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "--api-port", str(port), "--state-dir", str(state_dir),
@@ -49,6 +51,8 @@ def running_stack(state_dir: Path, start_timeout_s: float = 120):
         process.kill()
         raise RuntimeError("the local stack did not start:\n" +
                            (state_dir / "devstack.log").read_text()[-4000:])
+    # The stack's output: what the functions (API and worker) log, as CloudWatch Logs would hold.
+    info["log_path"] = str(state_dir / "devstack.log")
     try:
         yield info
     finally:
