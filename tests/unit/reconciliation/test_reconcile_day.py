@@ -23,6 +23,7 @@ from chalicelib.store.orders import refunds as refund_store
 from chalicelib.store.orders.orders import OrderModel
 from chalicelib.store.orders.refunds import RefundModel
 from devstack.sandboxes import wechatpay as pay_sandbox
+from tests.emf import metric_values
 from tests.order_flows import create_order, paid_order, prepay_id, refund
 from tests.paystack import staff_principal, wait_for
 
@@ -242,3 +243,19 @@ def test_a_heal_that_failed_is_retried_by_the_next_firing_of_the_schedule(
     assert [d["outcome"] for d in _report()["differences"]] == ["HEALED"]
     assert order_store.get_order(pending).status == "PAID"
     assert third == {"bill_date": _today().isoformat(), "status": "DONE", "skipped": True}
+
+
+def test_a_finished_day_counts_its_differences_by_kind_and_those_left_open(
+        every_difference, capsys):
+    capsys.readouterr()  # what making the differences logged
+
+    assert reconciliation.run_day(_yesterday())["status"] == "DONE"
+
+    log = capsys.readouterr().out
+    differences = _report(_yesterday())["differences"]
+    for kind in {d["kind"] for d in differences}:
+        assert metric_values(log, "ReconciliationDifferences", kind=kind) == [
+            float(sum(d["kind"] == kind for d in differences))]
+    open_left = sum(d["outcome"] != "HEALED" for d in differences)
+    assert open_left > 0
+    assert metric_values(log, "ReconciliationOpenDifferences", stage="local") == [float(open_left)]
