@@ -18,7 +18,7 @@ _local = threading.local()
 
 def enabled() -> bool:
     disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true", "yes")
-    return not disabled and "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+    return not disabled and "LAMBDA_TASK_ROOT" in os.environ  # set by the Lambda runtime only
 
 
 @lru_cache(maxsize=1)

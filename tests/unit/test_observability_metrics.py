@@ -89,7 +89,7 @@ def test_the_app_wraps_every_event_type_with_the_invocation_middleware():
 
 
 def test_tracing_off_runs_the_use_case_without_the_xray_sdk(monkeypatch):
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fuel-local-APIHandler")
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
     code = ("import sys; from chalicelib import tracing\n"
             "@tracing.use_case('x')\n"
             "def f(): tracing.annotate(order_id='o-1'); return 7\n"
