@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from infra import throttling
+from infra import roles, throttling
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "cn-north-1"
@@ -30,6 +30,7 @@ def package(stage: str, out_dir: Path) -> Path:
     template["Parameters"]["Stage"]["AllowedValues"] = [stage]
     report_batch_item_failures(template, stage)
     throttling.apply(template)
+    roles.apply(template)
     template_path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True),
                              encoding="utf-8")
     return template_path
