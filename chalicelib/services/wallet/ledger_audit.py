@@ -4,6 +4,8 @@ against what the account item says (its chain heads and balances), the first bro
 An edited entry fails its own hash, a deleted one leaves a gap, a rewritten hash breaks the next
 link, a truncated tail or a rewritten suffix shows against the account's head, and a balance
 changed on the account alone shows against the ledger's sum (and, for money, its paid/bonus split).
+Then the head's seal (domain/wallet/ledger_keys.py): a chain rewritten together with the account's
+head, by anyone who can write the tables but cannot make a MAC with the ledger's key, fails here.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import re
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.ledger import BALANCE, POINTS, verify_chain
+from chalicelib.domain.wallet.ledger_keys import head_seal, mac_message
+from chalicelib.providers import ledger_key
+from chalicelib.settings import get_settings
 from chalicelib.store.wallet import accounts as store
 
 AUDIT_ROLES = (Role.HQ,)
@@ -42,5 +47,12 @@ def _verify(account, kind: str) -> dict:
         ok, first_broken = False, check.last_seq + 1
         reason = (f"the account holds paid {account.paid_fen} / bonus {account.bonus_fen}, the "
                   f"ledger {check.paid_fen} / {check.bonus_fen}")
+    seal = head_seal(entries, get_settings().ledger_unkeyed_before)
+    if ok and seal.problem:
+        ok, first_broken, reason = False, entries[-1].seq, seal.problem
+    elif ok and seal.head and not ledger_key.verify(mac_message(seal.head), seal.head.mac):
+        ok, first_broken = False, seal.head.seq
+        reason = (f"entry {seal.head.seq}'s seal does not verify: the chain up to it is not what "
+                  "its writer sealed")
     return {"ok": ok, "entries": len(entries), "first_broken_seq": first_broken, "reason": reason,
-            "balance": check.balance, "account_balance": held}
+            "balance": check.balance, "account_balance": held, "keyed": seal.keyed}
