@@ -27,6 +27,7 @@ def _handle(record) -> None:
     get_logger().info("alert fan-out message handled",
                       extra={"station_id": message.station_id, "events": handed_over})
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "alert_fanout_worker": Needs(

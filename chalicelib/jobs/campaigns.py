@@ -25,6 +25,7 @@ def _handle(record) -> None:
     get_logger().info("campaign chunk handled",
                       extra={"campaign_id": chunk.campaign_id, **outcomes})
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "coupon_campaign_worker": Needs(

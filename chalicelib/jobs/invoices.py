@@ -37,6 +37,7 @@ def run_sweep(event) -> dict:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return sweep(remaining)
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "invoice_worker": Needs(

@@ -25,6 +25,7 @@ def _handle(record) -> None:
 
     deliver(msgspec.structs.asdict(decode(record.body, NotificationEvent)))
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "notification_worker": Needs(

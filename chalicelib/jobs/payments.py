@@ -35,42 +35,20 @@ def upload_shipping_info() -> dict:
 
     return shipping.upload_due(times.now())
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
-NEEDS = {
-    "expire_unpaid_orders": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU", "ledger": "RP",
-            "order-events": "RP", "orders": "RPU", "promotions": "R", "refunds": "RPU",
-            "station-density": "RU", "stations": "RP", "throttles": "RPU", "topups": "RPU",
-            "user-openids": "RP", "users": "RP",
-        },
-        sends=("invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
-    "follow_up_refunds": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU", "ledger": "RP",
-            "order-events": "RP", "orders": "RPU", "promotions": "R", "refunds": "RPU",
-            "station-density": "RU", "stations": "RP", "throttles": "RPU", "topups": "RPU",
-            "user-openids": "RP", "users": "RP",
-        },
-        sends=("invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
-    "upload_shipping_info": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU", "ledger": "RP",
-            "order-events": "RP", "orders": "RPU", "promotions": "R", "refunds": "RPU",
-            "station-density": "RU", "stations": "RP", "throttles": "RPU", "topups": "RPU",
-            "user-openids": "RP", "users": "RP",
-        },
-        sends=("invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
-}
+# The three schedules load the same payment code, so they may touch the same things.
+_SCHEDULES = Needs(
+    tables={
+        "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+        "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+        "refunds": "RPU", "station-density": "RU", "stations": "RP", "throttles": "RPU",
+        "topups": "RPU", "user-openids": "RP", "users": "RP",
+    },
+    sends=("invoices", "notifications"),
+    buckets=("invoices",),
+    secrets=True,
+    ledger_key=("sign",),
+)
+NEEDS = {name: _SCHEDULES for name in ("expire_unpaid_orders", "follow_up_refunds",
+                                         "upload_shipping_info")}

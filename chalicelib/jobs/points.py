@@ -11,6 +11,7 @@ def expire_points() -> dict:
 
     return points_expiry.expire_due(times.now())
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "expire_points": Needs(

@@ -68,14 +68,15 @@ def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,
     return {"bill_date": result["bill_date"], "status": result["status"],
             "summary": result.get("summary"), "error": result.get("error")}
 
+
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
     "reconcile_trade_bill": Needs(
         tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU", "ledger": "RP",
-            "order-events": "RP", "orders": "RPU", "promotions": "R", "reconciliation": "RPUD",
-            "refunds": "RPU", "station-density": "RU", "stations": "RP", "throttles": "RPU",
-            "topups": "RPU", "user-openids": "RP", "users": "RP",
+            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RP",
+            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
         },
         sends=("invoices", "notifications"),
         buckets=("invoices",),

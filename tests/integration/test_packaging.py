@@ -145,7 +145,8 @@ def test_a_worker_receives_only_from_its_own_queue_and_nothing_else_is_a_wildcar
     for logical, function in _functions(template).items():
         events = [e["Properties"]["Queue"] for e in function["Properties"].get("Events", {})
                   .values() if e["Type"] == "SQS"]
-        receive = [s for s in _statements(template, function) if "sqs:ReceiveMessage" in s["Action"]]
+        receive = [s for s in _statements(template, function)
+                   if "sqs:ReceiveMessage" in s["Action"]]
         assert [s["Resource"] for s in receive] == ([events] if events else []), logical
         for statement in _statements(template, function):
             if statement["Resource"] == "*":

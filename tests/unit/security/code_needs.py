@@ -155,9 +155,8 @@ def model_tables() -> dict[str, str]:
         for node in tree(name).body:
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
-                    if (isinstance(item, ast.Assign) and item.targets[0].id == "logical_name"
-                            if isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)
-                            else False):
+                    if (isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)
+                            and item.targets[0].id == "logical_name"):
                         found[node.name] = item.value.value
     return found
 
@@ -221,8 +220,8 @@ def derived_needs(start: set[str]) -> dict:
         "tables": {table: "".join(sorted(kinds, key="RPUD".index)) for table, kinds in
                    sorted(tables.items())},
         "sends": sorted(q for q, marker in QUEUE_MARKERS.items() if _source_has(reached, *marker)),
-        "buckets": sorted(b for b, markers in BUCKET_MARKERS.items()
-                          if any(_source_has(reached, m, "chalicelib.providers.storage") for m in markers)),
+        "buckets": sorted(b for b, markers in BUCKET_MARKERS.items() if any(
+            _source_has(reached, m, "chalicelib.providers.storage") for m in markers)),
         "secrets": "chalicelib.providers.secrets" in reached,
         "ledger_key": sorted(key_calls),
     }
