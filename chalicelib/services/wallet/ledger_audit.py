@@ -35,6 +35,20 @@ def verify_account(staff, user_id: str) -> dict:
 
 def _verify(account, kind: str) -> dict:
     entries = store.read_chain(account.user_id, kind)
+    report = chain_report(account, kind, entries)
+    seal = head_seal(entries, get_settings().ledger_unkeyed_before)
+    if report["ok"] and seal.problem:
+        report.update(ok=False, first_broken_seq=entries[-1].seq, reason=seal.problem)
+    elif report["ok"] and seal.head and not ledger_key.verify(mac_message(seal.head),
+                                                              seal.head.mac):
+        report.update(ok=False, first_broken_seq=seal.head.seq,
+                      reason=f"entry {seal.head.seq}'s seal does not verify: the chain up to it "
+                             "is not what its writer sealed")
+    return {**report, "keyed": seal.keyed}
+
+
+def chain_report(account, kind: str, entries) -> dict:
+    """The chain's hashes, links and sums held against the account (seals not looked at)."""
     head = account.head(kind)
     held = account.ledger_balance(kind)
     check = verify_chain(entries, account_id=account.user_id, kind=kind,
@@ -47,12 +61,5 @@ def _verify(account, kind: str) -> dict:
         ok, first_broken = False, check.last_seq + 1
         reason = (f"the account holds paid {account.paid_fen} / bonus {account.bonus_fen}, the "
                   f"ledger {check.paid_fen} / {check.bonus_fen}")
-    seal = head_seal(entries, get_settings().ledger_unkeyed_before)
-    if ok and seal.problem:
-        ok, first_broken, reason = False, entries[-1].seq, seal.problem
-    elif ok and seal.head and not ledger_key.verify(mac_message(seal.head), seal.head.mac):
-        ok, first_broken = False, seal.head.seq
-        reason = (f"entry {seal.head.seq}'s seal does not verify: the chain up to it is not what "
-                  "its writer sealed")
     return {"ok": ok, "entries": len(entries), "first_broken_seq": first_broken, "reason": reason,
-            "balance": check.balance, "account_balance": held, "keyed": seal.keyed}
+            "balance": check.balance, "account_balance": held}

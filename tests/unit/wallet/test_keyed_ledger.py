@@ -136,3 +136,26 @@ def test_an_old_chain_whose_sealed_head_lost_its_seal_is_not_ok(
     report = _verify(client, user_id)["balance"]
 
     assert report["ok"] is False and "entry 3 is" in report["reason"]
+
+
+def test_sealing_legacy_heads_makes_old_chains_verify_without_the_grace_and_skips_broken_ones(
+        client, aws, monkeypatch):
+    from chalicelib.services.wallet.ledger_sealing import seal_legacy_heads
+    from chalicelib.store.wallet.accounts import LedgerModel
+
+    monkeypatch.delenv("LEDGER_KEY_ID")
+    reset_caches()
+    intact, broken = _make_ledger(), _make_ledger()  # chain version 1: no seals
+    LedgerModel(f"{broken}#balance", 2).update(actions=[LedgerModel.ref.set("FO-elsewhere")])
+    monkeypatch.setenv("LEDGER_KEY_ID", "alias/fuel-local-ledger")
+    reset_caches()
+
+    first = seal_legacy_heads([intact, broken])
+    again = seal_legacy_heads([intact, broken])
+
+    assert (first["sealed"], first["empty"], first["broken"]) == (1, 2, [f"{broken}#balance"])
+    assert (again["sealed"], again["already_sealed"]) == (0, 1)
+    assert _verify(client, intact)["balance"] == {
+        "ok": True, "entries": 4, "first_broken_seq": None, "reason": None, "balance": 97_000,
+        "account_balance": 97_000, "keyed": True}
+    assert _verify(client, broken)["balance"]["first_broken_seq"] == 2
