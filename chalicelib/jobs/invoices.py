@@ -39,23 +39,14 @@ def run_sweep(event) -> dict:
 
 
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
-NEEDS = {
-    "invoice_worker": Needs(
-        tables={
-            "invoices": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
-            "refunds": "RPU", "station-density": "RU", "stations": "RP",
-        },
-        sends=("invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-    ),
-    "invoice_sweeper": Needs(
-        tables={
-            "invoices": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
-            "refunds": "RPU", "station-density": "RU", "stations": "RP",
-        },
-        sends=("invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-    ),
-}
+# The worker and the sweeper advance invoices with the same code.
+_INVOICE_WORK = Needs(
+    tables={
+        "invoices": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
+        "refunds": "RPU", "station-density": "RU", "stations": "RP",
+    },
+    sends=("invoices", "notifications"),
+    buckets=("invoices",),
+    secrets=True,
+)
+NEEDS = {name: _INVOICE_WORK for name in ("invoice_worker", "invoice_sweeper")}

@@ -12,6 +12,7 @@ import base64
 import binascii
 from functools import lru_cache
 
+from chalicelib.providers import aws
 from chalicelib.settings import get_settings
 
 ALGORITHM = "HMAC_SHA_256"
@@ -23,14 +24,7 @@ class LedgerKeyMissing(RuntimeError):
 
 @lru_cache(maxsize=1)
 def _kms():
-    import boto3  # imported on first use, not at Lambda start
-    from botocore.config import Config
-
-    settings = get_settings()
-    config = Config(connect_timeout=settings.http_connect_timeout_s,
-                    read_timeout=settings.http_read_timeout_s, retries={"max_attempts": 3})
-    return boto3.client("kms", region_name=settings.aws_region,
-                        endpoint_url=settings.endpoint_for("kms"), config=config)
+    return aws.client("kms")
 
 
 def _key_id() -> str | None:

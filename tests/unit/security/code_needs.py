@@ -18,6 +18,8 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
+from tests.unit.test_import_cycles import imports_in
+
 ROOT = Path(__file__).resolve().parents[3]
 READS = {"get", "query", "scan", "batch_get", "count", "exists", "refresh", "condition_check",
          "batch_get_item", "get_item"}
@@ -57,21 +59,8 @@ def tree(name: str) -> ast.Module:
 
 
 def _imports_in(name: str, nodes) -> set[str]:
-    known = modules()
-    is_package = modules()[name].name == "__init__.py"
-    found = set()
-    for top in nodes:
-        for node in ast.walk(top):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    anchor = name.split(".")[: len(name.split(".")) - node.level + is_package]
-                    base = ".".join(anchor + ([base] if base else []))
-                for alias in node.names:
-                    found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
-    return {m for m in found if m in known and m != name}
+    return imports_in(name, nodes, set(modules()),
+                      is_package=modules()[name].name == "__init__.py")
 
 
 def _parents(name: str) -> set[str]:
