@@ -4,6 +4,7 @@ no less; infra/package.py makes each role from the declaration (tests/integratio
 test_packaging.py checks the packaged roles against it)."""
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -78,3 +79,24 @@ def test_the_chalice_policy_files_grant_no_table_at_all(stage):
     actions = {a for s in policy["Statement"] for a in s["Action"]}
 
     assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+APPEND_ONLY_WRITES = ("LedgerModel", "OrderEventModel", "RefundModel", "ledger.to_model",
+                      "order_events.to_model", "refunds.to_model")
+
+
+def test_every_put_of_a_ledger_history_or_refund_record_is_conditional_on_it_being_new():
+    # IAM cannot say "PutItem only if new"; the code's condition does, at every put.
+    puts = []
+    for name in code_needs.modules():
+        if not name.startswith("chalicelib.store."):
+            continue
+        for call in ast.walk(code_needs.tree(name)):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "save" and call.args):
+                continue
+            if any(marker in ast.unparse(call.args[0]) for marker in APPEND_ONLY_WRITES):
+                condition = next((k.value for k in call.keywords if k.arg == "condition"), None)
+                puts.append((name, ast.unparse(call.args[0]),
+                             condition is not None and "does_not_exist()" in ast.unparse(condition)))
+    assert len(puts) >= 3 and all(new for _, _, new in puts), puts
