@@ -142,6 +142,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The origins of the station console (console/) that call the staff API from the browser,
     # comma-separated: the local stack's console server, or the console's distribution in AWS.
     console_origins: tuple[str, ...] = ()
+    # The keyed ledger (domain/wallet/ledger_keys.py): the KMS HMAC key the writers seal chain
+    # heads with (an ARN or alias; infra/ sets it on the functions that use it; unset on the
+    # local stage = heads are written unsealed), and the moment before which an unsealed head
+    # still verifies (ISO 8601 UTC: when keyed writing was switched on; unset = never).
+    ledger_key_id: str | None = None
+    ledger_unkeyed_before: Annotated[str, msgspec.Meta(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")] | None = None
     # Per-service endpoints, boto3's AWS_ENDPOINT_URL_<SERVICE> (the devstack's and tests' own).
     service_endpoints: tuple[tuple[str, str], ...] = ()
 
@@ -161,7 +168,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return docs + self.console_origins
 
     def endpoint_for(self, service: str) -> str | None:
-        """Where a client of `service` ('sqs', 's3', 'dynamodb', 'secretsmanager') connects: its
+        """Where a client of `service` ('sqs', 's3', 'dynamodb', 'secretsmanager', 'kms') connects: its
         own endpoint, else AWS_ENDPOINT_URL; None is AWS itself. The local stage refuses None
         (unless moto answers in-process): a bench or test that left a service unset fails at
         once instead of resolving a real AWS host and waiting on it."""

@@ -127,3 +127,22 @@ def create_queues_and_buckets(session, stage: str, region: str, endpoint_url: st
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
         physical[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
     return physical
+
+
+def create_keys(session, stage: str, region: str, endpoint_url: str | None) -> dict:
+    """The KMS keys of the template (the ledger's HMAC key) with their aliases, on moto.
+
+    Returns {logical id: {"Ref": key id, "Arn": ...}}."""
+    template = load_template()
+    physical: dict[str, dict] = {}
+    resolve = _Resolver(stage, region, physical)
+    kms = session.client("kms", region_name=region, endpoint_url=endpoint_url)
+    for logical, props in _resources(template, "AWS::KMS::Key"):
+        props = resolve({k: v for k, v in props.items() if k != "KeyPolicy"})
+        meta = kms.create_key(KeySpec=props["KeySpec"], KeyUsage=props["KeyUsage"],
+                              Description=props.get("Description", ""))["KeyMetadata"]
+        physical[logical] = {"Ref": meta["KeyId"], "Arn": meta["Arn"]}
+    for _, props in _resources(template, "AWS::KMS::Alias"):
+        props = resolve(props)
+        kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+    return physical

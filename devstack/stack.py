@@ -118,6 +118,7 @@ class LocalStack:
         fresh = self._create_resources(aws_url)
         self._env.update(self.invoicing.resource_environment(self._resources))
         self._env["PUMP_CODE_BUCKET"] = self._resources["PumpCodeBucket"]["Ref"]
+        self._env["LEDGER_KEY_ID"] = self._resources["LedgerKey"]["Arn"]
         os.environ.update(self._env)
         # Kept data keeps its stations, prices and coupons; only staff passwords are new (the
         # stack stores their hashes only, and prints them at every start).
@@ -176,6 +177,10 @@ class LocalStack:
 
         session = boto3.session.Session(region_name=REGION)
         self._resources = infra.create_queues_and_buckets(session, STAGE, REGION, aws_url)
+        self._resources.update(infra.create_keys(session, STAGE, REGION, aws_url))
+        if self.keep_data:  # kept ledgers stay verifiable: their key outlives the moto server
+            keep_key_material(self._resources["LedgerKey"]["Ref"], REGION,
+                              self.state_dir / "ledger_key_material.bin")
         self._dynamodb.wait_ready()
         return bool(infra.create_tables(self._dynamodb.client(), STAGE, REGION))
 
@@ -231,6 +236,20 @@ class LocalStack:
         if self.data_dir is None:
             return "in memory, gone at Ctrl-C; bin/dev --keep keeps it"
         return f"kept in {self.data_dir}"
+
+
+def keep_key_material(key_id: str, region: str, path: Path) -> None:
+    """Give the moto server's new key (it runs in this process) the material kept in `path`, or
+    keep its material there: moto cannot import HMAC key material through the API."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.kms.models import kms_backends
+
+    key = kms_backends[DEFAULT_ACCOUNT_ID][region].keys[key_id]
+    if path.exists():
+        key.key_material = path.read_bytes()
+    else:
+        path.write_bytes(key.key_material)
+        path.chmod(0o600)
 
 
 def _write_private(path: Path, doc: dict) -> None:

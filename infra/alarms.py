@@ -205,12 +205,6 @@ def _business_alarms() -> dict:
 
 
 def _tracing(resources: dict) -> None:
-    """X-Ray: API Gateway traces requests; every function role may write traces (X-Ray's
-    write actions take no resource: AWS's managed write-only policy grants exactly them)."""
+    """X-Ray: API Gateway traces requests; each function's own role (infra/roles.py) already
+    grants the X-Ray write actions its traces need."""
     resources["RestAPI"]["Properties"]["TracingEnabled"] = True
-    xray = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"}
-    for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Role":
-            arns = resource["Properties"].setdefault("ManagedPolicyArns", [])
-            if xray not in arns:
-                arns.append(xray)

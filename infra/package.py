@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from infra import alarms, dashboard, throttling
+from infra import alarms, dashboard, roles, throttling
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGION = "cn-north-1"
@@ -31,6 +31,7 @@ def package(stage: str, out_dir: Path) -> Path:
     template["Parameters"]["Stage"]["AllowedValues"] = [stage]
     report_batch_item_failures(template, stage)
     throttling.apply(template)
+    roles.apply(template)  # after throttling, which makes the webhook its own function
     alarms.apply(template, stage)  # after throttling: its webhook function gets alarms too
     dashboard.apply(template)
     template_path.write_text(yaml.safe_dump(template, sort_keys=False, allow_unicode=True),

@@ -46,7 +46,8 @@ def reset_caches() -> None:
     wechatpay.get_wechatpay.cache_clear()
     invoice_issuer.get_invoice_issuer.cache_clear()
     http.get_session.cache_clear()
-    from chalicelib.providers import queues, storage
+    from chalicelib.providers import ledger_key, queues, storage
+    ledger_key.clear_cache()
     queues.clear_cache()
     storage.get_s3.cache_clear()
     from chalicelib.services.marketing import coupons

@@ -5,7 +5,8 @@ machine), and so does a new boto3 session with its service models. Both are paid
 the tables are created once per session and kept as a copy of moto's own table objects, which
 each test's fresh moto gets back empty; moto is told to keep boto3's default session (clients
 still get moto's hooks, and every test sets its own credentials in the environment).
-Everything else moto holds (queues, buckets, secrets) starts empty in every test, as before.
+Everything else moto holds (queues, buckets, secrets) starts empty in every test, as before,
+except the ledger's KMS key (alias LEDGER_KEY_ALIAS), made anew for each test.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from devstack import infra
 
 REGION = "cn-north-1"
 STAGE = "local"
+LEDGER_KEY_ALIAS = "alias/fuel-local-ledger"
 _KEEP_BOTO3_SESSION = {"core": {"reset_boto3_session": False}}
 
 
@@ -39,8 +41,9 @@ def _empty_tables() -> dict:
 
 @contextmanager
 def fresh_aws():
-    """moto with empty tables of infra/ (nothing else); yields a DynamoDB client."""
+    """moto with empty tables of infra/ and the ledger key; yields a DynamoDB client."""
     tables = _empty_tables()
     with mock_aws(config=_KEEP_BOTO3_SESSION):
         _tables_backend().tables = copy.deepcopy(tables)
+        infra.create_keys(boto3.session.Session(region_name=REGION), STAGE, REGION, None)
         yield boto3.client("dynamodb", region_name=REGION)

@@ -18,6 +18,7 @@ class ChainReport(msgspec.Struct):
     reason: str | None
     balance: int  # the running balance of the entries that verified
     account_balance: int  # what the account item holds
+    keyed: bool  # false for a chain written before heads were sealed (chain version 1)
 
 
 class LedgerReport(msgspec.Struct):

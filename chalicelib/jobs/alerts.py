@@ -12,6 +12,7 @@ import msgspec
 from chalicelib.jobs.batches import decode, handle_batch
 from chalicelib.jobs.messages import PriceDropFanOut
 from chalicelib.observability import get_logger
+from chalicelib.needs import Needs
 
 
 def handle_messages(event) -> dict:
@@ -25,3 +26,14 @@ def _handle(record) -> None:
     handed_over = fan_out(msgspec.to_builtins(message))
     get_logger().info("alert fan-out message handled",
                       extra={"station_id": message.station_id, "events": handed_over})
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "alert_fanout_worker": Needs(
+        tables={
+            "alerts": "RPUD", "promotions": "R", "station-density": "RU", "stations": "RP",
+        },
+        sends=("alert-fanout", "notifications"),
+    ),
+}

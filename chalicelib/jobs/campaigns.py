@@ -10,6 +10,7 @@ from __future__ import annotations
 from chalicelib.jobs.batches import decode, handle_batch
 from chalicelib.jobs.messages import CampaignChunk
 from chalicelib.observability import get_logger
+from chalicelib.needs import Needs
 
 
 def handle_messages(event) -> dict:
@@ -23,3 +24,18 @@ def _handle(record) -> None:
     outcomes = grant_chunk(chunk.campaign_id, list(chunk.user_ids))
     get_logger().info("campaign chunk handled",
                       extra={"campaign_id": chunk.campaign_id, **outcomes})
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "coupon_campaign_worker": Needs(
+        tables={
+            "coupon-campaigns": "RPU", "coupon-claims": "RU", "coupon-templates": "RPU",
+            "coupons": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "refunds": "RPU", "station-density": "RU", "stations": "RP", "user-openids": "RP",
+            "users": "RP",
+        },
+        sends=("coupon-campaigns",),
+        secrets=True,
+    ),
+}

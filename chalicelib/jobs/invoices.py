@@ -10,6 +10,7 @@ from __future__ import annotations
 from chalicelib.jobs.batches import decode, handle_batch
 from chalicelib.jobs.messages import InvoiceWork
 from chalicelib.observability import get_logger
+from chalicelib.needs import Needs
 
 MAX_PARALLEL = 10
 
@@ -35,3 +36,17 @@ def run_sweep(event) -> dict:
     context = getattr(event, "context", None)
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return sweep(remaining)
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+# The worker and the sweeper advance invoices with the same code.
+_INVOICE_WORK = Needs(
+    tables={
+        "invoices": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
+        "refunds": "RPU", "station-density": "RU", "stations": "RP",
+    },
+    sends=("invoices", "notifications"),
+    buckets=("invoices",),
+    secrets=True,
+)
+NEEDS = {name: _INVOICE_WORK for name in ("invoice_worker", "invoice_sweeper")}

@@ -11,6 +11,7 @@ import msgspec
 
 from chalicelib.jobs.batches import decode, handle_batch
 from chalicelib.jobs.messages import NotificationEvent
+from chalicelib.needs import Needs
 
 MAX_PARALLEL = 10
 
@@ -23,3 +24,16 @@ def _handle(record) -> None:
     from chalicelib.services.notifications.sender import deliver
 
     deliver(msgspec.structs.asdict(decode(record.body, NotificationEvent)))
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "notification_worker": Needs(
+        tables={
+            "notification-records": "R", "subscription-quotas": "R", "user-openids": "RP",
+            "users": "RP",
+        },
+        sends=("notifications",),
+        secrets=True,
+    ),
+}

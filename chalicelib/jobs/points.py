@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.domain import times
+from chalicelib.needs import Needs
 
 
 def expire_points() -> dict:
@@ -9,3 +10,14 @@ def expire_points() -> dict:
     from chalicelib.services.wallet import points_expiry
 
     return points_expiry.expire_due(times.now())
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "expire_points": Needs(
+        tables={
+            "accounts": "RP", "ledger": "RP",
+        },
+        ledger_key=("sign",),
+    ),
+}

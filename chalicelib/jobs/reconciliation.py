@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from chalicelib.domain import times
 from chalicelib.domain.times import business_day
 from chalicelib.observability import get_logger
+from chalicelib.needs import Needs
 
 
 def scheduled_time(text: str | None) -> datetime | None:
@@ -66,3 +67,20 @@ def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,
     result = reconciliation.run_day(bill_date, now=now)
     return {"bill_date": result["bill_date"], "status": result["status"],
             "summary": result.get("summary"), "error": result.get("error")}
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "reconcile_trade_bill": Needs(
+        tables={
+            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RP",
+            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
+        },
+        sends=("invoices", "notifications"),
+        buckets=("invoices",),
+        secrets=True,
+        ledger_key=("sign",),
+    ),
+}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.domain import times
+from chalicelib.needs import Needs
 
 
 def refund_unanswered(scheduled_time: str | None) -> dict:
@@ -12,3 +13,20 @@ def refund_unanswered(scheduled_time: str | None) -> dict:
 
     now = parse_time(scheduled_time) or times.now()
     return refund_requests.refund_unanswered(now)
+
+
+# What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
+NEEDS = {
+    "refund_unanswered_requests": Needs(
+        tables={
+            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
+            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
+        },
+        sends=("invoices", "notifications"),
+        buckets=("invoices",),
+        secrets=True,
+        ledger_key=("sign",),
+    ),
+}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from chalicelib.providers import aws
 from chalicelib.settings import get_settings
 
 BATCH_SIZE = 10  # SendMessageBatch takes at most 10 entries
@@ -15,14 +16,7 @@ BATCH_SIZE = 10  # SendMessageBatch takes at most 10 entries
 
 @lru_cache(maxsize=1)
 def get_sqs():
-    import boto3  # imported on first use, not at Lambda start
-    from botocore.config import Config
-
-    settings = get_settings()
-    config = Config(connect_timeout=settings.http_connect_timeout_s,
-                    read_timeout=settings.http_read_timeout_s, retries={"max_attempts": 3})
-    return boto3.client("sqs", region_name=settings.aws_region,
-                        endpoint_url=settings.endpoint_for("sqs"), config=config)
+    return aws.client("sqs")
 
 
 @lru_cache(maxsize=16)

@@ -7,15 +7,20 @@ from devstack import greedy_routes, preflight
 from devstack.servers import serve
 from devstack.sandboxes import wechat as wechat_sandbox
 from tests.contract_check import check_response
-from tests.moto_aws import fresh_aws
+from tests.moto_aws import LEDGER_KEY_ALIAS, fresh_aws
 
 WECHAT_APPID = "wx_unit_test_app"
 
 
 @pytest.fixture
-def aws():
-    """A fresh moto with the empty tables of infra/ (see tests/moto_aws.py)."""
+def aws(monkeypatch):
+    """A fresh moto with the empty tables of infra/ and the ledger key, which the app seals
+    chain heads with (see tests/moto_aws.py)."""
+    from tests.conftest import reset_caches
+
     with fresh_aws() as client:
+        monkeypatch.setenv("LEDGER_KEY_ID", LEDGER_KEY_ALIAS)
+        reset_caches()
         yield client
 
 

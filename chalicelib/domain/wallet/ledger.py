@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from chalicelib.domain.times import iso_z
@@ -53,6 +53,9 @@ class Entry:
     at: str
     prev_hash: str
     hash: str
+    # A head's seal by its writer (ledger_keys.py): about the entry, not part of it (never hashed
+    # nor compared).
+    mac: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         return asdict(self)

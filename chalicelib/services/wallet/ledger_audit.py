@@ -4,6 +4,8 @@ against what the account item says (its chain heads and balances), the first bro
 An edited entry fails its own hash, a deleted one leaves a gap, a rewritten hash breaks the next
 link, a truncated tail or a rewritten suffix shows against the account's head, and a balance
 changed on the account alone shows against the ledger's sum (and, for money, its paid/bonus split).
+Then the head's seal (domain/wallet/ledger_keys.py): a chain rewritten together with the account's
+head, by anyone who can write the tables but cannot make a MAC with the ledger's key, fails here.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import re
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.ledger import BALANCE, POINTS, verify_chain
+from chalicelib.domain.wallet.ledger_keys import head_seal, mac_message
+from chalicelib.providers import ledger_key
+from chalicelib.settings import get_settings
 from chalicelib.store.wallet import accounts as store
 
 AUDIT_ROLES = (Role.HQ,)
@@ -30,6 +35,20 @@ def verify_account(staff, user_id: str) -> dict:
 
 def _verify(account, kind: str) -> dict:
     entries = store.read_chain(account.user_id, kind)
+    report = chain_report(account, kind, entries)
+    seal = head_seal(entries, get_settings().ledger_unkeyed_before)
+    if report["ok"] and seal.problem:
+        report.update(ok=False, first_broken_seq=entries[-1].seq, reason=seal.problem)
+    elif report["ok"] and seal.head and not ledger_key.verify(mac_message(seal.head),
+                                                              seal.head.mac):
+        report.update(ok=False, first_broken_seq=seal.head.seq,
+                      reason=f"entry {seal.head.seq}'s seal does not verify: the chain up to it "
+                             "is not what its writer sealed")
+    return {**report, "keyed": seal.keyed}
+
+
+def chain_report(account, kind: str, entries) -> dict:
+    """The chain's hashes, links and sums held against the account (seals not looked at)."""
     head = account.head(kind)
     held = account.ledger_balance(kind)
     check = verify_chain(entries, account_id=account.user_id, kind=kind,

@@ -3,7 +3,8 @@ ledger (store/wallet/ledger.py) is read from here too (list_entries, read_chain)
 
 `stage_change(tx, change)` adds an AccountChange to a caller's TransactWrite, so it commits with
 the order or top-up it belongs to or not at all: the account put conditional on the version read
-(or on not existing yet), and one put per ledger entry conditional on its (chain, seq) being new.
+(or on not existing yet), and one put per ledger entry conditional on its (chain, seq) being new,
+the last entry of each chain sealed with the ledger's key (domain/wallet/ledger_keys.py).
 One version covers both chains: two changes built from the same read can never both commit.
 `commit_change(change)` writes a change on its own; StaleAccount means the account moved first.
 
@@ -23,8 +24,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.wallet.accounts import Account, AccountChange, ChainHead
 from chalicelib.domain.wallet.ledger import BALANCE, POINTS, utc_text
+from chalicelib.domain.wallet.ledger_keys import heads_of, mac_message
 from chalicelib.domain.orders.ids import shard_of
 from chalicelib.domain.wallet.points import Lot
+from chalicelib.providers import ledger_key
 from chalicelib.store.wallet import ledger
 from chalicelib.store.base import StageModel, get_connection
 from chalicelib.store.wallet.ledger import LedgerModel, chain_key, list_entries, read_chain
@@ -155,14 +158,18 @@ def _check(change: AccountChange) -> None:
 def stage_change(tx: TransactWrite, change: AccountChange) -> None:
     """Add the change to the caller's transaction: the account (as `change.after`, version
     `before.version + 1`) conditional on still being at `before.version` (or absent when
-    `before.version` is 0), and each ledger entry conditional on its (chain, seq) not existing.
+    `before.version` is 0), and each ledger entry conditional on its (chain, seq) not existing,
+    the last of each chain carrying its MAC (one KMS call per chain the change moves).
     Raises ValueError for a change whose entries do not continue the account's chains."""
     _check(change)
     before = change.before
     condition = (AccountModel.user_id.does_not_exist() if before.version == 0
                  else AccountModel.version == before.version)
     tx.save(_to_model(change.after, before.version + 1), condition=condition)
-    for entry in change.entries:
+    heads = heads_of(change.entries)
+    for index, entry in enumerate(change.entries):
+        if index in heads:
+            entry = replace(entry, mac=ledger_key.sign(mac_message(entry)))
         tx.save(ledger.to_model(entry), condition=LedgerModel.chain.does_not_exist())
 
 

@@ -1,7 +1,8 @@
 """The ledger table `fuel-<stage>-ledger`: pk chain = "<user_id>#<kind>" (kind balance|points),
 sk seq; one item per domain/ledger.Entry, `at` stored as the exact text that was hashed. Items are
 put once (conditional on not existing) inside the transaction of the change they record
-(store/accounts.stage_change) and never updated."""
+(store/accounts.stage_change) and never updated. `mac` is the writer's seal on the heads a change
+writes (domain/wallet/ledger_keys.py; absent on entries of chain version 1 and inside a change)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ class LedgerModel(StageModel):
     at = UnicodeAttribute()  # the exact text that was hashed
     prev_hash = UnicodeAttribute()
     entry_hash = UnicodeAttribute(attr_name="hash")
+    mac = UnicodeAttribute(null=True)  # base64 HMAC-SHA-256, heads only
 
 
 def chain_key(user_id: str, kind: str) -> str:
@@ -42,7 +44,8 @@ def to_model(entry: Entry) -> LedgerModel:
                        account_id=entry.account_id, kind=entry.kind, reason=entry.reason,
                        amount=entry.amount, balance_after=entry.balance_after,
                        paid_after=entry.paid_after, bonus_after=entry.bonus_after, ref=entry.ref,
-                       at=entry.at, prev_hash=entry.prev_hash, entry_hash=entry.hash)
+                       at=entry.at, prev_hash=entry.prev_hash, entry_hash=entry.hash,
+                       mac=entry.mac)
 
 
 def _optional(value) -> int | None:
@@ -54,7 +57,7 @@ def _to_entry(model: LedgerModel) -> Entry:
                  reason=model.reason, amount=int(model.amount),
                  balance_after=int(model.balance_after), paid_after=_optional(model.paid_after),
                  bonus_after=_optional(model.bonus_after), ref=model.ref, at=model.at,
-                 prev_hash=model.prev_hash, hash=model.entry_hash)
+                 prev_hash=model.prev_hash, hash=model.entry_hash, mac=model.mac)
 
 
 def list_entries(user_id: str, kind: str, limit: int,

@@ -38,9 +38,9 @@ def test_an_untouched_ledger_verifies(client, user_id):
     assert answer.json_body == {
         "user_id": user_id, "ok": True,
         "balance": {"ok": True, "entries": 4, "first_broken_seq": None, "reason": None,
-                    "balance": 97_000, "account_balance": 97_000},
+                    "balance": 97_000, "account_balance": 97_000, "keyed": True},
         "points": {"ok": True, "entries": 1, "first_broken_seq": None, "reason": None,
-                   "balance": 200, "account_balance": 200}}
+                   "balance": 200, "account_balance": 200, "keyed": True}}
 
 
 def test_an_edited_entry_is_reported_at_its_seq(client, user_id):

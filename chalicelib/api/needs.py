@@ -1,0 +1,37 @@
+"""What the API's Lambdas may touch (chalicelib/needs.py): the API function, which serves every
+route, and the payment webhook's own function (infra/throttling.py: the same code, API Gateway
+sends it the webhook path only). infra/package.py makes each its role."""
+from __future__ import annotations
+
+from chalicelib.needs import Needs
+
+
+NEEDS = {
+    "api_handler": Needs(
+        tables={
+            "accounts": "RP", "alerts": "RPUD", "coupon-campaigns": "RPU", "coupon-claims": "RU",
+            "coupon-templates": "RPU", "coupons": "RPU", "invoices": "RPU", "ledger": "RP",
+            "notification-records": "R", "order-events": "RP", "orders": "RPU",
+            "popup-views": "RP", "popups": "RPU", "price-history": "RP", "promotions": "RPD",
+            "reconciliation": "RPUD", "refunds": "RPU", "staff": "RU", "station-density": "RU",
+            "stations": "RPU", "subscription-quotas": "R", "throttles": "RPU", "topups": "RPU",
+            "user-openids": "RP", "users": "RP",
+        },
+        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
+        buckets=("invoices", "pump-codes"),
+        secrets=True,
+        ledger_key=("sign", "verify"),
+    ),
+    "webhook_handler": Needs(
+        tables={
+            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "refunds": "RPU", "staff": "RU", "station-density": "RU", "stations": "RP",
+            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
+        },
+        sends=("invoices", "notifications"),
+        buckets=("invoices",),
+        secrets=True,
+        ledger_key=("sign",),
+    ),
+}
