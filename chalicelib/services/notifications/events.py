@@ -10,9 +10,12 @@ An event is `{"kind", "user_id", "event_id", "data", "page"?}`:
   datetimes (or their ISO text);
 - page: where tapping the message opens the mini-program (optional).
 
-Use cases call `publish` right after their transition is committed: best effort, it never
-raises, because a notification must never fail or undo the money movement behind it (see
-docs/decisions.md). Fan-outs (price drops) call `enqueue` with their whole list.
+Use cases write their events into the outbox in the same transaction as their change
+(`outbox_messages`, delivered by services/outbox/delivery.py), so an SQS outage delays a message
+and never drops it; a malformed event is logged and left out, because a notification must never
+fail or undo the money movement behind it (see docs/decisions.md). `publish` is the best-effort
+send right after a change that has no transaction of its own to join. Fan-outs (price drops)
+call `enqueue` with their whole list.
 """
 from __future__ import annotations
 
@@ -103,6 +106,23 @@ def enqueue(events: list[dict]) -> None:
         return
     with ThreadPoolExecutor(max_workers=min(len(chunks), MAX_PARALLEL_BATCHES)) as pool:
         list(pool.map(_send_chunk, chunks))
+
+
+def outbox_messages(events: list[dict | None], now: datetime) -> list:
+    """The events as outbox messages for the notifier queue (domain/outbox/messages.py);
+    a malformed one is logged and left out, never raised."""
+    from chalicelib.domain.outbox.messages import OutboxQueue, new_message
+
+    messages = []
+    for event in events:
+        if event is None:
+            continue
+        try:
+            messages.append(new_message(OutboxQueue.NOTIFICATIONS, _body(decode_event(event)), now))
+        except (InvalidInput, ValueError):
+            get_logger().exception("notification event not written", extra={
+                "event_id": event.get("event_id"), "kind": event.get("kind")})
+    return messages
 
 
 def publish(event: dict | None) -> None:

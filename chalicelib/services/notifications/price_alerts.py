@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
 
 from chalicelib.domain.notifications.price_alerts import (
     MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
@@ -128,21 +127,13 @@ def _event(message: dict, change: dict, user_id: str) -> dict:
 
 
 def _send(body: dict) -> None:
-    from chalicelib.providers.queues import get_sqs
+    from chalicelib.providers.queues import alert_fanout_queue_url, get_sqs
 
-    settings = get_settings()
-    url = settings.alert_fanout_queue_url or _queue_url(
-        settings.endpoint_for("sqs"), settings.alert_fanout_queue_name
-        or f"fuel-{settings.stage}-alert-fanout")
-    get_sqs().send_message(QueueUrl=url, MessageBody=json.dumps(body, separators=(",", ":"),
-                                                                ensure_ascii=False))
+    get_sqs().send_message(QueueUrl=alert_fanout_queue_url(), MessageBody=_fan_out_body(body))
 
 
-@lru_cache(maxsize=4)
-def _queue_url(endpoint: str | None, name: str) -> str:
-    from chalicelib.providers.queues import get_sqs
-
-    return get_sqs().get_queue_url(QueueName=name)["QueueUrl"]
+def _fan_out_body(body: dict) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _plausible(key: str) -> bool:
