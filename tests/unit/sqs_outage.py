@@ -14,14 +14,20 @@ class _Unreachable:
 
 
 class SqsOutage:
-    """While `down`, every SQS call the app makes fails to connect; `recover()` ends it."""
+    """SQS fails to connect for the app until `recover()`; the first `calls_allowed` calls
+    still get through (an outage that begins halfway through a piece of work)."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, *, calls_allowed: int = 0):
         real = queues.get_sqs
-        self.down = True
+        self.down, self.calls_allowed = True, calls_allowed
 
         def get_sqs():
-            return _Unreachable() if self.down else real()
+            if not self.down:
+                return real()
+            if self.calls_allowed > 0:
+                self.calls_allowed -= 1
+                return real()
+            return _Unreachable()
         get_sqs.cache_clear = real.cache_clear
         monkeypatch.setattr(queues, "get_sqs", get_sqs)
 
