@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from app import notification_worker, outbox_sweeper
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.times import now
-from chalicelib.services.notifications import subscriptions
+from chalicelib.services.notifications import events as notifications, subscriptions
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.store.outbox import messages as outbox_store
 from devstack.worker import LambdaContext
 from tests import paystack
 from tests.conftest import add_secrets, reset_caches
 from tests.order_flows import create_order, prepay_id, wait_status
 from tests.unit.invoice_fixtures import schedule_event
-from tests.unit.notifications.fixtures import APP_SECRET, TEMPLATE_IDS, drain
+from tests.unit.notifications.fixtures import APP_SECRET, TEMPLATE_IDS, drain, payment_event
 from tests.unit.sqs_outage import SqsOutage
 
 ARN = "arn:aws:sqs:cn-north-1:123456789012:fuel-local-notifications"
@@ -93,3 +95,48 @@ def test_sqs_down_right_after_a_payment_delays_the_drivers_message_and_sends_it_
     assert sweep() == {"pending": 0, "sent": 0} and drain(queue) == []
     assert notify(body) == []  # SQS delivers at least once: a repeat sends nothing more
     assert len(wechat.messages(driver.openid)) == 1
+
+
+def owed(*events: dict, at=None) -> list:
+    """Notification events written to the outbox as a change would (in a transaction)."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.store.base import get_connection
+    messages = notifications.outbox_messages(list(events), at or now())
+    with TransactWrite(connection=get_connection()) as tx:
+        outbox.staged(messages)(tx)
+    return messages
+
+
+def test_the_sweeper_leaves_a_young_message_to_the_sender_after_its_commit(queue):
+    (message,) = owed(payment_event("u-1"))
+
+    assert outbox.sweep(now=message.created_at + timedelta(seconds=29)) == {"pending": 0, "sent": 0}
+    assert drain(queue) == []
+    assert outbox.sweep(now=message.created_at + timedelta(seconds=31)) == {"pending": 1, "sent": 1}
+    assert [json.loads(b)["event_id"] for b in drain(queue)] == [json.loads(message.body)["event_id"]]
+
+
+def test_an_entry_sqs_refuses_stays_owed_and_the_others_go(queue, monkeypatch, no_grace):
+    from chalicelib.providers import queues
+    messages = owed(*(payment_event("u-1", order_id=f"o{i}") for i in range(3)))
+    real = queues.send_batch
+
+    def refusing_o0(url, bodies):  # SQS refuses the first order's event as our fault
+        refused = [i for i, body in enumerate(bodies) if '"paid:o0"' in body]
+        real(url, [body for i, body in enumerate(bodies) if i not in refused])
+        return [(i, "InvalidMessageContents", True) for i in refused]
+    monkeypatch.setattr(queues, "send_batch", refusing_o0)
+
+    assert outbox.sweep() == {"pending": 3, "sent": 2}
+
+    (left,) = pending()
+    assert left.id == messages[0].id and len(drain(queue)) == 2
+
+
+def test_a_malformed_event_is_left_out_and_never_fails_the_change(aws):
+    good, bad = payment_event("u-1"), {**payment_event("u-1"), "data": {"station": "x"}}
+
+    written = owed(bad, None, good)
+
+    assert [json.loads(m.body)["event_id"] for m in written] == [good["event_id"]]
