@@ -13,9 +13,8 @@ An event is `{"kind", "user_id", "event_id", "data", "page"?}`:
 Use cases write their events into the outbox in the same transaction as their change
 (`outbox_messages`, delivered by services/outbox/delivery.py), so an SQS outage delays a message
 and never drops it; a malformed event is logged and left out, because a notification must never
-fail or undo the money movement behind it (see docs/decisions.md). `publish` is the best-effort
-send right after a change that has no transaction of its own to join. Fan-outs (price drops)
-call `enqueue` with their whole list.
+fail or undo the money movement behind it (see docs/decisions.md). Fan-outs (price drops),
+already inside a queue worker that SQS retries, call `enqueue` with their whole list.
 """
 from __future__ import annotations
 
@@ -123,17 +122,6 @@ def outbox_messages(events: list[dict | None], now: datetime) -> list:
             get_logger().exception("notification event not written", extra={
                 "event_id": event.get("event_id"), "kind": event.get("kind")})
     return messages
-
-
-def publish(event: dict | None) -> None:
-    """Best-effort enqueue of one event: logs and swallows any failure (see module doc)."""
-    if event is None:
-        return
-    try:
-        enqueue([event])
-    except Exception:  # noqa: BLE001 - the committed transition stands; the message is lost
-        get_logger().exception("notification not queued", extra={
-            "event_id": event.get("event_id"), "kind": event.get("kind")})
 
 
 # --- the events of our transitions ------------------------------------------------------------

@@ -134,9 +134,13 @@ def test_an_entry_sqs_refuses_stays_owed_and_the_others_go(queue, monkeypatch, n
     assert left.id == messages[0].id and len(drain(queue)) == 2
 
 
-def test_a_malformed_event_is_left_out_and_never_fails_the_change(aws):
-    good, bad = payment_event("u-1"), {**payment_event("u-1"), "data": {"station": "x"}}
+def test_a_malformed_event_is_logged_left_out_and_never_fails_the_change(aws, caplog):
+    good = payment_event("u-1")
+    bad = {**payment_event("u-1", order_id="o-bad"), "data": {"station": "x"}}
 
     written = owed(bad, None, good)
 
     assert [json.loads(m.body)["event_id"] for m in written] == [good["event_id"]]
+    logged = [(r.levelname, r.getMessage(), getattr(r, "event_id", None))
+              for r in caplog.records if r.name == "fuel"]
+    assert logged == [("ERROR", "notification event not written", "paid:o-bad")]
