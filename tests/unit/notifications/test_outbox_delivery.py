@@ -7,12 +7,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from pynamodb.transactions import TransactWrite
 
 from app import notification_worker, outbox_sweeper
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.times import now
+from chalicelib.providers import queues
 from chalicelib.services.notifications import events as notifications, subscriptions
 from chalicelib.services.outbox import delivery as outbox
+from chalicelib.store.base import get_connection
 from chalicelib.store.outbox import messages as outbox_store
 from devstack.worker import LambdaContext
 from tests import paystack
@@ -97,12 +100,9 @@ def test_sqs_down_right_after_a_payment_delays_the_drivers_message_and_sends_it_
     assert len(wechat.messages(driver.openid)) == 1
 
 
-def owed(*events: dict, at=None) -> list:
+def owed(*events: dict) -> list:
     """Notification events written to the outbox as a change would (in a transaction)."""
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.store.base import get_connection
-    messages = notifications.outbox_messages(list(events), at or now())
+    messages = notifications.outbox_messages(list(events), now())
     with TransactWrite(connection=get_connection()) as tx:
         outbox.staged(messages)(tx)
     return messages
@@ -114,11 +114,11 @@ def test_the_sweeper_leaves_a_young_message_to_the_sender_after_its_commit(queue
     assert outbox.sweep(now=message.created_at + timedelta(seconds=29)) == {"pending": 0, "sent": 0}
     assert drain(queue) == []
     assert outbox.sweep(now=message.created_at + timedelta(seconds=31)) == {"pending": 1, "sent": 1}
-    assert [json.loads(b)["event_id"] for b in drain(queue)] == [json.loads(message.body)["event_id"]]
+    (body,) = drain(queue)
+    assert json.loads(body)["event_id"] == json.loads(message.body)["event_id"]
 
 
 def test_an_entry_sqs_refuses_stays_owed_and_the_others_go(queue, monkeypatch, no_grace):
-    from chalicelib.providers import queues
     messages = owed(*(payment_event("u-1", order_id=f"o{i}") for i in range(3)))
     real = queues.send_batch
 
