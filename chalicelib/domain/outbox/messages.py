@@ -37,4 +37,3 @@ def new_message(queue: OutboxQueue, body: str, created_at: datetime) -> OutboxMe
     if not body or len(body.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"an outbox message body is 1 byte to {MAX_BODY_BYTES} bytes")
     return OutboxMessage(f"ob_{uuid.uuid4().hex}", OutboxQueue(queue), body, created_at)
-

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import InvalidInput, UpstreamUnavailable
+from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue, new_message
 from chalicelib.observability import get_logger
 from chalicelib.providers import notify_queue
 
@@ -107,11 +108,9 @@ def enqueue(events: list[dict]) -> None:
         list(pool.map(_send_chunk, chunks))
 
 
-def outbox_messages(events: list[dict | None], now: datetime) -> list:
+def outbox_messages(events: list[dict | None], now: datetime) -> list[OutboxMessage]:
     """The events as outbox messages for the notifier queue (domain/outbox/messages.py);
     a malformed one is logged and left out, never raised."""
-    from chalicelib.domain.outbox.messages import OutboxQueue, new_message
-
     messages = []
     for event in events:
         if event is None:

@@ -23,6 +23,7 @@ from datetime import datetime
 from chalicelib.domain.notifications.price_alerts import (
     MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue, new_message
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.domain import times
 from chalicelib.settings import get_settings
@@ -81,11 +82,9 @@ def alert_view(saved: alert_store.SavedAlert) -> dict:
 
 # --- fan-out ----------------------------------------------------------------------------------
 
-def price_drop_messages(change, station_name: str) -> list:
+def price_drop_messages(change, station_name: str) -> list[OutboxMessage]:
     """The fan-out's outbox message of a price change (store.price_history.PriceChange) about to
     be written: one listing the grades whose pump price fell, none when none fell."""
-    from chalicelib.domain.outbox.messages import OutboxQueue, new_message
-
     drops = [{"grade": g.grade, "old_price_fen": g.old_pump_price_fen,
               "new_price_fen": g.new_pump_price_fen}
              for g in change.grades if g.new_pump_price_fen < g.old_pump_price_fen]

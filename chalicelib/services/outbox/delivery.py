@@ -5,9 +5,9 @@
   messages SQS took are deleted from the outbox. It never raises: a message SQS did not take
   stays in the outbox, and the sweeper sends it;
 - `sweep`, every minute (jobs/outbox.py): sends every message older than
-  settings.outbox_grace_s the same way, oldest pages first until the Lambda's time runs short,
-  and stops a run at the first SQS error (the next run tries again); an entry SQS refuses
-  stays pending without holding up the others.
+  settings.outbox_grace_s the same way, a page at a time (each oldest first) until the Lambda's
+  time runs short, and stops a run at the first SQS error (the next run tries again); an entry
+  SQS refuses stays pending without holding up the others.
 A message may so reach SQS twice (sent, then its delete lost; or swept while the fast path was
 sending it): every consumer handles a repeat as done, so a driver still gets one message.
 """
