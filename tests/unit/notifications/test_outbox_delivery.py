@@ -24,6 +24,7 @@ from tests.order_flows import create_order, prepay_id, wait_status
 from tests.unit.invoice_fixtures import schedule_event
 from tests.unit.notifications.fixtures import APP_SECRET, TEMPLATE_IDS, drain, payment_event
 from tests.unit.sqs_outage import SqsOutage
+from tests.unit.wallet.wallet_flows import paid_topup
 
 ARN = "arn:aws:sqs:cn-north-1:123456789012:fuel-local-notifications"
 
@@ -98,6 +99,24 @@ def test_sqs_down_right_after_a_payment_delays_the_drivers_message_and_sends_it_
     assert sweep() == {"pending": 0, "sent": 0} and drain(queue) == []
     assert notify(body) == []  # SQS delivers at least once: a repeat sends nothing more
     assert len(wechat.messages(driver.openid)) == 1
+
+
+def test_a_wallet_order_paid_as_created_while_sqs_is_down_is_told_when_it_is_back(
+        pay, station, driver, client, queue, monkeypatch, no_grace):
+    pay, _ = pay
+    paid_topup(client, pay, driver, 50000)
+    outage = SqsOutage(monkeypatch)
+
+    created = create_order(client, driver, station, amount_fen=20000, pay_method="wallet")
+
+    assert created.status_code == 201, created.json_body
+    order = created.json_body["order"]
+    assert order["status"] == "PAID"
+    (waiting,) = pending()
+    assert json.loads(waiting.body)["event_id"] == f"paid:{order['id']}"
+    outage.recover()
+    assert sweep() == {"pending": 1, "sent": 1}
+    assert [json.loads(b)["event_id"] for b in drain(queue)] == [f"paid:{order['id']}"]
 
 
 def owed(*events: dict) -> list:
