@@ -14,6 +14,7 @@ from chalicelib.jobs import alerts as alert_jobs
 from chalicelib.jobs import campaigns as campaign_jobs
 from chalicelib.jobs import invoices as invoice_jobs
 from chalicelib.jobs import notifications as notification_jobs
+from chalicelib.jobs import outbox as outbox_jobs
 from chalicelib.jobs import payments as payment_jobs
 from chalicelib.jobs import points as points_jobs
 from chalicelib.jobs import reconciliation as reconciliation_jobs
@@ -83,6 +84,13 @@ def expire_points(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def invoice_sweeper(event):
     return invoice_jobs.run_sweep(event)
+
+
+# Queue messages committed changes still owe (subscribe messages, price-drop fan-outs, campaign
+# chunks) are sent again while SQS did not take them (see chalicelib/jobs/outbox.py).
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def outbox_sweeper(event):
+    return outbox_jobs.run_sweep(event)
 
 
 # Payments that heal themselves (see chalicelib/jobs/payments.py): unpaid orders past expiry,

@@ -119,6 +119,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     coupon_campaign_queue_name: str | None = None
     coupon_campaign_queue_url: str | None = None
     coupon_template_cache_s: CacheSeconds = 60.0
+    # The outbox (services/outbox/delivery.py): a message still unsent this long after its commit
+    # is the minute sweeper's to send (younger ones are left to the sender right after commit).
+    outbox_grace_s: Count = 30
     # Wallet and points (services/wallet/accounts.py parses these): the top-up bonus 每满X赠Y as
     # "X:Y" in fen ("none": no bonus), the time to pay a top-up, points earned "P:F" (P points
     # per whole F fen paid), redeemed "P:F" (P points are worth F fen), the share of an order

@@ -177,8 +177,7 @@ def end_template(template_id: str):
        summary="Grant one coupon of a template to each listed driver, off the request path (HQ)",
        errors={**_HQ, 400: ("USER_IDS_INVALID",), 404: ("TEMPLATE_NOT_FOUND",),
                422: ("TEMPLATE_NOT_ACTIVE", "COUPON_NOT_STARTED", "COUPON_EXPIRED",
-                     "COUPON_OUT_OF_STOCK"),
-               503: ("QUEUE_UNAVAILABLE",)})
+                     "COUPON_OUT_OF_STOCK")})
 def create_campaign(body: CampaignIn):
     from chalicelib.services.marketing import campaigns
 

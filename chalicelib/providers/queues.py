@@ -41,6 +41,12 @@ def send_batch(url: str, bodies: list[str]) -> list[tuple[int, str, bool]]:
             for failed in answer.get("Failed", [])]
 
 
+def alert_fanout_queue_url() -> str:
+    settings = get_settings()
+    return settings.alert_fanout_queue_url or queue_url(
+        named(settings.alert_fanout_queue_name, "alert-fanout"))
+
+
 def invoice_queue_url() -> str:
     settings = get_settings()
     return settings.invoice_queue_url or queue_url(named(settings.invoice_queue_name, "invoices"))

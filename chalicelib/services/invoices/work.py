@@ -6,6 +6,7 @@ duplicate, never a second number), and mail goes out only under a claim.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib import metrics, tracing
@@ -16,6 +17,7 @@ from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssu
                                                  InvoiceNotSubmitted, get_invoice_issuer)
 from chalicelib.services.invoices import delivery
 from chalicelib.services.notifications import events as notifications
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.services.invoices.reversal import reverse
 from chalicelib.settings import get_settings
 from chalicelib.services.invoices.requests import enqueue
@@ -134,10 +136,16 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
             get_logger().warning("invoice files not copied yet",
                                  extra={"invoice_id": invoice.id, "error": str(err)})
             keys = (None, None)
-        issued = moves.mark_issued(invoice.id, result.number, issued_at, times.iso_z(times.now(), micro=True), *keys)
-        if issued is not None:  # only the worker whose write made it ISSUED tells the driver
+        # Only the worker whose write makes it ISSUED tells the driver: the message is written
+        # with that write, and sent once it is committed (or by the outbox sweeper).
+        told = notifications.outbox_messages(
+            [notifications.invoice_issued(replace(invoice, number=result.number))], times.now())
+        issued = moves.mark_issued(invoice.id, result.number, issued_at,
+                                   times.iso_z(times.now(), micro=True), *keys,
+                                   also=outbox.staged(told))
+        if issued is not None:
             metrics.count(metrics.Metric.INVOICES_ISSUED)
-            notifications.publish(notifications.invoice_issued(issued))
+            outbox.send_now(told)
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                    "number": result.number})
         return issued or _load(invoice.id)

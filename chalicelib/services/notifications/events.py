@@ -10,9 +10,11 @@ An event is `{"kind", "user_id", "event_id", "data", "page"?}`:
   datetimes (or their ISO text);
 - page: where tapping the message opens the mini-program (optional).
 
-Use cases call `publish` right after their transition is committed: best effort, it never
-raises, because a notification must never fail or undo the money movement behind it (see
-docs/decisions.md). Fan-outs (price drops) call `enqueue` with their whole list.
+Use cases write their events into the outbox in the same transaction as their change
+(`outbox_messages`, delivered by services/outbox/delivery.py), so an SQS outage delays a message
+and never drops it; a malformed event is logged and left out, because a notification must never
+fail or undo the money movement behind it (see docs/decisions.md). Fan-outs (price drops),
+already inside a queue worker that SQS retries, call `enqueue` with their whole list.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from typing import Any, Mapping
 
 from chalicelib.domain.notifications import subscribe_messages as sm
 from chalicelib.domain.errors import InvalidInput, UpstreamUnavailable
+from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue, new_message
 from chalicelib.observability import get_logger
 from chalicelib.providers import notify_queue
 
@@ -105,15 +108,19 @@ def enqueue(events: list[dict]) -> None:
         list(pool.map(_send_chunk, chunks))
 
 
-def publish(event: dict | None) -> None:
-    """Best-effort enqueue of one event: logs and swallows any failure (see module doc)."""
-    if event is None:
-        return
-    try:
-        enqueue([event])
-    except Exception:  # noqa: BLE001 - the committed transition stands; the message is lost
-        get_logger().exception("notification not queued", extra={
-            "event_id": event.get("event_id"), "kind": event.get("kind")})
+def outbox_messages(events: list[dict | None], now: datetime) -> list[OutboxMessage]:
+    """The events as outbox messages for the notifier queue (domain/outbox/messages.py);
+    a malformed one is logged and left out, never raised."""
+    messages = []
+    for event in events:
+        if event is None:
+            continue
+        try:
+            messages.append(new_message(OutboxQueue.NOTIFICATIONS, _body(decode_event(event)), now))
+        except (InvalidInput, ValueError):
+            get_logger().exception("notification event not written", extra={
+                "event_id": event.get("event_id"), "kind": event.get("kind")})
+    return messages
 
 
 # --- the events of our transitions ------------------------------------------------------------

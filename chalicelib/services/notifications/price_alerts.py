@@ -1,10 +1,11 @@
 """Price-drop alerts: a driver follows a station and grade; a price drop there reaches each
 follower as one subscribe message, fanned out off the request path.
 
-1. station_admin.update_prices, once the new prices are committed, calls announce_price_change:
-   ONE SendMessage of {station_id, station_name, changed_at, changes: [{grade, old_price_fen,
-   new_price_fen}]} listing the grades whose pump price fell (nothing is sent when none fell).
-   Best effort: a failure is logged and the price change stands.
+1. station_admin.update_prices writes, in the transaction of the new prices, ONE outbox message
+   (price_drop_messages) of {station_id, station_name, changed_at, changes: [{grade,
+   old_price_fen, new_price_fen}]} listing the grades whose pump price fell (none when none
+   fell), and sends it once they are committed; should SQS fail, the outbox sweeper sends it
+   later (services/outbox), so a drop is announced late but never lost.
 2. The fan-out consumer (jobs/alerts.py) calls fan_out once per message. It reads ONE page of
    the first change's followers (settings.alert_fanout_page_size, one Query on the GSI), hands
    the notifier a price_drop event for each follower should_alert picks, and then puts ONE
@@ -18,14 +19,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
 
 from chalicelib.domain.notifications.price_alerts import (
     MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue, new_message
 from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.domain import times
-from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib.store.notifications import alerts as alert_store
 from chalicelib.store.stations import stations as station_store
@@ -82,20 +82,17 @@ def alert_view(saved: alert_store.SavedAlert) -> dict:
 
 # --- fan-out ----------------------------------------------------------------------------------
 
-def announce_price_change(change, station_name: str) -> None:
-    """Put the drops of a committed price change (store.price_history.PriceChange) on the
-    fan-out queue. Never raises: alerts must not fail or slow a price change."""
+def price_drop_messages(change, station_name: str) -> list[OutboxMessage]:
+    """The fan-out's outbox message of a price change (store.price_history.PriceChange) about to
+    be written: one listing the grades whose pump price fell, none when none fell."""
     drops = [{"grade": g.grade, "old_price_fen": g.old_pump_price_fen,
               "new_price_fen": g.new_pump_price_fen}
              for g in change.grades if g.new_pump_price_fen < g.old_pump_price_fen]
     if not drops:
-        return
+        return []
     message = {"station_id": change.station_id, "station_name": station_name,
                "changed_at": times.iso_z(change.changed_at, micro=True), "changes": drops}
-    try:
-        _send(message)
-    except Exception:  # noqa: BLE001 - best effort by design: log it, keep the new prices
-        get_logger().exception("price drop not announced", extra={"station_id": change.station_id})
+    return [new_message(OutboxQueue.ALERT_FANOUT, _fan_out_body(message), times.now())]
 
 
 def fan_out(message: dict) -> int:
@@ -128,21 +125,13 @@ def _event(message: dict, change: dict, user_id: str) -> dict:
 
 
 def _send(body: dict) -> None:
-    from chalicelib.providers.queues import get_sqs
+    from chalicelib.providers.queues import alert_fanout_queue_url, get_sqs
 
-    settings = get_settings()
-    url = settings.alert_fanout_queue_url or _queue_url(
-        settings.endpoint_for("sqs"), settings.alert_fanout_queue_name
-        or f"fuel-{settings.stage}-alert-fanout")
-    get_sqs().send_message(QueueUrl=url, MessageBody=json.dumps(body, separators=(",", ":"),
-                                                                ensure_ascii=False))
+    get_sqs().send_message(QueueUrl=alert_fanout_queue_url(), MessageBody=_fan_out_body(body))
 
 
-@lru_cache(maxsize=4)
-def _queue_url(endpoint: str | None, name: str) -> str:
-    from chalicelib.providers.queues import get_sqs
-
-    return get_sqs().get_queue_url(QueueName=name)["QueueUrl"]
+def _fan_out_body(body: dict) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _plausible(key: str) -> bool:

@@ -88,7 +88,7 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
         transition = (create_paid_from_wallet(order, actor=actor) if order.pay_method == WALLET
                       else create(order, actor=actor))
         try:
-            order_store.commit(transition, also)
+            order_effects.commit_with(transition, also)
         except order_store.StaleWrite:
             existing = order_store.get_order(order_id)
             if existing is not None:
@@ -96,9 +96,6 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
             raise  # the balance, points or coupon changed meanwhile: price it again
         facts.record(transition)
         _count_arrival(order)
-        if order.pay_method == WALLET:  # paid as created: the driver hears of it like any payment
-            from chalicelib.services.notifications import events as notifications
-            notifications.publish(notifications.payment_received(transition.after))
         return {"order": transition.after, "payment": _payment(transition.after, now)}
     return retry_lost_writes(attempt, order_store.StaleWrite, busy=Conflict(
         "the order is being created; try again", code="ORDER_BUSY"))

@@ -9,21 +9,27 @@ Every order change is written through here, so no use case can forget a side of 
 - a refund succeeded: a wallet order's money goes back to the wallet (bonus to bonus), the
   redeemed points go back in proportion, a refund after the fuelling no longer counts as spend,
   and a fully refunded order gives its coupon back.
-The order, its events, the account with its ledger entries and the coupon are one TransactWrite:
-if any condition fails (someone spent the same balance or coupon first) nothing is written and
-the caller decides again on fresh reads (services/orders/changes.py).
+The order, its events, the account with its ledger entries, the coupon and the outbox messages
+of what the driver is told (services/orders/notices.py) are one TransactWrite: if any condition
+fails (someone spent the same balance or coupon first) nothing is written and the caller
+decides again on fresh reads (services/orders/changes.py). Once it is written, the messages are
+sent at once; should SQS fail, the outbox sweeper sends them later (services/outbox).
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Callable
 
+from chalicelib.domain import times
 from chalicelib.domain.orders import refunds as rf
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.orders import CLOSED, PENDING_PAYMENT, REFUNDED, WALLET, Order
 from chalicelib.domain.wallet.balance import Split
+from chalicelib.services.notifications.events import outbox_messages
 from chalicelib.services.orders import facts
+from chalicelib.services.orders.notices import notices
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.store.orders import orders as order_store
 
 
@@ -51,8 +57,18 @@ def commit(transition: Transition) -> Transition:
     """Write a change of an existing order with its effects; raises StaleWrite on a lost race.
     Answers the transition as written (a confirmation records the points it earned)."""
     transition, also = _effects(transition)
-    order_store.commit(transition, also)
+    commit_with(transition, also)
     facts.record(transition)
+    return transition
+
+
+def commit_with(transition: Transition, also: Callable | None) -> Transition:
+    """Write the transition, `also` (its effects: for a new order, what for_creation gave) and
+    the outbox messages it owes, in one transaction; then send those messages."""
+    messages = outbox_messages(notices(transition), times.now())
+    order_store.commit(transition, _all([stage for stage in (also, outbox.staged(messages))
+                                         if stage is not None]))
+    outbox.send_now(messages)
     return transition
 
 

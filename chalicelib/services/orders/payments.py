@@ -16,11 +16,10 @@ from chalicelib import metrics, tracing
 from chalicelib.domain import times
 from chalicelib.domain.errors import Conflict, DomainError, InvalidInput, UpstreamUnavailable
 from chalicelib.domain.orders.lifecycle import PaymentMismatch, pay
-from chalicelib.domain.orders.orders import PAID, Order
+from chalicelib.domain.orders.orders import Order
 from chalicelib.domain.wallet.topups import is_topup_id
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import InvalidNotification, WeChatPayError, get_wechatpay
-from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import refunds
 from chalicelib.services.orders.changes import change_order, find_order
 from chalicelib.services.orders.jsapi import (
@@ -81,8 +80,6 @@ def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Order:
     order, transition = change_order(order, lambda current: pay(
         current, transaction_id=transaction_id, paid_at=paid_at, amount_fen=amount_fen,
         openid=openid, at=now, actor=actor))
-    if transition is not None and transition.after.status == PAID:  # best effort, never raises
-        notifications.publish(notifications.payment_received(transition.after))
     if transition is not None and transition.refund_created is not None:
         get_logger().warning("payment arrived after the order was closed; refunding it in full",
                              extra={"order_id": order.id, "transaction_id": transaction_id})

@@ -16,7 +16,6 @@ from chalicelib.domain.orders import refund_requests as rr
 from chalicelib.domain.orders.events import Transition
 from chalicelib.domain.orders.orders import Order
 from chalicelib.observability import get_logger
-from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import refunds
 from chalicelib.services.orders.changes import change_order, driver_actor, staff_actor
 from chalicelib.services.orders.drivers import own_order
@@ -26,8 +25,6 @@ from chalicelib.store.orders import refund_requests as request_store
 
 ANSWER_ROLES = refunds.REFUND_ROLES
 AUTO_ACTOR = "job:refund-request-timeout"
-# What the driver's subscribe message says of each step (a `phrase`: at most 5 Han characters).
-_RESULT = {rr.OPEN: "已受理", rr.APPROVED: "已退款", rr.AUTO_APPROVED: "已退款", rr.DECLINED: "已拒绝"}
 
 
 def timeout() -> timedelta:
@@ -35,16 +32,10 @@ def timeout() -> timedelta:
 
 
 def _after(transition: Transition | None, *, now: datetime) -> None:
-    """What follows a written step: the refund goes out, the driver hears of it."""
-    if transition is None:
-        return
-    if transition.refund_created is not None:
+    """What follows a written step: the refund goes out (the driver's message about the step
+    was written with it: services/orders/notices.py)."""
+    if transition is not None and transition.refund_created is not None:
         refunds.submit(transition.refund_created, now=now)
-    order = transition.after
-    reason = (order.refund_request_answer if order.refund_request_status == rr.DECLINED
-              else order.refund_request_reason) or rr.AUTO_REASON
-    notifications.publish(notifications.refund_request_update(
-        order, _RESULT[order.refund_request_status], reason))
 
 
 @tracing.use_case("refund_request")

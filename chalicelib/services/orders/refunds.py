@@ -21,7 +21,6 @@ from chalicelib.domain.orders.refund_changes import refund_outcome, request_refu
 from chalicelib.domain.orders.orders import WALLET, Order
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
-from chalicelib.services.notifications import events as notifications
 from chalicelib.services.orders import effects as order_effects
 from chalicelib.services.orders.changes import (
     ORDER_BUSY, change_order, find_order, notify_url, staff_actor)
@@ -140,7 +139,6 @@ def apply_outcome(out_refund_no: str, status: str, *, now: datetime, actor: str,
         return refund
     finished = transition.refund_changed[1]
     if status == rf.SUCCESS:
-        notifications.publish(notifications.refund_arrived(finished, transition.after))
         _reverse_invoice(transition.after, refunded_at=finished.finished_at)
     else:
         get_logger().error("refund did not reach the driver", extra={

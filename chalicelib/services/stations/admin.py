@@ -20,6 +20,7 @@ from chalicelib.domain.times import parse_time
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.notifications import price_alerts as alerts
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.services.stations.search import promotion_view
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.stations import promotions as promotion_store
@@ -70,11 +71,12 @@ def update_prices(staff: Principal, station_id: str,
             return _prices_view(station, station.version, [])
         change = PriceChange(station_id, station.version + 1, now or times.now(), staff.subject,
                              staff.role or "", changes)
-        if station_changes.change_prices(change, station.version):
+        drops = alerts.price_drop_messages(change, station.name)
+        if station_changes.change_prices(change, station.version, outbox.staged(drops)):
             get_logger().info("prices changed", extra={"station_id": station_id,
                                                        "staff_id": staff.subject,
                                                        "grades": [c.grade for c in changes]})
-            alerts.announce_price_change(change, station.name)  # best effort, one SendMessage
+            outbox.send_now(drops)  # never raises: the sweeper sends what SQS did not take
             return _prices_view(station, change.version, changes)
     raise Conflict("the station's prices kept changing; try again", code="STATION_BUSY")
 

@@ -5,13 +5,15 @@ the invoice was not in the expected state: another worker got there first.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invoices.flow import FAILED, ISSUED, ISSUING, REQUESTED, REVERSED
 from chalicelib.store.base import get_connection
 # M is the model: every condition below names it, several times.
-from chalicelib.store.invoices.invoices import Invoice, InvoiceModel as M, lost_race
+from chalicelib.store.invoices.invoices import Invoice, InvoiceModel as M, get_invoice, lost_race
 from chalicelib.store.invoices.invoices import due_actions as due
 from chalicelib.store.invoices.invoices import leave_in_flight_actions as leave_in_flight
 from chalicelib.store.invoices.invoices import update_invoice as update
@@ -44,12 +46,24 @@ def _file_actions(pdf_attr, ofd_attr, pdf_key: str | None, ofd_key: str | None) 
 
 
 def mark_issued(invoice_id: str, number: str, issued_at: str, now: str,
-                pdf_key: str | None = None, ofd_key: str | None = None) -> Invoice | None:
-    """ISSUING -> ISSUED with the number (and the stored files, when they were copied already)."""
+                pdf_key: str | None = None, ofd_key: str | None = None, *,
+                also: Callable | None = None) -> Invoice | None:
+    """ISSUING -> ISSUED with the number (and the stored files, when they were copied already),
+    and `also(tx)` in the same transaction (the outbox message telling the driver)."""
     actions = [M.status.set(ISSUED), M.number.set(number), M.issued_at.set(issued_at),
                M.last_error.remove(), *due(invoice_id, now),
                *_file_actions(M.pdf_key, M.ofd_key, pdf_key, ofd_key)]
-    return update(invoice_id, actions, M.status == ISSUING)
+    if also is None:
+        return update(invoice_id, actions, M.status == ISSUING)
+    try:
+        with TransactWrite(connection=get_connection()) as tx:
+            tx.update(M(invoice_id), actions=actions, condition=M.status == ISSUING)
+            also(tx)
+    except TransactWriteError as err:
+        if lost_race(err):
+            return None
+        raise
+    return get_invoice(invoice_id)
 
 
 def mark_failed(invoice: Invoice, code: str, reason: str, *, release_orders: bool) -> bool:

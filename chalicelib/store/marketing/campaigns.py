@@ -9,6 +9,7 @@ already there, and neither grants nor counts again. The granted coupon's id is d
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,11 +76,16 @@ def coupon_id_for(campaign_id: str, user_id: str) -> str:
 
 
 def put_campaign(campaign_id: str, template_id: str, total: int, created_by: str,
-                 now: datetime) -> None:
+                 now: datetime, also: Callable | None = None) -> None:
+    """Record a new campaign and, in the same transaction, `also(tx)`: the outbox messages of
+    its chunks, so a campaign is never recorded without all of its users queued."""
     zeros = {name: 0 for name in set(SKIP_COUNTERS.values())}
-    CampaignModel(campaign_id, CAMPAIGN, template_id=template_id, total=total, granted=0,
-                  created_at=now, created_by=created_by, **zeros).save(
-        condition=CampaignModel.campaign_id.does_not_exist())
+    with TransactWrite(connection=get_connection()) as tx:
+        tx.save(CampaignModel(campaign_id, CAMPAIGN, template_id=template_id, total=total,
+                              granted=0, created_at=now, created_by=created_by, **zeros),
+                condition=CampaignModel.campaign_id.does_not_exist())
+        if also is not None:
+            also(tx)
 
 
 def get_campaign(campaign_id: str) -> Campaign | None:

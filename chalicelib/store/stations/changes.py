@@ -1,12 +1,14 @@
 """Writes that change a station together with another table, each one transaction.
 
-- prices: the new prices, the version bump and the history entry commit together, on the
-  condition that the version is still the one the change was computed from;
+- prices: the new prices, the version bump, the history entry and the price-drop fan-out's
+  outbox message commit together, on the condition that the version is still the one the
+  change was computed from;
 - promotions: the promotion item and its copies on the station items (so a search reads them
   with the station) are created or deleted together.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -19,8 +21,10 @@ from chalicelib.store.base import error_code, get_connection, transaction_condit
 from chalicelib.store.stations.stations import StationModel
 
 
-def change_prices(change: price_history.PriceChange, expected_version: int) -> bool:
-    """Apply the new guide and pump prices; False when the station changed (or vanished) since."""
+def change_prices(change: price_history.PriceChange, expected_version: int,
+                  also: Callable | None = None) -> bool:
+    """Apply the new guide and pump prices, and `also(tx)` (the outbox messages the change
+    owes) with them; False when the station changed (or vanished) since."""
     actions = [StationModel.version.set(change.version)]
     for g in change.grades:
         actions += [Path(["grades", g.grade, "guide"]).set(g.new_guide_price_fen),
@@ -32,6 +36,8 @@ def change_prices(change: price_history.PriceChange, expected_version: int) -> b
                       condition=StationModel.version == expected_version)
             tx.save(price_history.to_model(change),
                     condition=price_history.PriceChangeModel.station_id.does_not_exist())
+            if also is not None:
+                also(tx)
     except TransactWriteError as err:
         if transaction_condition_failed(err):
             return False

@@ -9,9 +9,11 @@ from chalice.app import SQSEvent
 
 from chalicelib.jobs import alerts as alert_jobs
 from chalicelib.services.notifications import price_alerts as alerts
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.services.stations import admin as station_admin
 from tests.conftest import reset_caches
 from tests.station_factory import staff
+from tests.unit.sqs_outage import SqsOutage
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 MANAGER = staff("manager", "ty-alert-1")
@@ -123,16 +125,25 @@ def test_a_change_of_two_grades_fans_out_grade_by_grade(station, queues):
                                                                     ("u95", "95#汽油")}
 
 
-def test_the_price_change_stands_when_the_fanout_queue_is_unreachable(station, queues, monkeypatch):
-    def unreachable(body):
-        raise ConnectionError("no route to SQS")
-
-    monkeypatch.setattr(alerts, "_send", unreachable)
+def test_a_drop_made_while_sqs_is_down_is_announced_once_when_it_is_back(station, queues,
+                                                                         monkeypatch):
+    monkeypatch.setenv("OUTBOX_GRACE_S", "0")
+    reset_caches()
+    follow(["u1", "u2"])
+    outage = SqsOutage(monkeypatch)
 
     result = lower_92_to(700)
 
     assert result["changed"] == ["92"]
     assert station_admin.station_store.get_station("ty-alert-1").grade_price("92").pump_price_fen == 700
+    assert outbox.sweep() == {"pending": 1, "sent": 0}  # still down: the message waits
+    outage.recover()
+    assert queues.fanout() == []
+
+    assert outbox.sweep() == {"pending": 1, "sent": 1}
+    assert outbox.sweep() == {"pending": 0, "sent": 0}
+    events = run_fanout(queues)
+    assert sorted(e["user_id"] for e in events) == ["u1", "u2"]
 
 
 def _sqs_event(*bodies: str) -> SQSEvent:

@@ -10,6 +10,9 @@ import boto3
 import pytest
 
 from app import coupon_campaign_worker
+from chalicelib.domain.marketing.coupons import MAX_CAMPAIGN_USERS
+from chalicelib.services.marketing import campaigns
+from chalicelib.services.outbox import delivery as outbox
 from chalicelib.store.marketing import coupon_templates, coupons
 from chalicelib.store.identity import users as user_store
 from devstack import infra
@@ -17,6 +20,7 @@ from devstack.worker import LambdaContext, sqs_event
 from tests.conftest import reset_caches
 from tests.station_factory import staff
 from tests.unit.coupons.factory import claimed, make_template
+from tests.unit.sqs_outage import SqsOutage
 
 REGION = "cn-north-1"
 JSON = {"Content-Type": "application/json"}
@@ -140,6 +144,41 @@ def test_a_redelivered_chunk_grants_and_counts_nothing_twice(client, queue):
     assert progress(client, campaign_id) == first
     assert [held(u) for u in users] == [1, 1, 1]
     assert coupon_templates.get_template(template.id).template.issued == 3
+
+
+def test_a_campaign_whose_queueing_half_failed_resumes_and_grants_each_user_once(
+        client, queue, monkeypatch):
+    monkeypatch.setattr(campaigns, "USERS_PER_MESSAGE", 5)  # 12 chunks: two SendMessageBatch
+    monkeypatch.setenv("OUTBOX_GRACE_S", "0")
+    reset_caches()
+    template = make_template(now=now(), total_stock=500, per_user_limit=3)
+    users = drivers(60)
+    outage = SqsOutage(monkeypatch, calls_allowed=1)  # the first ten chunks get through
+
+    response = start(client, template.id, users)
+
+    assert response.status_code == 202  # recorded with every chunk owed: nothing to retry
+    first = queue.take()
+    assert len(first) == 10
+    assert outbox.sweep() == {"pending": 2, "sent": 0}  # still down: the rest waits
+    outage.recover()
+    assert outbox.sweep() == {"pending": 2, "sent": 2}
+    rest = queue.take()
+    assert outbox.sweep() == {"pending": 0, "sent": 0} and queue.take() == []
+    chunks = [json.loads(m["Body"])["user_ids"] for m in first + rest]
+    assert sorted(u for chunk in chunks for u in chunk) == sorted(users)
+
+    assert deliver(first + rest + first) == []  # SQS may deliver a chunk again
+
+    view = progress(client, response.json_body["id"])
+    assert (view["status"], view["granted"], view["skipped"]) == ("DONE", 60, 0)
+    assert all(held(u) == 1 for u in users)
+    assert coupon_templates.get_template(template.id).template.issued == 60
+
+
+def test_a_campaign_and_all_its_chunks_fit_one_transaction():
+    chunks = -(-MAX_CAMPAIGN_USERS // campaigns.USERS_PER_MESSAGE)
+    assert 1 + chunks <= 100  # DynamoDB's TransactWriteItems takes at most 100 items
 
 
 @pytest.mark.parametrize("setup, status, code", [

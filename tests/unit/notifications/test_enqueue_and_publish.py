@@ -73,26 +73,6 @@ def test_an_entry_refused_as_our_fault_is_not_retried(queue, monkeypatch):
         notifications.enqueue([payment_event("u-1")])
 
 
-def test_publish_never_raises_and_logs_each_event_it_could_not_queue(aws, caplog):
-    lost = payment_event("u-1", order_id="o-lost")
-
-    notifications.publish(lost)  # the queue does not exist here
-    notifications.publish({"kind": "nonsense"})
-    notifications.publish(None)
-
-    logged = [(r.levelname, r.getMessage(), getattr(r, "event_id", None), getattr(r, "kind", None))
-              for r in caplog.records if r.name == "fuel"]
-    assert logged == [("ERROR", "notification not queued", "paid:o-lost", lost["kind"]),
-                      ("ERROR", "notification not queued", None, "nonsense")]
-
-
-def test_publish_queues_one_event(queue):
-    notifications.publish(payment_event("u-1", order_id="o-7"))
-
-    (body,) = drain(queue)
-    assert json.loads(body)["event_id"] == "paid:o-7"
-
-
 class _Order:
     id, user_id, station_name, pay_amount_fen, paid_at = "o-1", "u-1", "站", 100, PAID_AT
 

@@ -71,12 +71,12 @@ def test_a_concurrent_change_is_not_lost_the_write_is_conditional_on_the_version
     calls = []
     original = station_changes.change_prices
 
-    def first_loses(change, expected_version):
+    def first_loses(change, expected_version, also=None):
         calls.append(expected_version)
         if len(calls) == 1:  # another manager commits in between
             assert original(price_history.PriceChange("ty-901", 1, NOW, "s_other", "hq", (
                 price_history.GradeChange("95", 768, 768, 790, 780),)), 0)
-        return original(change, expected_version)
+        return original(change, expected_version, also)
 
     station_changes.change_prices = first_loses
     try:

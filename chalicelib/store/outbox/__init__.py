@@ -1,0 +1,1 @@
+"""The outbox, its table and writes: queue messages owed by committed changes."""
