@@ -11,7 +11,7 @@ NEEDS = {
         tables={
             "accounts": "RP", "alerts": "RPUD", "coupon-campaigns": "RPU", "coupon-claims": "RU",
             "coupon-templates": "RPU", "coupons": "RPU", "invoices": "RPU", "ledger": "RP",
-            "notification-records": "R", "order-events": "RP", "orders": "RPU",
+            "notification-records": "R", "order-events": "RP", "orders": "RPU", "outbox": "RPD",
             "popup-views": "RP", "popups": "RPU", "price-history": "RP", "promotions": "RPD",
             "reconciliation": "RPUD", "refunds": "RPU", "staff": "RU", "station-density": "RU",
             "stations": "RPU", "subscription-quotas": "R", "throttles": "RPU", "topups": "RPU",
@@ -25,11 +25,11 @@ NEEDS = {
     "webhook_handler": Needs(
         tables={
             "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
             "refunds": "RPU", "staff": "RU", "station-density": "RU", "stations": "RP",
             "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
         },
-        sends=("invoices", "notifications"),
+        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
         buckets=("invoices",),
         secrets=True,
         ledger_key=("sign",),

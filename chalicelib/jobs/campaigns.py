@@ -31,11 +31,11 @@ NEEDS = {
     "coupon_campaign_worker": Needs(
         tables={
             "coupon-campaigns": "RPU", "coupon-claims": "RU", "coupon-templates": "RPU",
-            "coupons": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "coupons": "RPU", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
             "refunds": "RPU", "station-density": "RU", "stations": "RP", "user-openids": "RP",
             "users": "RP",
         },
-        sends=("coupon-campaigns",),
+        sends=("alert-fanout", "coupon-campaigns", "notifications"),
         secrets=True,
     ),
 }

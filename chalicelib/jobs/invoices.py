@@ -42,10 +42,10 @@ def run_sweep(event) -> dict:
 # The worker and the sweeper advance invoices with the same code.
 _INVOICE_WORK = Needs(
     tables={
-        "invoices": "RPU", "order-events": "RP", "orders": "RPU", "promotions": "R",
+        "invoices": "RPU", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
         "refunds": "RPU", "station-density": "RU", "stations": "RP",
     },
-    sends=("invoices", "notifications"),
+    sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
     buckets=("invoices",),
     secrets=True,
 )

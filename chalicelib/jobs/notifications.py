@@ -33,7 +33,7 @@ NEEDS = {
             "notification-records": "R", "subscription-quotas": "R", "user-openids": "RP",
             "users": "RP",
         },
-        sends=("notifications",),
+        sends=("alert-fanout", "notifications"),
         secrets=True,
     ),
 }

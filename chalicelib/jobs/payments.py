@@ -41,11 +41,11 @@ def upload_shipping_info() -> dict:
 _SCHEDULES = Needs(
     tables={
         "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-        "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+        "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
         "refunds": "RPU", "station-density": "RU", "stations": "RP", "throttles": "RPU",
         "topups": "RPU", "user-openids": "RP", "users": "RP",
     },
-    sends=("invoices", "notifications"),
+    sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
     buckets=("invoices",),
     secrets=True,
     ledger_key=("sign",),

@@ -20,11 +20,11 @@ NEEDS = {
     "refund_unanswered_requests": Needs(
         tables={
             "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-            "ledger": "RP", "order-events": "RP", "orders": "RPU", "promotions": "R",
+            "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
             "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
             "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
         },
-        sends=("invoices", "notifications"),
+        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
         buckets=("invoices",),
         secrets=True,
         ledger_key=("sign",),
