@@ -29,10 +29,10 @@ from chalicelib.store.orders import orders as order_store
 def for_creation(order: Order, account, coupon) -> tuple[Order, Callable | None]:
     """The new order (with the wallet money it takes) and what to write with it; `account` and
     `coupon` as read when it was priced. Raises INSUFFICIENT_BALANCE / POINTS_INSUFFICIENT."""
-    from chalicelib.services.wallet import accounts
+    from chalicelib.domain.wallet.changes import for_wallet_order
     stages: list[Callable] = []
     pay_fen = order.pay_amount_fen if order.pay_method == WALLET else 0
-    change = accounts.for_wallet_order(account, order.id, pay_fen, order.points_redeemed,
+    change = for_wallet_order(account, order.id, pay_fen, order.points_redeemed,
                                        order.created_at)
     if change is not None:
         if change.spent is not None:
@@ -70,9 +70,9 @@ def _effects(transition: Transition) -> tuple[Transition, Callable | None]:
 def _give_back_all(order: Order, at) -> Callable | None:
     stages: list[Callable] = []
     if order.points_redeemed:
-        from chalicelib.services.wallet import accounts
+        from chalicelib.domain.wallet.points_changes import for_points_returned
         from chalicelib.store.wallet import accounts as account_store
-        change = accounts.for_points_returned(
+        change = for_points_returned(
             account_store.get_account(order.user_id), order.id, order.points_redeemed,
             order.pay_amount_fen, 0, order.pay_amount_fen, at)
         if change is not None:
@@ -83,12 +83,13 @@ def _give_back_all(order: Order, at) -> Callable | None:
 
 
 def _earn_points(transition: Transition, at) -> tuple[Transition, Callable | None]:
-    from chalicelib.services.wallet import accounts
+    from chalicelib.domain.wallet.points_changes import for_points_earned
+    from chalicelib.services.wallet.rules import points_rules
     from chalicelib.store.wallet import accounts as account_store
     order = transition.after
     charge = order.actual_amount_fen if order.actual_amount_fen is not None else order.pay_amount_fen
-    change = accounts.for_points_earned(account_store.get_account(order.user_id), order.id,
-                                        charge, at)
+    change = for_points_earned(account_store.get_account(order.user_id), order.id, charge, at,
+                               points_rules())
     if change is None:
         return transition, None
     earned = change.after.points - change.before.points
@@ -101,22 +102,23 @@ def _refund_effects(before: Order, after: Order, refund: rf.Refund, at) -> Calla
     stages = [_coupon_release(after)] if after.status == REFUNDED and after.coupon_id else []
     if not (wallet or after.points_redeemed or counted_spend):
         return _all(stages)  # nothing on the account moves: no need to read it
-    from chalicelib.services.wallet import accounts
+    from chalicelib.domain.wallet import points_changes
+    from chalicelib.domain.wallet.changes import combine, for_refund
     from chalicelib.store.wallet import accounts as account_store
     account = account_store.get_account(after.user_id)
     changes = []
     if wallet:
-        changes.append(accounts.for_refund(
+        changes.append(for_refund(
             account, after.id, Split(after.wallet_paid_fen, after.wallet_bonus_fen),
             before.refunded_fen, refund.amount_fen, at))
     if after.points_redeemed:
-        changes.append(accounts.for_points_returned(
+        changes.append(points_changes.for_points_returned(
             _latest(account, changes), after.id, after.points_redeemed, after.pay_amount_fen,
             before.refunded_fen, refund.amount_fen, at))
     if counted_spend:  # a settlement refund never was spend: confirming counted the final charge
-        changes.append(accounts.for_spend_refunded(_latest(account, changes), refund.amount_fen,
-                                                   before.fuelled_at, at))
-    change = accounts.combine(*changes)
+        changes.append(points_changes.for_spend_refunded(
+            _latest(account, changes), refund.amount_fen, before.fuelled_at, at))
+    change = combine(*changes)
     if change is not None and change.payout_fen:
         raise Conflict("the wallet has no room under its cap for this refund now; it is retried",
                        code="WALLET_FULL")

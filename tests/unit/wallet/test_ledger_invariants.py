@@ -16,7 +16,8 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, inva
 from chalicelib.domain.errors import RuleViolation
 from chalicelib.domain.wallet.ledger import verify_chain
 from chalicelib.domain.wallet.balance import CAP_FEN, BonusRule
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet.accounts import LedgerModel
 from tests.paystack import staff_auth, staff_principal
@@ -58,7 +59,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.now += timedelta(hours=hours)
         account = self._account()
         try:
-            change = accounts.for_topup(account, f"TU{uuid.uuid4().hex[:26].upper()}", amount, RULE,
+            change = changes.for_topup(account, f"TU{uuid.uuid4().hex[:26].upper()}", amount, RULE,
                                         self.now)
         except RuleViolation as refused:
             assert refused.code == "TOPUP_OVER_CAP" and amount > CAP_FEN - account.balance_fen
@@ -75,7 +76,7 @@ class LedgerMachine(RuleBasedStateMachine):
             charge = max(1, account.balance_fen * money_share // 100)
         points = account.points_available(self.now) * share // 100 + (share > 100)
         try:
-            change = accounts.for_wallet_order(account, f"FO{uuid.uuid4().hex[:8]}",
+            change = changes.for_wallet_order(account, f"FO{uuid.uuid4().hex[:8]}",
                                                charge if wallet else 0, points, self.now)
         except RuleViolation as refused:
             assert refused.code in ("INSUFFICIENT_BALANCE", "POINTS_INSUFFICIENT")
@@ -96,12 +97,12 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         amount = max(1, left * share // 100)
         account = self._account()
-        money = (accounts.for_refund(account, order.id, order.spent, order.refunded_fen, amount,
+        money = (changes.for_refund(account, order.id, order.spent, order.refunded_fen, amount,
                                      self.now) if order.wallet else None)
-        points = accounts.for_points_returned(money.after if money else account, order.id,
+        points = points_changes.for_points_returned(money.after if money else account, order.id,
                                               order.points, order.charge_fen, order.refunded_fen,
                                               amount, self.now)
-        self._commit(accounts.combine(money, points))
+        self._commit(changes.combine(money, points))
         order.refunded_fen += amount
 
     @rule(order=orders)
@@ -109,13 +110,13 @@ class LedgerMachine(RuleBasedStateMachine):
         if order.earned:
             return
         order.earned = True
-        self._commit(accounts.for_points_earned(self._account(), order.id, order.charge_fen,
-                                                self.now))
+        self._commit(points_changes.for_points_earned(self._account(), order.id, order.charge_fen,
+                                                self.now, RULES))
 
     @rule(days=st.integers(0, 400))
     def time_passes_and_points_expire(self, days):
         self.now += timedelta(days=days)
-        self._commit(accounts.for_points_expiry(self._account(), self.now))
+        self._commit(points_changes.for_points_expiry(self._account(), self.now))
 
     @invariant()
     def stored_figures_are_the_ledger_sums_and_the_chains_verify(self):

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet.accounts import AccountModel, LedgerModel
 from tests.paystack import driver_auth, seed_driver, staff_auth, staff_principal
@@ -18,11 +19,11 @@ NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def user_id(aws):
     user = f"u_{uuid.uuid4().hex}"
-    account = store.commit_change(accounts.for_topup(store.get_account(user), "TU" + "C" * 26,
+    account = store.commit_change(changes.for_topup(store.get_account(user), "TU" + "C" * 26,
                                                      100_000, None, NOW))
     for n in range(3):
-        account = store.commit_change(accounts.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
-    store.commit_change(accounts.for_points_earned(account, "FO0", 20_000, NOW))
+        account = store.commit_change(changes.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
+    store.commit_change(points_changes.for_points_earned(account, "FO0", 20_000, NOW, RULES))
     return user
 
 

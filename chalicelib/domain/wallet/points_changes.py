@@ -1,5 +1,6 @@
 """Account change builders of points and member spend: returned on refund, earned when fuelled,
-spend taken back on refund, expired (see services/wallet/accounts.py for the contract they share)."""
+spend taken back on refund, expired (see domain/wallet/changes.py for the contract they share).
+Pure: the points rules come in as a PointsRules (services/wallet/rules.py reads them)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,10 +8,9 @@ from datetime import datetime
 
 from chalicelib.domain.wallet.accounts import Account, AccountChange, add_lots, day_end, month_of
 from chalicelib.domain.wallet.ledger import POINTS, Entry
-from chalicelib.domain.wallet.points import earn, expire, return_lots
+from chalicelib.domain.wallet.points import PointsRules, earn, expire, return_lots
 from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.entries import change_of, entries_for
-from chalicelib.services.wallet.rules import points_rules
 
 
 def for_points_returned(account: Account, order_id: str, redeemed: int, paid_fen: int,
@@ -40,17 +40,17 @@ def for_points_returned(account: Account, order_id: str, redeemed: int, paid_fen
     return change_of(account, after, entries, at)
 
 
-def for_points_earned(account: Account, order_id: str, paid_fen: int,
-                      at: datetime) -> AccountChange | None:
+def for_points_earned(account: Account, order_id: str, paid_fen: int, at: datetime,
+                      rules: PointsRules) -> AccountChange | None:
     """An order confirmed FUELLED: earn points on `paid_fen` (what it finally charged in money,
     WeChat Pay or balance) into a lot expiring at the end of the Asia/Shanghai day
-    `points_expiry_days` after `at`, and add `paid_fen` to the spend of at's month (member levels).
+    `rules.lifetime_days` after `at`, and add `paid_fen` to the spend of at's month (member levels).
 
     Entry: `points_earned` (+points, ref order_id) when it earns any. The points earned are
     `after.points - before.points`. None when paid_fen is 0."""
     if paid_fen <= 0:
         return None
-    lot = earn(order_id, paid_fen, at, points_rules())
+    lot = earn(order_id, paid_fen, at, rules)
     spend_map = dict(account.monthly_spend)
     spend_map[month_of(at)] = spend_map.get(month_of(at), 0) + paid_fen
     after = replace(account, monthly_spend=spend_map)
