@@ -41,7 +41,9 @@ def test_an_untouched_ledger_verifies(client, user_id):
         "balance": {"ok": True, "entries": 4, "first_broken_seq": None, "reason": None,
                     "balance": 97_000, "account_balance": 97_000},
         "points": {"ok": True, "entries": 1, "first_broken_seq": None, "reason": None,
-                   "balance": 200, "account_balance": 200}}
+                   "balance": 200, "account_balance": 200},
+        "points_debt": {"ok": True, "entries": 0, "first_broken_seq": None, "reason": None,
+                        "balance": 0, "account_balance": 0}}
 
 
 def test_an_edited_entry_is_reported_at_its_seq(client, user_id):
