@@ -175,6 +175,9 @@ def test_points_already_spent_become_a_debt_and_the_next_earning_pays_it_first(
     assert _moves(funded.id, POINTS, "points_debt_paid", third["id"]) == [-debt]
     assert _moves(funded.id, POINTS_DEBT, "debt_repaid", third["id"]) == [-debt]
     assert _wallet(client, funded)["points_debt"] == 0
+    page = client.http.get("/v1/wallet/entries?kind=points_debt", headers=driver_auth(funded))
+    assert [(e["reason"], e["amount"], e["balance_after"]) for e in page.json_body["items"]] == [
+        ("debt_repaid", -debt, 0), ("debt_incurred", debt, debt)]  # newest first
     entries = account_store.read_chain(funded.id, POINTS)
     assert sum(e.amount for e in entries) == account.points  # every point accounted for
     report = _ledger_verifies(client, funded.id)
