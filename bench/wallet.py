@@ -195,6 +195,7 @@ def report_hot_template(f: dict) -> None:
 
 def wallet_order(orders: int, warmup: int) -> dict:
     """Wallet orders by funded drivers, interleaved with a GetItem baseline."""
+    from chalicelib.domain.wallet import changes
     from chalicelib.services.wallet import accounts
     from chalicelib.services.orders import drivers as order_service
     from chalicelib.store.stations import stations as station_store
@@ -206,7 +207,7 @@ def wallet_order(orders: int, warmup: int) -> dict:
 
     def funded_driver():
         driver = paystack.seed_driver()
-        accounts.change_account(driver.id, lambda a: accounts.for_topup(
+        accounts.change_account(driver.id, lambda a: changes.for_topup(
             a, f"T{uuid.uuid4().hex[:20]}", 100_000, None, now))
         return driver
 

@@ -1,4 +1,4 @@
-"""hq's audit of a driver's ledger: both hash chains recomputed and held against the account."""
+"""hq's audit of a driver's ledger: every hash chain recomputed and held against the account."""
 from __future__ import annotations
 
 import msgspec
@@ -26,11 +26,12 @@ class LedgerReport(msgspec.Struct):
     ok: bool
     balance: ChainReport
     points: ChainReport
+    points_debt: ChainReport  # points refunds took back that were no longer held
 
 
 @route(bp, "/v1/staff/ledger/{user_id}/verify", methods=["GET"], auth="staff", ok=LedgerReport,
-       summary="Recompute a driver's balance and points chains and report the first broken link "
-               "(hq)",
+       summary="Recompute a driver's balance, points and points debt chains and report the first "
+               "broken link (hq)",
        errors={400: ("USER_ID_INVALID",), 403: ("ROLE_NOT_ALLOWED",)})
 def verify_ledger(user_id):
     from chalicelib.services.wallet import ledger_audit

@@ -45,6 +45,9 @@ class WalletView(msgspec.Struct):
     bonus_rule: BonusRuleView | None
     points: int  # redeemable now
     points_expiring: list[PointsLot]  # soonest first
+    # Points refunds took back that were already spent or expired: the next earnings pay it off
+    # before any new point is kept (0: none).
+    points_debt: int
     level: str | None
     next_level: NextLevel | None
     spend_12m_fen: int
@@ -84,7 +87,7 @@ class TopupCreated(msgspec.Struct):
 
 
 class EntryListQuery(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Literal["balance", "points"] = "balance"
+    kind: Literal["balance", "points", "points_debt"] = "balance"
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     # next_cursor of the previous page, passed back unchanged
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
@@ -93,7 +96,9 @@ class EntryListQuery(msgspec.Struct, forbid_unknown_fields=True):
 class EntryView(msgspec.Struct):
     seq: int
     # balance: topup, bonus, order, refund;
-    # points: points_earned, points_redeemed, points_expired, points_returned
+    # points: points_earned, points_redeemed, points_expired, points_returned,
+    #   points_taken_back (a refund after confirmation), points_debt_paid;
+    # points_debt: debt_incurred, debt_repaid
     reason: str
     amount: int  # fen or points; negative when taken
     balance_after: int

@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from chalicelib.domain.errors import RuleViolation
+from chalicelib.domain.wallet import changes
+from chalicelib.domain.wallet.accounts import AccountChange
 from chalicelib.services.wallet import accounts
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet import topups as topup_store
@@ -27,7 +29,7 @@ def pay(real_dynamodb, base_environment, monkeypatch, pay_servers):
 
 
 def _funded(user_id: str, amount_fen: int):
-    return store.commit_change(accounts.for_topup(store.get_account(user_id), "TU" + "D" * 26,
+    return store.commit_change(changes.for_topup(store.get_account(user_id), "TU" + "D" * 26,
                                                   amount_fen, None, NOW))
 
 
@@ -56,9 +58,9 @@ def test_ten_copies_of_one_topup_notification_credit_once(pay):
 def test_two_changes_from_the_same_read_commit_exactly_once(real_dynamodb):
     user = f"u_{uuid.uuid4().hex}"
     before = _funded(user, 10_000)
-    changes = [accounts.for_wallet_order(before, f"FO{n}", 6_000, 0, NOW) for n in range(2)]
+    made = [changes.for_wallet_order(before, f"FO{n}", 6_000, 0, NOW) for n in range(2)]
 
-    results = all_at_once([lambda c=c: store.commit_change(c) for c in changes], keep_errors=True)
+    results = all_at_once([lambda c=c: store.commit_change(c) for c in made], keep_errors=True)
 
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert sum(isinstance(r, store.StaleAccount) for r in results) == 1
@@ -73,13 +75,13 @@ def test_twenty_concurrent_debits_against_a_balance_for_three_take_three(real_dy
     def debit(n):
         try:
             return accounts.change_account(
-                user, lambda account: accounts.for_wallet_order(account, f"FO{n}", 10_000, 0, NOW))
+                user, lambda account: changes.for_wallet_order(account, f"FO{n}", 10_000, 0, NOW))
         except RuleViolation as refused:
             return refused.code
 
     results = all_at_once([lambda n=n: debit(n) for n in range(20)], keep_errors=True)
 
-    assert sum(isinstance(r, accounts.AccountChange) for r in results) == 3
+    assert sum(isinstance(r, AccountChange) for r in results) == 3
     assert set(r for r in results if isinstance(r, str)) == {"INSUFFICIENT_BALANCE"}
     assert store.get_account(user).balance_fen == 0
     assert [e.reason for e in store.read_chain(user, "balance")] == ["topup"] + ["order"] * 3

@@ -114,7 +114,13 @@ class Order:
     points_fen: int = 0
     wallet_paid_fen: int = 0  # a wallet order: the paid money spent ...
     wallet_bonus_fen: int = 0  # ... and the bonus money (they go back where they came from)
-    points_earned: int = 0  # at confirmation
+    points_earned: int = 0  # at confirmation, on points_basis_fen
+    # What the points were earned on: the payment less every refund reserved by the time of the
+    # confirmation (None: confirmed before this was kept; the points were earned on
+    # actual_amount_fen). points_refunded_fen: refunds requested after the confirmation that
+    # succeeded; each takes back its share of points_earned (domain/wallet/points_takeback.py).
+    points_basis_fen: int | None = None
+    points_refunded_fen: int = 0
     # Never pay the wrong station: who is paid, how the place was checked (domain/orders/
     # placement.py), and the driver's refund request (domain/orders/refund_requests.py).
     payee: str | None = None
@@ -143,6 +149,13 @@ class Order:
     @property
     def refundable_fen(self) -> int:
         return self.pay_amount_fen - self.refund_reserved_fen if self.paid_at else 0
+
+    @property
+    def earned_on_fen(self) -> int:
+        """The fen points_earned was earned on (older orders: the final charge)."""
+        if self.points_basis_fen is not None:
+            return self.points_basis_fen
+        return self.actual_amount_fen if self.actual_amount_fen is not None else self.pay_amount_fen
 
     @property
     def refund_pending_fen(self) -> int:

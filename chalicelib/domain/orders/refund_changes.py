@@ -26,7 +26,7 @@ def new_refund(order: Order, *, out_refund_no: str, kind: str, amount_fen: int, 
     return rf.Refund(out_refund_no=out_refund_no, order_id=order.id, kind=kind,
                      amount_fen=amount_fen, total_fen=order.pay_amount_fen, reason=reason,
                      requested_by=actor, requested_at=at, request_hash=request_hash,
-                     channel=order.pay_method)
+                     channel=order.pay_method, after_confirmation=order.fuelled_at is not None)
 
 
 def reserve(order: Order, changed: Order, refund: rf.Refund) -> Order:
@@ -83,6 +83,8 @@ def refund_outcome(order: Order, refund: rf.Refund, status: str, *, at: datetime
         refunded = order.refunded_fen + refund.amount_fen
         after = replace(order, refunded_fen=refunded,
                         status=_status_after_success(order, refund, refunded))
+        if refund.takes_back_points(order.fuelled_at):
+            after = replace(after, points_refunded_fen=order.points_refunded_fen + refund.amount_fen)
         kind = REFUND_SUCCEEDED
     elif status == rf.CLOSED:  # refused or closed: the money is free to refund again
         after = replace(order, refund_reserved_fen=order.refund_reserved_fen - refund.amount_fen)

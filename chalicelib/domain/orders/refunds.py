@@ -61,6 +61,19 @@ class Refund:
     finished_at: datetime | None = None
     failure_reason: str | None = None
     channel: PayMethod = PayMethod.WECHATPAY  # where the money goes back: the order's pay method
+    # Requested on an order already confirmed (so after it earned points); None on older records.
+    after_confirmation: bool | None = None
+
+    def takes_back_points(self, fuelled_at: datetime | None) -> bool:
+        """Whether this refund, once it succeeds, takes back points and spend of an order confirmed
+        at `fuelled_at`: only a refund requested after the confirmation does (the settlement refund
+        and refunds requested before it were left out of what the order earned on). Older records
+        without the flag decide by their request time."""
+        if fuelled_at is None or self.kind != MANUAL:
+            return False
+        if self.after_confirmation is not None:
+            return self.after_confirmation
+        return self.requested_at > fuelled_at
 
     @property
     def in_flight(self) -> bool:

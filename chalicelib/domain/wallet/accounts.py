@@ -1,5 +1,6 @@
-"""A driver's account as one value: the balance (paid and bonus money), the points lots, the heads
-of the two ledger chains, the monthly spend for member levels, and the version that orders changes.
+"""A driver's account as one value: the balance (paid and bonus money), the points lots, the points
+debt, the heads of the three ledger chains (balance, points, points_debt), the monthly spend for
+member levels, and the version that orders changes.
 
 An account changes only as an AccountChange: the account as read (`before`), the account as it
 will be (`after`) and the ledger entries that record the movement, written together (the store
@@ -10,6 +11,9 @@ day and lots expiring the same day are merged, so an account holds at most one l
 points lifetime (366 for the default 365 days). `redemptions` remembers which lot parts each order
 took, so a refund gives points back to the lots (and expiries) they came from; a record is dropped
 once the order is fully refunded or every part of it has expired (it could return nothing then).
+
+`points_debt` is what refunds took back of earned points that were no longer held (spent or
+expired): never negative points, a debt the next earnings pay off first (points_debt.py).
 """
 from __future__ import annotations
 
@@ -17,12 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
-from chalicelib.domain.wallet.ledger import BALANCE, GENESIS_HASH, Entry
+from chalicelib.domain.wallet.ledger import BALANCE, GENESIS_HASH, POINTS, POINTS_DEBT, Entry
 from chalicelib.domain.wallet.points import Lot, available_points, live_lots
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.wallet.balance import Balance, Split
 
 SPEND_MONTHS_KEPT = 14  # the 13 calendar months a 12-month window can touch, and one spare
+_HEADS = {BALANCE: "balance_head", POINTS: "points_head", POINTS_DEBT: "debt_head"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Account:
     lots: tuple[Lot, ...] = ()  # every lot with points, expired ones until the expiry run
     balance_head: ChainHead = ChainHead()
     points_head: ChainHead = ChainHead()
+    points_debt: int = 0  # points taken back by refunds that were no longer held
+    debt_head: ChainHead = ChainHead()
     monthly_spend: Mapping[str, int] = field(default_factory=dict)  # "YYYY-MM" (Shanghai) -> fen
     redemptions: Mapping[str, tuple[Lot, ...]] = field(default_factory=dict)  # order id -> taken
     version: int = 0  # 0: never stored
@@ -71,11 +78,11 @@ class Account:
         return min((lot.expires_at for lot in self.lots if lot.points > 0), default=None)
 
     def head(self, kind: str) -> ChainHead:
-        return self.balance_head if kind == BALANCE else self.points_head
+        return getattr(self, _HEADS[kind])
 
     def ledger_balance(self, kind: str) -> int:
         """What the chain of `kind` must sum to."""
-        return self.balance_fen if kind == BALANCE else self.points
+        return {BALANCE: self.balance_fen, POINTS: self.points, POINTS_DEBT: self.points_debt}[kind]
 
 
 @dataclass(frozen=True)
@@ -115,8 +122,7 @@ def head_entry(account: Account, kind: str) -> Entry | None:
 def with_entries(account: Account, entries: Iterable[Entry]) -> Account:
     """The account with its chain heads moved to the last entry of each kind."""
     for entry in entries:
-        head = ChainHead(entry.seq, entry.hash)
-        account = replace(account, **{"balance_head" if entry.kind == BALANCE else "points_head": head})
+        account = replace(account, **{_HEADS[entry.kind]: ChainHead(entry.seq, entry.hash)})
     return account
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.wallet.accounts import Account, AccountChange, head_entry, tidy, with_entries
-from chalicelib.domain.wallet.ledger import BALANCE, POINTS, Entry, next_entry
+from chalicelib.domain.wallet.ledger import BALANCE, KINDS, Entry, next_entry
 
 
 def entries_for(account: Account, kind: str, ref: str, at: datetime,
@@ -27,7 +27,7 @@ def change_of(before: Account, after: Account, entries: tuple[Entry, ...], at: d
     """The change from `before` to `after` (chain heads moved to the entries, old records tidied,
     version + 1); ValueError if the entries and the account disagree (a builder's bug)."""
     after = replace(tidy(with_entries(after, entries), at), version=before.version + 1)
-    for kind in (BALANCE, POINTS):  # the ledger and the account must tell the same story
+    for kind in KINDS:  # the ledger and the account must tell the same story
         last = next((e for e in reversed(entries) if e.kind == kind), None)
         if last is not None and last.balance_after != after.ledger_balance(kind):
             raise ValueError(f"the {kind} entries end at {last.balance_after}, the account at "

@@ -1,7 +1,8 @@
 """Append-only ledger of an account's balance and points movements, each hash-chained to the last.
 
 One chain per (account_id, kind): 'balance' (fen; every entry also carries paid_after and
-bonus_after) and 'points' (paid_after and bonus_after are None). seq runs 1, 2, 3 ... without
+bonus_after), 'points' (points held) and 'points_debt' (points a refund took back that were no
+longer there; paid_after and bonus_after are None on both). seq runs 1, 2, 3 ... without
 gaps; entry 1 chains to GENESIS_HASH (64 zeros). amount is signed: reasons that add are
 positive, reasons that take are negative, and zero moves nothing so it is never an entry.
 
@@ -29,11 +30,16 @@ from chalicelib.domain.times import iso_z
 from chalicelib.domain.errors import RuleViolation
 
 GENESIS_HASH = "0" * 64
-BALANCE, POINTS = "balance", "points"
+BALANCE, POINTS, POINTS_DEBT = "balance", "points", "points_debt"
+KINDS = (BALANCE, POINTS, POINTS_DEBT)
 REASONS = {  # reason -> (kind, sign of amount)
     "topup": (BALANCE, 1), "bonus": (BALANCE, 1), "order": (BALANCE, -1), "refund": (BALANCE, 1),
     "points_earned": (POINTS, 1), "points_redeemed": (POINTS, -1),
     "points_expired": (POINTS, -1), "points_returned": (POINTS, 1),
+    # A refund after confirmation takes back its share of the points the order earned; what is
+    # no longer held becomes debt, which the next earnings pay off (domain/wallet/points_debt.py).
+    "points_taken_back": (POINTS, -1), "points_debt_paid": (POINTS, -1),
+    "debt_incurred": (POINTS_DEBT, 1), "debt_repaid": (POINTS_DEBT, -1),
 }
 HASHED_FIELDS = ("account_id", "seq", "kind", "reason", "amount", "balance_after", "paid_after",
                  "bonus_after", "ref", "at", "prev_hash")
@@ -120,7 +126,7 @@ def _moves(amount: object, sign: int) -> bool:
 def _bonus_part_fits(reason: str, amount: int, bonus_part: object) -> bool:
     if not isinstance(bonus_part, int) or isinstance(bonus_part, bool):
         return False
-    if REASONS[reason][0] == POINTS or reason == "topup":
+    if REASONS[reason][0] != BALANCE or reason == "topup":
         return bonus_part == 0
     if reason == "bonus":
         return bonus_part == amount
@@ -140,8 +146,8 @@ def _movement_error(entry: Entry, kind: str, prev: tuple[int, int, int]) -> str 
         return f"reason {entry.reason!r} does not fit a {kind} entry of {entry.amount}"
     if entry.balance_after != prev[0] + entry.amount or entry.balance_after < 0:
         return f"balance_after {entry.balance_after} is not {prev[0]} + {entry.amount}"
-    if kind == POINTS:
-        return None if entry.paid_after is None and entry.bonus_after is None else "a points entry has paid/bonus"
+    if kind != BALANCE:
+        return None if entry.paid_after is None and entry.bonus_after is None else f"a {kind} entry has paid/bonus"
     paid, bonus = entry.paid_after, entry.bonus_after
     if not (isinstance(paid, int) and isinstance(bonus, int) and paid >= 0 and bonus >= 0
             and paid + bonus == entry.balance_after and _bonus_part_fits(entry.reason, entry.amount, bonus - prev[2])):

@@ -4,11 +4,12 @@ Every order change is written through here, so no use case can forget a side of 
 - created: the coupon is marked used by the order; redeemed points and, for a wallet order, the
   balance are debited (ledger entries written with the account change);
 - closed unpaid: the coupon and the points go back;
-- confirmed FUELLED: points are earned on what the fuel finally cost, and that spend counts
-  towards the member level;
+- confirmed FUELLED: points are earned on what the order finally keeps (the payment less every
+  refund reserved by then), and that spend counts towards the member level;
 - a refund succeeded: a wallet order's money goes back to the wallet (bonus to bonus), the
-  redeemed points go back in proportion, a refund after the fuelling no longer counts as spend,
-  and a fully refunded order gives its coupon back.
+  redeemed points go back in proportion, a refund requested after the confirmation takes back
+  its share of the points earned (a debt for what is no longer held) and no longer counts as
+  spend, and a fully refunded order gives its coupon back.
 The order, its events, the account with its ledger entries, the coupon and the outbox messages
 of what the driver is told (services/orders/notices.py) are one TransactWrite: if any condition
 fails (someone spent the same balance or coupon first) nothing is written and the caller
@@ -36,10 +37,10 @@ from chalicelib.store.orders import orders as order_store
 def for_creation(order: Order, account, coupon) -> tuple[Order, Callable | None]:
     """The new order (with the wallet money it takes) and what to write with it; `account` and
     `coupon` as read when it was priced. Raises INSUFFICIENT_BALANCE / POINTS_INSUFFICIENT."""
-    from chalicelib.services.wallet import accounts
+    from chalicelib.domain.wallet.changes import for_wallet_order
     stages: list[Callable] = []
     pay_fen = order.pay_amount_fen if order.pay_method == WALLET else 0
-    change = accounts.for_wallet_order(account, order.id, pay_fen, order.points_redeemed,
+    change = for_wallet_order(account, order.id, pay_fen, order.points_redeemed,
                                        order.created_at)
     if change is not None:
         if change.spent is not None:
@@ -88,9 +89,9 @@ def _effects(transition: Transition) -> tuple[Transition, Callable | None]:
 def _give_back_all(order: Order, at) -> Callable | None:
     stages: list[Callable] = []
     if order.points_redeemed:
-        from chalicelib.services.wallet import accounts
+        from chalicelib.domain.wallet.points_changes import for_points_returned
         from chalicelib.store.wallet import accounts as account_store
-        change = accounts.for_points_returned(
+        change = for_points_returned(
             account_store.get_account(order.user_id), order.id, order.points_redeemed,
             order.pay_amount_fen, 0, order.pay_amount_fen, at)
         if change is not None:
@@ -101,40 +102,51 @@ def _give_back_all(order: Order, at) -> Callable | None:
 
 
 def _earn_points(transition: Transition, at) -> tuple[Transition, Callable | None]:
-    from chalicelib.services.wallet import accounts
+    """Earn on what the order finally keeps: the payment less every refund reserved so far,
+    the confirmation's own settlement refund included (domain/wallet/points_takeback.py)."""
+    from chalicelib.domain.wallet.points import points_earned
+    from chalicelib.domain.wallet.points_changes import for_points_earned
+    from chalicelib.services.wallet.rules import points_rules
     from chalicelib.store.wallet import accounts as account_store
-    order = transition.after
-    charge = order.actual_amount_fen if order.actual_amount_fen is not None else order.pay_amount_fen
-    change = accounts.for_points_earned(account_store.get_account(order.user_id), order.id,
-                                        charge, at)
-    if change is None:
-        return transition, None
-    earned = change.after.points - change.before.points
-    return replace(transition, after=replace(order, points_earned=earned)), _account_stage(change)
+    order, rules = transition.after, points_rules()
+    basis = order.refundable_fen
+    order = replace(order, points_basis_fen=basis, points_earned=points_earned(basis, rules))
+    change = for_points_earned(account_store.get_account(order.user_id), order.id, basis, at,
+                               rules)
+    stage = _account_stage(change) if change is not None else None
+    return replace(transition, after=order), stage
 
 
 def _refund_effects(before: Order, after: Order, refund: rf.Refund, at) -> Callable | None:
     wallet = after.pay_method == WALLET
-    counted_spend = before.fuelled_at is not None and refund.kind != rf.SETTLEMENT
+    # A refund requested after the confirmation (domain/orders/refund_changes.py counts it in
+    # points_refunded_fen) takes back its share of the points and of the spend; the others were
+    # never part of what the order earned on.
+    counted_fen = after.points_refunded_fen - before.points_refunded_fen
     stages = [_coupon_release(after)] if after.status == REFUNDED and after.coupon_id else []
-    if not (wallet or after.points_redeemed or counted_spend):
+    if not (wallet or after.points_redeemed or counted_fen):
         return _all(stages)  # nothing on the account moves: no need to read it
-    from chalicelib.services.wallet import accounts
+    from chalicelib.domain.wallet import points_changes
+    from chalicelib.domain.wallet.changes import combine, for_refund
+    from chalicelib.domain.wallet.points_takeback import for_points_taken_back, taken_back
     from chalicelib.store.wallet import accounts as account_store
     account = account_store.get_account(after.user_id)
     changes = []
     if wallet:
-        changes.append(accounts.for_refund(
+        changes.append(for_refund(
             account, after.id, Split(after.wallet_paid_fen, after.wallet_bonus_fen),
             before.refunded_fen, refund.amount_fen, at))
     if after.points_redeemed:
-        changes.append(accounts.for_points_returned(
+        changes.append(points_changes.for_points_returned(
             _latest(account, changes), after.id, after.points_redeemed, after.pay_amount_fen,
             before.refunded_fen, refund.amount_fen, at))
-    if counted_spend:  # a settlement refund never was spend: confirming counted the final charge
-        changes.append(accounts.for_spend_refunded(_latest(account, changes), refund.amount_fen,
-                                                   before.fuelled_at, at))
-    change = accounts.combine(*changes)
+    if counted_fen:
+        points = taken_back(before.points_earned, before.earned_on_fen, before.points_refunded_fen,
+                            counted_fen)
+        changes.append(for_points_taken_back(_latest(account, changes), after.id, points, at))
+        changes.append(points_changes.for_spend_refunded(
+            _latest(account, changes), counted_fen, before.fuelled_at, at))
+    change = combine(*changes)
     if change is not None and change.payout_fen:
         raise Conflict("the wallet has no room under its cap for this refund now; it is retried",
                        code="WALLET_FULL")

@@ -13,7 +13,7 @@ import re
 
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.domain.identity.roles import Role
-from chalicelib.domain.wallet.ledger import BALANCE, POINTS, verify_chain
+from chalicelib.domain.wallet.ledger import BALANCE, KINDS, verify_chain
 from chalicelib.domain.wallet.ledger_keys import head_seal, mac_message
 from chalicelib.providers import ledger_key
 from chalicelib.settings import get_settings
@@ -29,7 +29,7 @@ def verify_account(staff, user_id: str) -> dict:
     if not USER_ID.fullmatch(user_id):
         raise InvalidInput("user_id is not a user id", code="USER_ID_INVALID", field="user_id")
     account = store.get_account(user_id)
-    chains = {kind: _verify(account, kind) for kind in (BALANCE, POINTS)}
+    chains = {kind: _verify(account, kind) for kind in KINDS}
     return {"user_id": user_id, "ok": all(c["ok"] for c in chains.values()), **chains}
 
 

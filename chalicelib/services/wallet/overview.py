@@ -24,6 +24,7 @@ def wallet_view(user_id: str, now: datetime) -> dict:
         # One lot per expiry day, soonest first (bounded by the points lifetime in days).
         "points_expiring": [{"points": lot.points, "expires_at": times.iso_z(lot.expires_at)}
                             for lot in account.live_lots(now)],
+        "points_debt": account.points_debt,
         "level": membership.member_level(account, now),
         "next_level": {"name": following[0], "spend_needed_fen": following[1]} if following else None,
         "spend_12m_fen": membership.spend_12m(account, now),

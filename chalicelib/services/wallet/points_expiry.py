@@ -4,7 +4,7 @@ Lots expire at the end of an Asia/Shanghai day (domain/wallet/accounts.py), so a
 midnight there finds every lot due. Accounts are found through the sparse `points-expiry` index
 (accounts with points, keyed by their soonest expiry): a run reads only accounts with lots due,
 never the whole table. Each account is re-read and changed conditionally
-(services/accounts.change_account), so overlapping or retried runs write each expiry once.
+(services/wallet/accounts.change_account), so overlapping or retried runs write each expiry once.
 A run works through pages of due accounts until none is left or its time budget is spent; the
 schedule fires a few times each night, so what one run leaves the next one takes.
 """
@@ -14,7 +14,8 @@ import time
 from datetime import datetime
 
 from chalicelib.observability import get_logger
-from chalicelib.services.wallet.accounts import change_account, for_points_expiry
+from chalicelib.domain.wallet.points_changes import for_points_expiry
+from chalicelib.services.wallet.accounts import change_account
 from chalicelib.store.wallet import accounts as store
 
 PAGE = 100

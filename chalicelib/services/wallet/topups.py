@@ -31,7 +31,7 @@ from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.wechatpay import WeChatPayError, get_wechatpay
 from chalicelib.services import limits
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet.changes import for_topup
 from chalicelib.services.orders import jsapi
 from chalicelib.services.wallet.rules import bonus_rule
 # The refund side, importable from here (services/orders/payments.py hands REFUND.* of top-ups here).
@@ -147,7 +147,7 @@ def apply_transaction(transaction: dict, *, actor: str, now: datetime) -> Topup:
             raise PaymentMismatch(f"a top-up in status {current.status} has no payment on record")
         account = account_store.get_account(current.user_id)
         try:
-            change = accounts.for_topup(account, current.id, current.amount_fen, bonus_rule(), now)
+            change = for_topup(account, current.id, current.amount_fen, bonus_rule(), now)
             after = paid(current, transaction_id=transaction_id, paid_at=paid_at,
                          bonus_fen=change.after.bonus_fen - account.bonus_fen)
         except RuleViolation as err:

@@ -135,6 +135,8 @@ class OrderModel(StageModel):
     wallet_paid_fen = NumberAttribute(default=0)
     wallet_bonus_fen = NumberAttribute(default=0)
     points_earned = NumberAttribute(default=0)
+    points_basis_fen = NumberAttribute(null=True)
+    points_refunded_fen = NumberAttribute(default=0)
     payee = UnicodeAttribute(null=True)
     place_check = UnicodeAttribute(null=True)
     place_distance_m = NumberAttribute(null=True)
@@ -156,8 +158,9 @@ class OrderModel(StageModel):
 _NUMBERS = ("nozzle_no", "price_fen", "list_price_fen", "pump_amount_fen", "discount_fen",
             "pay_amount_fen", "liters_ml", "refunded_fen", "refund_reserved_fen", "refund_count",
             "coupon_fen", "points_redeemed", "points_fen", "wallet_paid_fen", "wallet_bonus_fen",
-            "points_earned", "version")
-_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m")
+            "points_earned", "points_refunded_fen", "version")
+_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m",
+                     "points_basis_fen")
 _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", "pay_method",
           "transaction_id", "description", "request_hash", "promotion_id", "created_at",
           "expires_at", "paid_at", "fuelled_at", "closed_at", "close_reason",

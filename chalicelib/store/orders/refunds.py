@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (BooleanAttribute, NumberAttribute, UnicodeAttribute,
+                                 UTCDateTimeAttribute)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.domain.orders.ids import shard_of
@@ -48,6 +49,7 @@ class RefundModel(StageModel):
     finished_at = UTCDateTimeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)  # absent on older records: WeChat Pay
+    after_confirmation = BooleanAttribute(null=True)  # absent on older records
     in_flight_shard = UnicodeAttribute(null=True)
     in_flight = InFlightIndex()
 
@@ -59,7 +61,7 @@ def to_model(refund: Refund) -> RefundModel:
         requested_by=refund.requested_by, requested_at=refund.requested_at, status=refund.status,
         request_hash=refund.request_hash, refund_id=refund.refund_id,
         finished_at=refund.finished_at, failure_reason=refund.failure_reason,
-        channel=refund.channel,
+        channel=refund.channel, after_confirmation=refund.after_confirmation,
         in_flight_shard=shard_of(refund.out_refund_no, SHARDS) if refund.in_flight else None)
 
 
@@ -71,7 +73,8 @@ def to_refund(model: RefundModel) -> Refund:
         status=RefundStatus(model.status),
         request_hash=model.request_hash, refund_id=model.refund_id,
         finished_at=model.finished_at, failure_reason=model.failure_reason,
-        channel=PayMethod(model.channel or PayMethod.WECHATPAY))  # absent on older records
+        channel=PayMethod(model.channel or PayMethod.WECHATPAY),  # absent on older records
+        after_confirmation=model.after_confirmation)
 
 
 def get_refund(out_refund_no: str) -> Refund | None:

@@ -5,7 +5,7 @@ ledger (store/wallet/ledger.py) is read from here too (list_entries, read_chain)
 the order or top-up it belongs to or not at all: the account put conditional on the version read
 (or on not existing yet), and one put per ledger entry conditional on its (chain, seq) being new,
 the last entry of each chain sealed with the ledger's key (domain/wallet/ledger_keys.py).
-One version covers both chains: two changes built from the same read can never both commit.
+One version covers every chain: two changes built from the same read can never both commit.
 `commit_change(change)` writes a change on its own; StaleAccount means the account moved first.
 
 The sparse index `points-expiry` (expiry_shard, next_expiry_at) holds only accounts with points,
@@ -23,7 +23,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.wallet.accounts import Account, AccountChange, ChainHead
-from chalicelib.domain.wallet.ledger import BALANCE, POINTS, utc_text
+from chalicelib.domain.wallet.ledger import KINDS, utc_text
 from chalicelib.domain.wallet.ledger_keys import heads_of, mac_message
 from chalicelib.domain.orders.ids import shard_of
 from chalicelib.domain.wallet.points import Lot
@@ -71,6 +71,9 @@ class AccountModel(StageModel):
     balance_hash = UnicodeAttribute(null=True)
     points_seq = NumberAttribute(default=0)
     points_hash = UnicodeAttribute(null=True)
+    points_debt = NumberAttribute(default=0)  # absent on older items: no debt
+    debt_seq = NumberAttribute(default=0)
+    debt_hash = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     expiry_shard = UnicodeAttribute(null=True)
     next_expiry_at = UTCDateTimeAttribute(null=True)
@@ -100,6 +103,7 @@ def _to_account(model: AccountModel) -> Account:
         lots=tuple(_lot(row) for row in model.lots or ()),
         balance_head=head(model.balance_seq, model.balance_hash),
         points_head=head(model.points_seq, model.points_hash),
+        points_debt=int(model.points_debt or 0), debt_head=head(model.debt_seq, model.debt_hash),
         monthly_spend={month: int(fen) for month, fen in (model.monthly_spend or {}).items()},
         redemptions={order: tuple(_lot(row) for row in rows)
                      for order, rows in (model.redemptions or {}).items()},
@@ -118,6 +122,8 @@ def _to_model(account: Account, version: int) -> AccountModel:
         balance_hash=account.balance_head.hash if account.balance_head.seq else None,
         points_seq=account.points_head.seq,
         points_hash=account.points_head.hash if account.points_head.seq else None,
+        points_debt=account.points_debt, debt_seq=account.debt_head.seq,
+        debt_hash=account.debt_head.hash if account.debt_head.seq else None,
         version=version, expiry_shard=shard_of(account.user_id, SHARDS) if expiry else None,
         next_expiry_at=expiry)
 
@@ -144,7 +150,7 @@ def _check(change: AccountChange) -> None:
     before, after = change.before, change.after
     if before.user_id != after.user_id:
         raise ValueError("an account change stays on one account")
-    for kind in (BALANCE, POINTS):
+    for kind in KINDS:
         seqs = [e.seq for e in change.entries if e.kind == kind]
         first = before.head(kind).seq + 1
         if seqs != list(range(first, first + len(seqs))):

@@ -1,4 +1,4 @@
-"""The ledger table `fuel-<stage>-ledger`: pk chain = "<user_id>#<kind>" (kind balance|points),
+"""The ledger table `fuel-<stage>-ledger`: pk chain = "<user_id>#<kind>" (kind balance|points|points_debt),
 sk seq; one item per domain/ledger.Entry, `at` stored as the exact text that was hashed. Items are
 put once (conditional on not existing) inside the transaction of the change they record
 (store/accounts.stage_change) and never updated. `mac` is the writer's seal on the heads a change

@@ -10,6 +10,7 @@ import requests
 
 from chalicelib.domain.marketing import coupons as coupon_rules
 from chalicelib.domain.wallet.ledger import verify_chain
+from chalicelib.domain.wallet import changes
 from chalicelib.services.wallet import accounts
 from chalicelib.services.marketing import coupons as coupon_service
 from chalicelib.store.wallet import accounts as account_store
@@ -36,7 +37,7 @@ def _order(pay, driver, station, **extra):
 
 def test_twenty_wallet_orders_against_a_balance_for_three_make_exactly_three(pay):
     station, driver = paystack.seed_station(), paystack.seed_driver()
-    accounts.change_account(driver.id, lambda a: accounts.for_topup(
+    accounts.change_account(driver.id, lambda a: changes.for_topup(
         a, f"T{uuid.uuid4().hex[:20]}", 35000, None, datetime.now(timezone.utc)))
 
     answers = all_at_once([_order(pay, driver, station, pay_method="wallet")] * 20)

@@ -10,6 +10,8 @@ import pytest
 from chalicelib.domain.marketing import coupons as coupon_rules
 from chalicelib.domain.wallet.ledger import verify_chain
 from chalicelib.domain.wallet.balance import BonusRule
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.services.wallet import accounts
 from chalicelib.services.orders import refunds as refund_service
 from chalicelib.services.marketing import coupons as coupon_service
@@ -25,14 +27,14 @@ from tests.paystack import driver_auth, staff_principal, wait_for
 def _fund(user_id: str, amount_fen: int, bonus_fen: int = 0) -> None:
     """A paid top-up (and its bonus) credited the way the top-up webhook credits one."""
     rule = BonusRule(every_fen=amount_fen, bonus_fen=bonus_fen) if bonus_fen else None
-    accounts.change_account(user_id, lambda account: accounts.for_topup(
+    accounts.change_account(user_id, lambda account: changes.for_topup(
         account, f"T{uuid.uuid4().hex[:20]}", amount_fen, rule, datetime.now(timezone.utc)))
 
 
 def _earn_points(user_id: str, points: int) -> None:
     """Points earned the way a confirmed order earns them (1 point per yuan by default)."""
-    accounts.change_account(user_id, lambda account: accounts.for_points_earned(
-        account, f"FO-earlier-{uuid.uuid4().hex[:8]}", points * 100, datetime.now(timezone.utc)))
+    accounts.change_account(user_id, lambda account: points_changes.for_points_earned(
+        account, f"FO-earlier-{uuid.uuid4().hex[:8]}", points * 100, datetime.now(timezone.utc), RULES))
 
 
 def _coupon(user_id: str, **terms) -> str:
@@ -243,8 +245,8 @@ def test_a_member_sees_and_pays_the_member_price(client, pay, driver):
 
 
 def _fund_spend(user_id: str, fen: int) -> None:
-    accounts.change_account(user_id, lambda account: accounts.for_points_earned(
-        account, f"FO-earlier-{uuid.uuid4().hex[:8]}", fen, datetime.now(timezone.utc)))
+    accounts.change_account(user_id, lambda account: points_changes.for_points_earned(
+        account, f"FO-earlier-{uuid.uuid4().hex[:8]}", fen, datetime.now(timezone.utc), RULES))
 
 
 def test_refunds_of_a_wallet_order_are_not_sent_to_wechatpay(client, pay, station, driver,

@@ -10,7 +10,9 @@ import pytest
 
 from chalicelib.domain.wallet.ledger import verify_chain
 from chalicelib.jobs import points as points_job
-from chalicelib.services.wallet import accounts, points_expiry
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
+from chalicelib.services.wallet import points_expiry
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet.accounts import LedgerModel
 
@@ -22,7 +24,7 @@ def _user() -> str:
 
 
 def _topped_up(user_id: str, amount_fen: int = 100_000):
-    return store.commit_change(accounts.for_topup(store.get_account(user_id), "TU" + "B" * 26,
+    return store.commit_change(changes.for_topup(store.get_account(user_id), "TU" + "B" * 26,
                                                   amount_fen, None, NOW))
 
 
@@ -34,7 +36,7 @@ def test_an_unknown_user_has_an_empty_account(aws):
 
 def test_a_committed_change_is_the_stored_account_and_its_entries(aws):
     user = _user()
-    change = accounts.for_topup(store.get_account(user), "TU" + "B" * 26, 60_000, None, NOW)
+    change = changes.for_topup(store.get_account(user), "TU" + "B" * 26, 60_000, None, NOW)
 
     stored = store.commit_change(change)
 
@@ -45,8 +47,8 @@ def test_a_committed_change_is_the_stored_account_and_its_entries(aws):
 def test_two_changes_from_the_same_read_commit_once(aws):
     user = _user()
     account = _topped_up(user)
-    first = accounts.for_wallet_order(account, "FO1", 60_000, 0, NOW)
-    second = accounts.for_wallet_order(account, "FO2", 60_000, 0, NOW)
+    first = changes.for_wallet_order(account, "FO1", 60_000, 0, NOW)
+    second = changes.for_wallet_order(account, "FO2", 60_000, 0, NOW)
 
     store.commit_change(first)
     with pytest.raises(store.StaleAccount):
@@ -59,7 +61,7 @@ def test_two_changes_from_the_same_read_commit_once(aws):
 def test_a_change_whose_entries_do_not_continue_the_chain_is_refused(aws):
     user = _user()
     account = _topped_up(user)
-    change = accounts.for_wallet_order(account, "FO1", 1_000, 0, NOW)
+    change = changes.for_wallet_order(account, "FO1", 1_000, 0, NOW)
     skipped = dataclasses.replace(change, entries=())
 
     with pytest.raises(ValueError):
@@ -71,7 +73,7 @@ def test_entries_page_newest_first_with_a_cursor_until_the_first(aws):
     user = _user()
     account = _topped_up(user, 10_000)
     for n in range(4):
-        account = store.commit_change(accounts.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
+        account = store.commit_change(changes.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
 
     first, cursor = store.list_entries(user, "balance", 3)
     second, end = store.list_entries(user, "balance", 3, cursor)
@@ -82,7 +84,7 @@ def test_entries_page_newest_first_with_a_cursor_until_the_first(aws):
 
 def test_points_expiry_reads_only_accounts_with_lots_due(aws):
     user, idle = _user(), _user()
-    store.commit_change(accounts.for_points_earned(store.get_account(user), "FO1", 50_000, NOW))
+    store.commit_change(points_changes.for_points_earned(store.get_account(user), "FO1", 50_000, NOW, RULES))
     _topped_up(idle)  # money but no points: never on the expiry index
     year_on = NOW + timedelta(days=366)
 

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet.accounts import AccountModel, LedgerModel
 from tests.paystack import driver_auth, seed_driver, staff_auth, staff_principal
@@ -18,11 +19,11 @@ NOW = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def user_id(aws):
     user = f"u_{uuid.uuid4().hex}"
-    account = store.commit_change(accounts.for_topup(store.get_account(user), "TU" + "C" * 26,
+    account = store.commit_change(changes.for_topup(store.get_account(user), "TU" + "C" * 26,
                                                      100_000, None, NOW))
     for n in range(3):
-        account = store.commit_change(accounts.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
-    store.commit_change(accounts.for_points_earned(account, "FO0", 20_000, NOW))
+        account = store.commit_change(changes.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
+    store.commit_change(points_changes.for_points_earned(account, "FO0", 20_000, NOW, RULES))
     return user
 
 
@@ -40,7 +41,9 @@ def test_an_untouched_ledger_verifies(client, user_id):
         "balance": {"ok": True, "entries": 4, "first_broken_seq": None, "reason": None,
                     "balance": 97_000, "account_balance": 97_000, "keyed": True},
         "points": {"ok": True, "entries": 1, "first_broken_seq": None, "reason": None,
-                   "balance": 200, "account_balance": 200, "keyed": True}}
+                   "balance": 200, "account_balance": 200, "keyed": True},
+        "points_debt": {"ok": True, "entries": 0, "first_broken_seq": None, "reason": None,
+                        "balance": 0, "account_balance": 0, "keyed": True}}
 
 
 def test_an_edited_entry_is_reported_at_its_seq(client, user_id):

@@ -30,7 +30,7 @@ def test_a_new_driver_has_an_empty_wallet(client, driver):
 
     assert view == {"paid_fen": 0, "bonus_fen": 0, "balance_fen": 0, "topup_room_fen": 500_000,
                     "bonus_rule": {"every_fen": 50_000, "bonus_fen": 2_000}, "points": 0,
-                    "points_expiring": [], "level": None,
+                    "points_expiring": [], "points_debt": 0, "level": None,
                     "next_level": {"name": "silver", "spend_needed_fen": 100_000},
                     "spend_12m_fen": 0}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet import points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.services.wallet.membership import member_level_of, member_terms
 from chalicelib.store.wallet import accounts as store
 from tests.unit.wallet.wallet_flows import entries, wallet
@@ -12,9 +13,9 @@ from tests.unit.wallet.wallet_flows import entries, wallet
 
 def test_points_with_their_expiry_and_the_level_from_the_spend(client, driver):
     now = datetime.now(timezone.utc)
-    account = store.commit_change(accounts.for_points_earned(
-        store.get_account(driver.id), "FO1", 150_000, now - timedelta(days=30)))
-    store.commit_change(accounts.for_points_earned(account, "FO2", 20_000, now))
+    account = store.commit_change(points_changes.for_points_earned(
+        store.get_account(driver.id), "FO1", 150_000, now - timedelta(days=30), RULES))
+    store.commit_change(points_changes.for_points_earned(account, "FO2", 20_000, now, RULES))
 
     view = wallet(client, driver)
 
@@ -30,7 +31,7 @@ def test_points_with_their_expiry_and_the_level_from_the_spend(client, driver):
 
 def test_member_level_of_and_member_terms_agree(client, driver):
     now = datetime.now(timezone.utc)
-    store.commit_change(accounts.for_points_earned(store.get_account(driver.id), "FO1", 300_000, now))
+    store.commit_change(points_changes.for_points_earned(store.get_account(driver.id), "FO1", 300_000, now, RULES))
 
     account, level, rules = member_terms(driver.id, now)
 

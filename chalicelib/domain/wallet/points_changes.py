@@ -1,16 +1,17 @@
 """Account change builders of points and member spend: returned on refund, earned when fuelled,
-spend taken back on refund, expired (see services/wallet/accounts.py for the contract they share)."""
+spend taken back on refund, expired (see domain/wallet/changes.py for the contract they share).
+Pure: the points rules come in as a PointsRules (services/wallet/rules.py reads them)."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.wallet.accounts import Account, AccountChange, add_lots, day_end, month_of
-from chalicelib.domain.wallet.ledger import POINTS, Entry
-from chalicelib.domain.wallet.points import earn, expire, return_lots
+from chalicelib.domain.wallet.ledger import POINTS, POINTS_DEBT, Entry
+from chalicelib.domain.wallet.points import PointsRules, earn, expire, return_lots
 from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.entries import change_of, entries_for
-from chalicelib.services.wallet.rules import points_rules
+from chalicelib.domain.wallet.points_takeback import debt_repaid
 
 
 def for_points_returned(account: Account, order_id: str, redeemed: int, paid_fen: int,
@@ -40,25 +41,32 @@ def for_points_returned(account: Account, order_id: str, redeemed: int, paid_fen
     return change_of(account, after, entries, at)
 
 
-def for_points_earned(account: Account, order_id: str, paid_fen: int,
-                      at: datetime) -> AccountChange | None:
-    """An order confirmed FUELLED: earn points on `paid_fen` (what it finally charged in money,
-    WeChat Pay or balance) into a lot expiring at the end of the Asia/Shanghai day
-    `points_expiry_days` after `at`, and add `paid_fen` to the spend of at's month (member levels).
+def for_points_earned(account: Account, order_id: str, paid_fen: int, at: datetime,
+                      rules: PointsRules) -> AccountChange | None:
+    """An order confirmed FUELLED: earn points on `paid_fen` (what it finally kept in money,
+    WeChat Pay or balance: domain/wallet/points_takeback.py) into a lot expiring at the end of
+    the Asia/Shanghai day `rules.lifetime_days` after `at`, and add `paid_fen` to the spend of
+    at's month (member levels). A points debt is paid off first out of the points earned.
 
-    Entry: `points_earned` (+points, ref order_id) when it earns any. The points earned are
-    `after.points - before.points`. None when paid_fen is 0."""
+    Entries (ref order_id): `points_earned` (+points) when it earns any, then, with a debt,
+    `points_debt_paid` (-repaid) and `debt_repaid` on the debt chain. The points earned are
+    `points_earned(paid_fen, rules)` whether they paid a debt or not. None when paid_fen is 0."""
     if paid_fen <= 0:
         return None
-    lot = earn(order_id, paid_fen, at, points_rules())
+    lot = earn(order_id, paid_fen, at, rules)
     spend_map = dict(account.monthly_spend)
     spend_map[month_of(at)] = spend_map.get(month_of(at), 0) + paid_fen
     after = replace(account, monthly_spend=spend_map)
     entries: tuple[Entry, ...] = ()
     if lot is not None:
-        lot = replace(lot, expires_at=day_end(lot.expires_at))  # lots of one day are one lot
-        after = replace(after, lots=add_lots(account.lots, [lot]))
-        entries = entries_for(account, POINTS, order_id, at, [("points_earned", lot.points, 0)])
+        repaid = debt_repaid(account, lot.points)
+        kept = replace(lot, expires_at=day_end(lot.expires_at),  # lots of one day are one lot
+                       points=lot.points - repaid)
+        after = replace(after, lots=add_lots(account.lots, [kept]),
+                        points_debt=account.points_debt - repaid)
+        entries = entries_for(account, POINTS, order_id, at, [
+            ("points_earned", lot.points, 0), ("points_debt_paid", -repaid, 0)])
+        entries += entries_for(account, POINTS_DEBT, order_id, at, [("debt_repaid", -repaid, 0)])
     return change_of(account, after, entries, at)
 
 
