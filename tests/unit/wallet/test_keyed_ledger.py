@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from chalicelib.domain.wallet.ledger import next_entry, verify_chain
-from chalicelib.services.wallet import accounts
+from chalicelib.domain.wallet import changes, points_changes
+from chalicelib.domain.wallet.points import DEFAULT_RULES as RULES
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet.accounts import AccountModel
 from chalicelib.store.wallet.ledger import to_model
@@ -23,10 +24,10 @@ TOPUP = "TU" + "C" * 26
 
 def _make_ledger() -> str:
     user = f"u_{uuid.uuid4().hex}"
-    account = store.commit_change(accounts.for_topup(store.get_account(user), TOPUP, 100_000,
+    account = store.commit_change(changes.for_topup(store.get_account(user), TOPUP, 100_000,
                                                      None, NOW))
     for n in range(3):
-        account = store.commit_change(accounts.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
+        account = store.commit_change(changes.for_wallet_order(account, f"FO{n}", 1_000, 0, NOW))
     return user
 
 
@@ -80,7 +81,7 @@ def test_a_chain_rewritten_with_the_account_head_is_not_ok(client, aws, seals):
 def test_every_change_seals_the_heads_it_writes_and_only_those(aws):
     user_id = _make_ledger()
     account = store.get_account(user_id)
-    store.commit_change(accounts.for_points_earned(account, "FO0", 20_000, NOW))
+    store.commit_change(points_changes.for_points_earned(account, "FO0", 20_000, NOW, RULES))
 
     balance = store.read_chain(user_id, "balance")
     points = store.read_chain(user_id, "points")
@@ -115,7 +116,7 @@ def test_a_chain_written_before_the_key_still_verifies_until_its_next_change_sea
     monkeypatch.setenv("LEDGER_UNKEYED_BEFORE", "2026-12-06T00:00:00Z")
     reset_caches()
     legacy = _verify(client, user_id)["balance"]  # ...unless written before keyed writing began
-    store.commit_change(accounts.for_wallet_order(store.get_account(user_id), "FO9", 1_000, 0,
+    store.commit_change(changes.for_wallet_order(store.get_account(user_id), "FO9", 1_000, 0,
                                                   NOW))
     sealed = _verify(client, user_id)["balance"]
 
