@@ -144,6 +144,7 @@ class OrderModel(StageModel):
     refund_request_answer = UnicodeAttribute(null=True)
     refund_request_answered_at = UTCDateTimeAttribute(null=True)
     refund_request_station = UnicodeAttribute(null=True)
+    price_version = NumberAttribute(null=True)
     version = NumberAttribute(default=0)
 
     by_user = _ByUser()
@@ -157,7 +158,8 @@ _NUMBERS = ("nozzle_no", "price_fen", "list_price_fen", "pump_amount_fen", "disc
             "pay_amount_fen", "liters_ml", "refunded_fen", "refund_reserved_fen", "refund_count",
             "coupon_fen", "points_redeemed", "points_fen", "wallet_paid_fen", "wallet_bonus_fen",
             "points_earned", "version")
-_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m")
+_OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m",
+                     "price_version")
 _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", "pay_method",
           "transaction_id", "description", "request_hash", "promotion_id", "created_at",
           "expires_at", "paid_at", "fuelled_at", "closed_at", "close_reason",
@@ -196,6 +198,13 @@ def get_order(order_id: str) -> Order | None:
         return to_order(OrderModel.get(order_id, consistent_read=True))
     except OrderModel.DoesNotExist:
         return None
+
+
+def read(order_id: str):
+    """A batch read (store/batch.py) of the order: get_order's answer."""
+    from chalicelib.store.batch import Read
+
+    return Read(OrderModel, order_id, lambda model: None if model is None else to_order(model))
 
 
 def _changes(model_cls, before, after) -> list:
