@@ -58,7 +58,8 @@ class RoundTrips:
 
     def _on_call(self, model, params, **_):
         names = [params["TableName"]] if "TableName" in params else [
-            op["TableName"] for item in params.get("TransactItems", []) for op in item.values()]
+            op["TableName"] for item in params.get("TransactItems", []) for op in item.values()
+        ] + list(params.get("RequestItems", {}))  # a batch read names its tables
         tables = "+".join(sorted({name.split("-", 2)[-1] for name in names}))
         self.calls[f"{model.name}({tables})"] += 1
 
