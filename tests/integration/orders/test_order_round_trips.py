@@ -22,6 +22,7 @@ from chalicelib.store import throttles
 from chalicelib.store.base import StageModel, get_connection
 from chalicelib.store.orders import orders as order_store
 from chalicelib.store.stations import stations as station_store
+from chalicelib.store.stations.stations import StationModel
 from tests import paystack
 
 
@@ -101,6 +102,24 @@ def test_create_and_confirm_each_take_at_most_three_round_trips(pay):
     assert queue.arrivals == {arrival_bucket(created["order"].created_at): 2}
     assert queue.service_samples == 1 and queue.service_mean_s == 60.0  # clamped to a minute
     assert created["order"].price_version == station.version
+
+
+def test_the_next_order_at_the_station_stores_the_service_times_confirmations_left_pending(pay):
+    station, driver = paystack.seed_station(), paystack.seed_driver()
+    attendant = paystack.staff_principal("attendant", station.id)
+    paid = [_paid(pay, _create(driver, station, uuid.uuid4().hex)) for _ in range(2)]
+    for order_id in paid:
+        fuelling.confirm_fuelling(attendant, order_id, None, None, now=_now())
+    pending = StationModel.get(station.id, consistent_read=True)
+    assert (pending.service_samples, int(pending.service_pending_n)) == (0, 2)
+
+    _create(driver, station, uuid.uuid4().hex)
+
+    stored = StationModel.get(station.id, consistent_read=True)
+    assert (stored.service_samples, float(stored.service_mean_s)) == (2, 60.0)
+    assert int(stored.service_pending_n) == 0 and float(stored.service_pending_sum_s) == 0
+    queue = station_store.read_station(station.id).queue
+    assert (queue.service_samples, queue.service_mean_s, queue.pending_samples) == (2, 60.0, 0)
 
 
 def _price_changes_after_the_read(monkeypatch, change) -> None:
