@@ -67,10 +67,6 @@ def create_order(user_id: str, request: OrderRequest, idempotency_key: str | Non
     first: list[Order] = []  # the order as first priced: what the driver is being quoted
 
     def attempt(_: int) -> dict:
-        check_amount(request.amount_fen, max_order_fen())
-        if request.pay_method not in PAY_METHODS:
-            raise InvalidInput("pay_method must be wechatpay or wallet",
-                               code="PAY_METHOD_UNKNOWN", field="pay_method")
         facts = creation.read_facts(order_id, user_id, request.station_id, request.coupon_id,
                                     request.pay_method, now)
         if facts.existing is not None:  # a retry: answered as before, never counted again
@@ -110,6 +106,10 @@ def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
 def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
             now: datetime, facts: creation.Facts) -> Order:
     """The order as priced now from `facts` (services/orders/creation.py)."""
+    check_amount(request.amount_fen, max_order_fen())
+    if request.pay_method not in PAY_METHODS:
+        raise InvalidInput("pay_method must be wechatpay or wallet", code="PAY_METHOD_UNKNOWN",
+                           field="pay_method")
     station = facts.station
     if station is None:
         raise NotFound("the station does not exist", code="STATION_NOT_FOUND", field="station_id")
