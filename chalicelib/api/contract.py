@@ -22,7 +22,10 @@ class Error(msgspec.Struct):
     message: str
     field: str | None = None
     # Figures some errors carry: FAR_FROM_STATION has distance_m, max_distance_m and
-    # nearest_station ({id, name, payee, distance_m} or null).
+    # nearest_station ({id, name, payee, distance_m} or null); PRICE_CHANGED has the new quote
+    # (grade, price_fen, list_price_fen, pump_amount_fen, discount_fen, coupon_fen, points_fen,
+    # pay_amount_fen, liters_ml, promotion_id, member_level, price_version): nothing was
+    # written, and the same request (same Idempotency-Key) orders at the new price.
     details: dict | None = None
 
 

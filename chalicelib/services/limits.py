@@ -10,10 +10,27 @@ from chalicelib.settings import get_settings
 from chalicelib.store import throttles
 
 
-def cap_unpaid_orders(user_id: str, order_id: str, *, now: datetime) -> None:
+# Unpaid orders are capped inside the order's own transaction (no round trip of their own): the
+# order path reads the window's members with its other items, refuses early when the cap is
+# reached, and stages the count with the order, conditional on the cap still holding.
+def unpaid_orders_read(user_id: str, *, now: datetime):
+    """A batch read (store/batch.py) of the unpaid orders counted in the current window."""
+    return throttles.read_distinct(f"unpaid-orders#{user_id}",
+                                   window_s=get_settings().order_payment_ttl_s, now=now)
+
+
+def check_unpaid_orders(counted: frozenset, order_id: str) -> None:
+    """Raise TOO_MANY_UNPAID_ORDERS when `order_id` would pass the cap (a retry never does)."""
+    if len(counted | {order_id}) > get_settings().driver_max_unpaid_orders:
+        raise RateLimited("too many unpaid orders; pay or cancel one first",
+                          code="TOO_MANY_UNPAID_ORDERS")
+
+
+def stage_unpaid_order(tx, user_id: str, order_id: str, *, now: datetime) -> None:
     settings = get_settings()
-    _cap(f"unpaid-orders#{user_id}", order_id, settings.driver_max_unpaid_orders,
-         settings.order_payment_ttl_s, now, "orders", "TOO_MANY_UNPAID_ORDERS")
+    throttles.stage_distinct(tx, f"unpaid-orders#{user_id}", order_id,
+                             limit=settings.driver_max_unpaid_orders,
+                             window_s=settings.order_payment_ttl_s, now=now)
 
 
 def cap_unpaid_topups(user_id: str, topup_id: str, *, now: datetime) -> None:

@@ -63,6 +63,35 @@ def count_distinct(key: str, member: str, *, window_s: int, now: datetime) -> in
     return len(model.members or ())
 
 
+def _window_key(key: str, window_s: int, now: datetime) -> tuple[str, int]:
+    window = int(now.timestamp()) // window_s
+    return f"{key}#{window}", (window + 1) * window_s + _GRACE_S
+
+
+def read_distinct(key: str, *, window_s: int, now: datetime):
+    """A batch read (store/batch.py) of what `count_distinct` counted on `key` in the current
+    window: the set of members (empty when none)."""
+    from chalicelib.store.batch import Read
+
+    return Read(ThrottleModel, _window_key(key, window_s, now)[0],
+                lambda model: frozenset(model.members or ()) if model is not None else frozenset())
+
+
+def stage_distinct(tx, key: str, member: str, *, limit: int, window_s: int,
+                   now: datetime) -> None:
+    """Count `member` on `key` inside a transaction, on the condition that the window holds
+    fewer than `limit` members or already holds this one (the same request sent again): the
+    transaction that would pass the limit is cancelled instead, so no race can pass it."""
+    from pynamodb.expressions.condition import size
+
+    item_key, expires_at = _window_key(key, window_s, now)
+    tx.update(ThrottleModel(item_key),
+              actions=[ThrottleModel.members.add({member}),
+                       ThrottleModel.expires_at.set(expires_at)],
+              condition=ThrottleModel.members.does_not_exist()
+              | (size(ThrottleModel.members) < limit) | ThrottleModel.members.contains(member))
+
+
 def claim_every(key: str, *, interval_s: int, now: datetime) -> bool:
     """True for the first caller on `key` in each `interval_s`; False while the last claim holds."""
     moment = int(now.timestamp())

@@ -131,6 +131,8 @@ class Order:
     refund_requested_at: datetime | None = None
     refund_request_answer: str | None = None  # why a manager declined; the driver sees it
     refund_request_answered_at: datetime | None = None
+    # The station's price version the order was priced at (its transaction checked it held).
+    price_version: int | None = None
     version: int = 0
 
     @property

@@ -105,8 +105,26 @@ def update_mean_service(mean_s: float | None, samples: int, new_sample_s: float)
     The sample is clamped to SERVICE_CLAMP_S first, so one forgotten confirmation cannot
     swamp the figure; the EWMA lets the mean follow a station that got faster or slower.
     """
-    sample = min(max(new_sample_s, SERVICE_CLAMP_S[0]), SERVICE_CLAMP_S[1])
+    sample = clamp_service_sample(new_sample_s)
     if mean_s is None or samples <= 0:
         return sample, 1
     weight = max(1.0 / (samples + 1), SERVICE_EWMA_ALPHA)
     return mean_s + weight * (sample - mean_s), samples + 1
+
+
+def clamp_service_sample(sample_s: float) -> float:
+    return min(max(sample_s, SERVICE_CLAMP_S[0]), SERVICE_CLAMP_S[1])
+
+
+def fold_pending_service(mean_s: float | None, samples: int, pending_sum_s: float,
+                         pending: int) -> tuple[float | None, int]:
+    """The mean with samples not yet folded in: confirmations add their clamped sample to a
+    running sum and count on the station item inside their own transaction (no read of the
+    mean), and whoever reads the station folds them, each as their average. With the one or
+    two samples usually pending this is the EWMA of update_mean_service."""
+    if pending <= 0:
+        return mean_s, samples
+    average = pending_sum_s / pending
+    for _ in range(pending):
+        mean_s, samples = update_mean_service(mean_s, samples, average)
+    return mean_s, samples

@@ -34,8 +34,12 @@ class Nozzle:
 class QueueCounters:
     """What the queue estimate needs, kept on the station item (no query per station)."""
     arrivals: Mapping[str, int] = field(default_factory=dict)  # 10-minute bucket -> orders
-    service_mean_s: float | None = None
+    service_mean_s: float | None = None  # pending samples folded in (queueing.py)
     service_samples: int = 0
+    # What confirmations added since the mean was last stored (sum of clamped seconds, count),
+    # already counted in the two figures above; the next order at the station stores them.
+    pending_sum_s: float = 0.0
+    pending_samples: int = 0
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,15 @@ from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
 from chalicelib import tracing
-from chalicelib.services.orders import effects as order_effects, facts, jsapi, payments, placement
-from chalicelib.services.wallet.membership import member_terms
+from chalicelib.domain.orders.quotes import PriceChanged, same_price
+from chalicelib.services.orders import (
+    creation, effects as order_effects, facts as order_facts, jsapi, payments, placement)
+from chalicelib.services.wallet.membership import terms_of
 from chalicelib.services.orders.changes import change_order, driver_actor, find_order
 from chalicelib.services.orders.views import cursor_position, page_cursor
 from chalicelib.services import limits
 from chalicelib.store.orders import queries as order_queries
 from chalicelib.store.orders import orders as order_store
-from chalicelib.store.stations import stations as station_store
-from chalicelib.store.identity import users as user_store
 from chalicelib.store.retries import retry_lost_writes
 
 
@@ -60,42 +60,34 @@ def payment_ttl() -> timedelta:
 @tracing.use_case("create_order")
 def create_order(user_id: str, request: OrderRequest, idempotency_key: str | None, *,
                  now: datetime) -> dict:
+    """Three round trips when nothing races it (services/orders/creation.py): read everything,
+    price, write the order with all it moves in one transaction. A lost race is priced again;
+    at another price the driver is told (409 PRICE_CHANGED) rather than charged it."""
     order_id = order_id_for(user_id, check_idempotency_key(idempotency_key))
     tracing.annotate(order_id=order_id)
     fingerprint = request_hash(asdict(request))
     actor = driver_actor(user_id)
-    if request.pay_method == WECHATPAY:
-        existing = find_order(order_id)
-        if existing is not None:  # a retry: answered as before, never counted again
-            return _replay(existing, fingerprint, now)
-        limits.cap_unpaid_orders(user_id, order_id, now=now)
+    first: list[Order] = []  # the order as first priced: what the driver is being quoted
 
     def attempt(_: int) -> dict:
-        try:
-            order, account, coupon = _priced(order_id, user_id, request, fingerprint, now)
-        except DomainError:
-            existing = find_order(order_id)  # a retry whose first attempt got through
-            if existing is None:
-                raise
-            return _replay(existing, fingerprint, now)
-        try:
-            order, also = order_effects.for_creation(order, account, coupon)
-        except DomainError:  # e.g. the balance is short now, unless this is a retry that got through
-            existing = find_order(order_id)
-            if existing is None:
-                raise
-            return _replay(existing, fingerprint, now)
+        facts = creation.read_facts(order_id, user_id, request.station_id, request.coupon_id,
+                                    request.pay_method, now)
+        if facts.existing is not None:  # a retry: answered as before, never counted again
+            return _replay(facts.existing, fingerprint, now)
+        if request.pay_method == WECHATPAY:
+            limits.check_unpaid_orders(facts.unpaid, order_id)
+        order = _priced(order_id, user_id, request, fingerprint, now, facts)
+        if first and not same_price(order, first[0]):
+            raise PriceChanged(order)
+        first[:] = first or [order]
+        order, also = order_effects.for_creation(order, facts.account, facts.coupon)
         transition = (create_paid_from_wallet(order, actor=actor) if order.pay_method == WALLET
                       else create(order, actor=actor))
-        try:
-            order_effects.commit_with(transition, also)
-        except order_store.StaleWrite:
-            existing = order_store.get_order(order_id)
-            if existing is not None:
-                return _replay(existing, fingerprint, now)
-            raise  # the balance, points or coupon changed meanwhile: price it again
-        facts.record(transition)
-        _count_arrival(order)
+        # StaleWrite (the order, the price, the balance, points, coupon or cap changed since
+        # the read): read and price again. The messages the driver is owed (a wallet order is
+        # paid as created) are written with the order and sent once it is committed.
+        order_effects.commit_with(transition, creation.written_with(order, facts, also, now=now))
+        order_facts.record(transition)
         return {"order": transition.after, "payment": _payment(transition.after, now)}
     return retry_lost_writes(attempt, order_store.StaleWrite, busy=Conflict(
         "the order is being created; try again", code="ORDER_BUSY"))
@@ -114,13 +106,13 @@ def _replay(order: Order, fingerprint: str, now: datetime) -> dict:
 
 
 def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str,
-            now: datetime):
-    """The order as priced now, with the account and coupon as read for it."""
+            now: datetime, facts: creation.Facts) -> Order:
+    """The order as priced now from `facts` (services/orders/creation.py)."""
     check_amount(request.amount_fen, max_order_fen())
     if request.pay_method not in PAY_METHODS:
         raise InvalidInput("pay_method must be wechatpay or wallet", code="PAY_METHOD_UNKNOWN",
                            field="pay_method")
-    station = station_store.get_station(request.station_id)
+    station = facts.station
     if station is None:
         raise NotFound("the station does not exist", code="STATION_NOT_FOUND", field="station_id")
     nozzle = station.nozzle(request.nozzle_no)
@@ -136,12 +128,11 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
         raise RuleViolation("the station is closed now", code="STATION_CLOSED")
     if station.stock_state(nozzle.grade) == "out":
         raise RuleViolation(f"{nozzle.grade} is out of stock here", code="GRADE_OUT_OF_STOCK")
-    user = user_store.get_user(user_id)
-    if user is None:
+    if facts.user is None:
         raise NotFound("the user does not exist", code="USER_NOT_FOUND")
-    account, level, rules = member_terms(user_id, now)
+    account, level, rules = terms_of(facts.account, now)
     points = request.points or 0
-    coupon = _coupon(request.coupon_id)
+    coupon = _coupon(request.coupon_id, facts.coupon)
     q = quote(station.grades, station.promotions, station_id=station.id, grade=nozzle.grade,
               now=now, amount_fen=request.amount_fen, member_level=level, coupon=coupon,
               points=points, user_id=user_id, points_rules=rules)
@@ -149,8 +140,8 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
         raise RuleViolation(f"{account.points_available(now)} points are available",
                             code="POINTS_INSUFFICIENT", field="points")
     grade_name = GRADE_NAMES.get(nozzle.grade, nozzle.grade)
-    order = Order(
-        id=order_id, user_id=user_id, openid=user.openid, station_id=station.id,
+    return Order(
+        id=order_id, user_id=user_id, openid=facts.user.openid, station_id=station.id,
         station_name=station.name, grade=nozzle.grade, nozzle_no=nozzle.no, price_fen=q.price_fen,
         list_price_fen=q.list_price_fen, pump_amount_fen=q.gross_fen, discount_fen=q.discount_fen,
         pay_amount_fen=q.pay_fen, liters_ml=q.liters_ml, pay_method=request.pay_method,
@@ -159,8 +150,7 @@ def _priced(order_id: str, user_id: str, request: OrderRequest, fingerprint: str
         request_hash=fingerprint, created_at=now, expires_at=now + payment_ttl(),
         promotion_id=q.promotion_id, member_level=level,
         coupon_id=coupon.id if coupon is not None else None, coupon_fen=q.coupon_fen,
-        points_redeemed=points, points_fen=q.points_fen)
-    return order, account, coupon
+        points_redeemed=points, points_fen=q.points_fen, price_version=station.version)
 
 
 def payment_description(payee: str, station_name: str, grade_name: str, nozzle_no: int) -> str:
@@ -169,23 +159,13 @@ def payment_description(payee: str, station_name: str, grade_name: str, nozzle_n
     return f"{payee}-{station_name} {grade_name} {nozzle_no}号枪"[:127]
 
 
-def _coupon(coupon_id: str | None):
+def _coupon(coupon_id: str | None, coupon):
+    """The coupon read for the order (`coupon`, None when `coupon_id` names none)."""
     if coupon_id is None:
         return None
-    from chalicelib.store.marketing import coupons as coupon_store
-    coupon = coupon_store.get_coupon(coupon_id)
     if coupon is None:
         raise NotFound("no such coupon", code="COUPON_NOT_YOURS", field="coupon_id")
     return coupon
-
-
-def _count_arrival(order: Order) -> None:
-    """Feed the station's queue estimate; advisory, so a failure never fails the order."""
-    try:
-        from chalicelib.services.stations import activity as station_activity
-        station_activity.record_order_created(order.station_id, order.created_at)
-    except Exception:  # noqa: BLE001 - the order is committed; the counter is best effort
-        get_logger().exception("queue counter not updated", extra={"order_id": order.id})
 
 
 def own_order(user_id: str, order_id: str) -> Order:

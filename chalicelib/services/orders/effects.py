@@ -5,7 +5,8 @@ Every order change is written through here, so no use case can forget a side of 
   balance are debited (ledger entries written with the account change);
 - closed unpaid: the coupon and the points go back;
 - confirmed FUELLED: points are earned on what the order finally keeps (the payment less every
-  refund reserved by then), and that spend counts towards the member level;
+  refund reserved by then), and that spend counts towards the member level; the station learns
+  the service time (a pending sample);
 - a refund succeeded: a wallet order's money goes back to the wallet (bonus to bonus), the
   redeemed points go back in proportion, a refund requested after the confirmation takes back
   its share of the points earned (a debt for what is no longer held) and no longer counts as
@@ -79,7 +80,8 @@ def _effects(transition: Transition) -> tuple[Transition, Callable | None]:
     if before.status == PENDING_PAYMENT and after.status == CLOSED:
         return transition, _give_back_all(after, at)
     if before.fuelled_at is None and after.fuelled_at is not None:
-        return _earn_points(transition, at)
+        transition, earned = _earn_points(transition, at)
+        return transition, _all([s for s in (earned, _service_time(after)) if s is not None])
     refund = transition.refund_changed[1] if transition.refund_changed else None
     if refund is not None and refund.status == rf.SUCCESS and before.status != CLOSED:
         return transition, _refund_effects(before, after, refund, at)
@@ -115,6 +117,12 @@ def _earn_points(transition: Transition, at) -> tuple[Transition, Callable | Non
                                rules)
     stage = _account_stage(change) if change is not None else None
     return replace(transition, after=order), stage
+
+
+def _service_time(order: Order) -> Callable | None:
+    """The station's queue estimate learns the paid->fuelled time (no read, no extra call)."""
+    from chalicelib.services.stations import activity
+    return activity.fuelled_stage(order.station_id, order.paid_at, order.fuelled_at)
 
 
 def _refund_effects(before: Order, after: Order, refund: rf.Refund, at) -> Callable | None:

@@ -3,7 +3,8 @@
 The confirmation and the refund of the difference are one transaction (the refund's amount is
 reserved on the order there), so a concurrent manager refund can never make the two together
 exceed what was paid. The refund is then sent to WeChat Pay; if that does not get through, the
-follow-up schedule sends it again with the same out_refund_no.
+follow-up schedule sends it again with the same out_refund_no. The station's learned service
+time gets the order's paid->fuelled time in the same transaction (services/orders/effects.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from chalicelib.domain.identity.roles import MANAGERS
 from chalicelib.domain.orders.lifecycle import Transition, confirm
 from chalicelib.domain.orders.orders import Order
 from chalicelib.domain.orders.refunds import settlement_needs_manager
-from chalicelib.observability import get_logger
 from chalicelib.services.orders import refunds
 from chalicelib.services.orders.changes import change_order, find_order, staff_actor
 from chalicelib.settings import get_settings
@@ -52,7 +52,6 @@ def confirm_fuelling(staff, order_id: str, actual_amount_fen: int | None, liters
     if transition is not None:
         if transition.refund_created is not None:
             refunds.submit(transition.refund_created, now=now)
-        _record_service_time(order)
     return order
 
 
@@ -65,12 +64,3 @@ def _check_may_refund(staff, order: Order, refund_fen: int) -> None:
                                 max_fen=settings.confirm_refund_max_fen):
         raise Forbidden("a refund this large on confirmation needs a manager",
                         code="CONFIRMATION_NEEDS_MANAGER")
-
-
-def _record_service_time(order: Order) -> None:
-    """Feed the station's learned service time; advisory, never fails the confirmation."""
-    try:
-        from chalicelib.services.stations import activity as station_activity
-        station_activity.record_order_fuelled(order.station_id, order.paid_at, order.fuelled_at)
-    except Exception:  # noqa: BLE001 - the confirmation is committed; the figure is best effort
-        get_logger().exception("service time not recorded", extra={"order_id": order.id})

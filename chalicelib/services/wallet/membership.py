@@ -48,5 +48,9 @@ def member_level_of(user_id: str, now: datetime) -> str | None:
 def member_terms(user_id: str, now: datetime) -> tuple[Account, str | None, PointsRules]:
     """What pricing an order needs of its driver: the account as stored (consistent read; build
     the order's AccountChange from it), the member level now, and the points rules."""
-    account = store.get_account(user_id)
+    return terms_of(store.get_account(user_id), now)
+
+
+def terms_of(account: Account, now: datetime) -> tuple[Account, str | None, PointsRules]:
+    """member_terms for an account already read (the order path reads it with the order)."""
     return account, member_level(account, now), points_rules()

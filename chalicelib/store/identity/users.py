@@ -55,6 +55,13 @@ def get_user(user_id: str) -> User | None:
         return None
 
 
+def read(user_id: str):
+    """A batch read (store/batch.py) of the user: get_user's answer."""
+    from chalicelib.store.batch import Read
+
+    return Read(UserModel, user_id, lambda model: None if model is None else _to_user(model))
+
+
 def find_user_id_by_openid(openid: str) -> str | None:
     try:
         return OpenIdClaimModel.get(openid, consistent_read=True).user_id

@@ -114,6 +114,13 @@ def get_coupon(coupon_id: str) -> Coupon | None:
         return None
 
 
+def read(coupon_id: str):
+    """A batch read (store/batch.py) of the coupon: get_coupon's answer."""
+    from chalicelib.store.batch import Read
+
+    return Read(CouponModel, coupon_id, lambda model: None if model is None else to_coupon(model))
+
+
 def claimed_counts(user_id: str, template_ids: list[str]) -> dict[str, int]:
     """How many of each template `user_id` has claimed (one BatchGetItem per 100 templates)."""
     keys = [(tid, user_id) for tid in dict.fromkeys(template_ids)]

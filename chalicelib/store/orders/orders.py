@@ -146,6 +146,7 @@ class OrderModel(StageModel):
     refund_request_answer = UnicodeAttribute(null=True)
     refund_request_answered_at = UTCDateTimeAttribute(null=True)
     refund_request_station = UnicodeAttribute(null=True)
+    price_version = NumberAttribute(null=True)
     version = NumberAttribute(default=0)
 
     by_user = _ByUser()
@@ -160,7 +161,7 @@ _NUMBERS = ("nozzle_no", "price_fen", "list_price_fen", "pump_amount_fen", "disc
             "coupon_fen", "points_redeemed", "points_fen", "wallet_paid_fen", "wallet_bonus_fen",
             "points_earned", "points_refunded_fen", "version")
 _OPTIONAL_NUMBERS = ("actual_amount_fen", "actual_pump_amount_fen", "place_distance_m",
-                     "points_basis_fen")
+                     "points_basis_fen", "price_version")
 _PLAIN = ("user_id", "openid", "station_id", "station_name", "status", "grade", "pay_method",
           "transaction_id", "description", "request_hash", "promotion_id", "created_at",
           "expires_at", "paid_at", "fuelled_at", "closed_at", "close_reason",
@@ -199,6 +200,13 @@ def get_order(order_id: str) -> Order | None:
         return to_order(OrderModel.get(order_id, consistent_read=True))
     except OrderModel.DoesNotExist:
         return None
+
+
+def read(order_id: str):
+    """A batch read (store/batch.py) of the order: get_order's answer."""
+    from chalicelib.store.batch import Read
+
+    return Read(OrderModel, order_id, lambda model: None if model is None else to_order(model))
 
 
 def _changes(model_cls, before, after) -> list:

@@ -126,3 +126,10 @@ def promotions_not_ended(now: datetime, after_key: str | None, limit: int) -> li
     start = max(floor, after_key) if after_key else floor
     return [from_model(m) for m in PromotionModel.every.query(
         LISTING, PromotionModel.ends_key > start, limit=limit)]
+
+
+def stage_still_offered(tx, promotion_id: str) -> None:
+    """Inside an order's transaction: the chain-wide promotion its quote applied still exists
+    (a promotion is never edited, only created or deleted), or the transaction is cancelled."""
+    tx.condition_check(PromotionModel, promotion_id,
+                       condition=PromotionModel.promotion_id.exists())

@@ -2,7 +2,7 @@
 geohash cell (GSI `geo`, see domain/stations/geocells.py) for nearby search."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -13,6 +13,7 @@ from chalicelib.domain import times
 from chalicelib.domain.stations.geocells import station_cell_keys
 from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.promotions import Promotion
+from chalicelib.domain.stations.queueing import fold_pending_service
 from chalicelib.domain.stations.stations import Nozzle, QueueCounters, Station
 from chalicelib.store.stations import promotions as promotion_store
 from chalicelib.store.base import StageModel
@@ -57,6 +58,10 @@ class StationModel(StageModel):
     arrivals = MapAttribute(null=True)
     service_mean_s = NumberAttribute(null=True)
     service_samples = NumberAttribute(default=0)
+    # Confirmed service times not yet folded into the mean: sum of clamped seconds and count,
+    # each confirmation ADDs to them in its own transaction (store/stations/queue_counters.py)
+    service_pending_sum_s = NumberAttribute(null=True)
+    service_pending_n = NumberAttribute(null=True)
     # promotion id -> promotion document (store/stations/promotions.py): the station-scoped promotions,
     # kept in step with the promotions table by the same transaction (station_changes.py)
     promotions = MapAttribute(null=True)
@@ -94,11 +99,18 @@ def to_station(model: StationModel, promotions=()) -> Station:
                              key=lambda n: n.no)),
         stock_ml={g: int(ml) for g, ml in stock.items()},
         promotions=tuple(promotions),
-        queue=QueueCounters(arrivals={k: int(v) for k, v in arrivals.items()},
-                            service_mean_s=float(model.service_mean_s)
-                            if model.service_mean_s is not None else None,
-                            service_samples=int(model.service_samples or 0)),
-        version=int(model.version or 0))
+        queue=_queue(model, arrivals), version=int(model.version or 0))
+
+
+def _queue(model: StationModel, arrivals: dict) -> QueueCounters:
+    pending_sum = float(model.service_pending_sum_s or 0)
+    pending = int(model.service_pending_n or 0)
+    mean, samples = fold_pending_service(
+        float(model.service_mean_s) if model.service_mean_s is not None else None,
+        int(model.service_samples or 0), pending_sum, pending)
+    return QueueCounters(arrivals={k: int(v) for k, v in arrivals.items()}, service_mean_s=mean,
+                         service_samples=samples, pending_sum_s=pending_sum,
+                         pending_samples=pending)
 
 
 def to_model(station: Station) -> StationModel:
@@ -128,12 +140,26 @@ def get_station(station_id: str, now: datetime | None = None) -> Station | None:
     nearby list uses, so the list and the payment agree.
     """
     now = now or times.now()
-    try:
-        model = StationModel.get(station_id, consistent_read=True)
-    except StationModel.DoesNotExist:
+    station = read_station(station_id)
+    if station is None:
         return None
-    candidates = own_promotions(model) + promotion_store.chain_promotions_not_ended(now)
-    return to_station(model, [p for p in candidates if p.starts_at <= now < p.ends_at])
+    return with_active_promotions(station, promotion_store.chain_promotions_not_ended(now), now)
+
+
+def with_active_promotions(station: Station, chain: list[Promotion], now: datetime) -> Station:
+    """The station (as read, with its own promotions) with only the promotions active at `now`,
+    its own and the chain-wide ones `chain`."""
+    candidates = list(station.promotions) + list(chain)
+    return replace(station, promotions=tuple(p for p in candidates
+                                             if p.starts_at <= now < p.ends_at))
+
+
+def read(station_id: str):
+    """A batch read (store/batch.py) of the station as read_station answers it."""
+    from chalicelib.store.batch import Read
+
+    return Read(StationModel, station_id,
+                lambda model: None if model is None else to_station(model, own_promotions(model)))
 
 
 def read_station(station_id: str) -> Station | None:

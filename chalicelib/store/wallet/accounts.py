@@ -136,6 +136,14 @@ def get_account(user_id: str) -> Account:
         return Account(user_id=user_id)
 
 
+def read(user_id: str):
+    """A batch read (store/batch.py) of the account: get_account's answer."""
+    from chalicelib.store.batch import Read
+
+    return Read(AccountModel, user_id, lambda model: Account(user_id=user_id) if model is None
+                else _to_account(model))
+
+
 def get_monthly_spend(user_id: str) -> dict[str, int]:
     """Only the monthly spend (one eventually consistent GetItem of one attribute)."""
     try:

@@ -193,3 +193,34 @@ def test_another_drivers_order_does_not_exist_for_me(pay, station, driver, clien
 def test_malformed_order_id_is_simply_not_found(pay, driver, client):
     answer = client.http.get("/v1/orders/" + "x" * 3000, headers=driver_auth(driver))
     assert (answer.status_code, answer.json_body["code"]) == (404, "ORDER_NOT_FOUND")
+
+
+def test_a_chain_promotion_ended_between_the_read_and_the_write_answers_price_changed(
+        pay, aws, station, driver, client, monkeypatch):
+    from chalicelib.services.orders import creation
+    from chalicelib.store.stations import changes as station_changes
+
+    now = datetime.now(timezone.utc)
+    promotion = Promotion(id=f"pr_{uuid.uuid4().hex[:20]}", kind=PER_LITRE_OFF, title="全网直降",
+                          starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1),
+                          station_ids=None, per_litre_off_fen=50)
+    assert station_changes.add_promotion(promotion, "s_hq", now, {})
+    real = creation.read_facts
+
+    def read_then_remove(*args, **kwargs):
+        facts = real(*args, **kwargs)
+        monkeypatch.setattr(creation, "read_facts", real)  # once
+        assert station_changes.remove_promotion(promotion)
+        return facts
+    monkeypatch.setattr(creation, "read_facts", read_then_remove)
+    key = uuid.uuid4().hex
+
+    refused = create_order(client, driver, station, amount_fen=30000, key=key)
+
+    assert refused.status_code == 409 and refused.json_body["code"] == "PRICE_CHANGED"
+    quote_now = refused.json_body["details"]
+    assert (quote_now["promotion_id"], quote_now["discount_fen"], quote_now["pay_amount_fen"],
+            quote_now["price_fen"]) == (None, 0, 30000, 718)
+    assert _orders_in_table(aws) == 0
+    again = create_order(client, driver, station, amount_fen=30000, key=key)
+    assert again.status_code == 201 and again.json_body["order"]["pay_amount_fen"] == 30000
