@@ -26,7 +26,7 @@ NEEDS = {
         tables={
             "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
             "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-            "refunds": "RPU", "staff": "RU", "station-density": "RU", "stations": "RP",
+            "refunds": "RPU", "staff": "RU", "station-density": "RU", "stations": "RPU",
             "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
         },
         sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),

@@ -42,7 +42,7 @@ _SCHEDULES = Needs(
     tables={
         "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
         "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-        "refunds": "RPU", "station-density": "RU", "stations": "RP", "throttles": "RPU",
+        "refunds": "RPU", "station-density": "RU", "stations": "RPU", "throttles": "RPU",
         "topups": "RPU", "user-openids": "RP", "users": "RP",
     },
     sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),

@@ -75,7 +75,7 @@ NEEDS = {
         tables={
             "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
             "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RP",
+            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
             "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
         },
         sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
