@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import accepted, created, current_staff, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
     MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
@@ -183,7 +184,8 @@ def create_campaign(body: CampaignIn):
     from chalicelib.services.marketing import campaigns
 
     staff = current_staff(bp.current_request)
-    return accepted(campaigns.create_campaign(staff, body.template_id, body.user_ids))
+    return accepted(shaped(campaigns.create_campaign(staff, body.template_id, body.user_ids),
+                           CampaignView))
 
 
 @route(bp, "/v1/staff/marketing/campaigns/{campaign_id}", methods=["GET"], auth="staff",
@@ -192,4 +194,5 @@ def create_campaign(body: CampaignIn):
 def get_campaign(campaign_id: str):
     from chalicelib.services.marketing import campaigns
 
-    return campaigns.get_campaign(current_staff(bp.current_request), campaign_id)
+    return shaped(campaigns.get_campaign(current_staff(bp.current_request), campaign_id),
+                  CampaignView)

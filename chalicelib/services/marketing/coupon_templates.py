@@ -13,6 +13,7 @@ from datetime import datetime
 
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.marketing import coupons as rules
+from chalicelib.domain.marketing.listings import sorted_scope
 from chalicelib.domain.marketing.coupons import (
     MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS, CouponTemplate)
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
@@ -21,7 +22,7 @@ from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.domain.times import parse_time
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
-from chalicelib.services.marketing.coupons import plausible_id, sorted_scope
+from chalicelib.services.marketing.coupons import plausible_id
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import coupon_stats
 from chalicelib.store.marketing import coupon_templates as store
