@@ -132,7 +132,8 @@ def create_template(body: TemplateIn):
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return created(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)))
+    return created(shaped(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)),
+                          TemplateView))
 
 
 @route(bp, "/v1/staff/marketing/coupon-templates", methods=["GET"], auth="staff",
@@ -142,14 +143,15 @@ def list_templates(query: TemplateListQuery):
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return coupon_templates.list_templates(staff, query.status, query.limit, query.cursor)
+    return shaped(coupon_templates.list_templates(staff, query.status, query.limit, query.cursor),
+                  TemplatePage)
 
 
 def _change(template_id: str, action: str) -> dict:
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return coupon_templates.change_status(staff, template_id, action)
+    return shaped(coupon_templates.change_status(staff, template_id, action), TemplateView)
 
 
 @route(bp, "/v1/staff/marketing/coupon-templates/{template_id}/pause", methods=["POST"],

@@ -81,4 +81,45 @@ class Offer(_ReadThrough):
 
     @property
     def stock_left(self) -> int:
-        return max(self.template.total_stock - self.template.issued, 0)
+        return stock_left(self.template)
+
+
+@dataclass(frozen=True)
+class ManagedTemplate(_ReadThrough):
+    """A template as marketing manages it: its own fields, its status and creation (as the store
+    keeps them), and what its coupons have done so far (`usage`: used, paid_orders, revenue_fen)."""
+    template: CouponTemplate
+    status: str
+    created_at: datetime
+    created_by: str
+    usage: Any
+    _listed = "template"
+
+    @property
+    def stats(self) -> TemplateFigures:
+        return TemplateFigures(self.template, self.usage)
+
+
+@dataclass(frozen=True)
+class TemplateFigures:
+    """Coupons issued and stock left (the template's counters), and the usage figures."""
+    template: CouponTemplate
+    usage: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in ("template", "usage"):
+            raise AttributeError(name)
+        return getattr(self.usage, name)
+
+    @property
+    def issued(self) -> int:
+        return self.template.issued
+
+    @property
+    def stock_left(self) -> int:
+        return stock_left(self.template)
+
+
+def stock_left(template: CouponTemplate) -> int:
+    """Coupons still to claim (never below zero: `issued` is a count read from the store)."""
+    return max(template.total_stock - template.issued, 0)

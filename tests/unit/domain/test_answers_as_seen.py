@@ -3,15 +3,16 @@ through the routes' response types: each answer as the caller sees it, down to t
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.api.coupons import CouponOffer, CouponView
 from chalicelib.api.shapes import shaped
-from chalicelib.api.staff_marketing_coupons import CampaignView
+from chalicelib.api.staff_marketing_coupons import CampaignView, TemplateView
 from chalicelib.api.wallet import EntryPage, WalletView
 from chalicelib.domain.marketing.campaigns import Campaign
 from chalicelib.domain.marketing.coupons import CouponTemplate, claim, use
-from chalicelib.domain.marketing.listings import HeldCoupon, Offer
+from chalicelib.domain.marketing.listings import HeldCoupon, ManagedTemplate, Offer
 from chalicelib.domain.wallet.accounts import Account
 from chalicelib.domain.wallet.balance import BonusRule
 from chalicelib.domain.wallet.ledger import Entry
@@ -48,6 +49,16 @@ def test_a_held_coupon_is_usable_used_or_expired_at_the_moment_it_is_read():
     assert shaped(HeldCoupon(coupon, NOW + 8 * DAY), CouponView)["status"] == "expired"
     used = shaped(HeldCoupon(use(coupon, "o_1"), NOW + 8 * DAY), CouponView)
     assert (used["status"], used["used_order_id"]) == ("used", "o_1")
+
+
+def test_a_managed_template_shows_its_state_and_what_its_coupons_did():
+    usage = SimpleNamespace(used=3, paid_orders=2, revenue_fen=12_345)
+    seen = shaped(ManagedTemplate(TEMPLATE, "PAUSED", NOW, "s_hq", usage), TemplateView)
+
+    assert (seen["id"], seen["status"], seen["created_at"], seen["grades"]) == (
+        "ct_b", "PAUSED", "2026-11-26T08:00:07Z", ["92", "95", "0"])
+    assert seen["stats"] == {"issued": 9, "stock_left": 0, "used": 3, "paid_orders": 2,
+                             "revenue_fen": 12_345}
 
 
 def test_a_campaign_counts_its_skips_and_is_done_once_every_user_is_decided():
