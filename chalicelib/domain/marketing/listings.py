@@ -27,12 +27,16 @@ def sorted_scope(station_ids: Iterable[str] | None,
 
 class _ReadThrough:
     """Fields the listing does not work out itself are the listed object's own."""
-    _listed: str  # the name of the field holding the coupon or template
+    _listed: str  # the name of the field holding the listed object
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == self._listed:  # never recurse while (un)pickling
             raise AttributeError(name)
         return getattr(getattr(self, self._listed), name)
+
+
+class _Listing(_ReadThrough):
+    """A coupon or template listed with its words and its scope in list order."""
 
     @property
     def description(self) -> str:
@@ -48,7 +52,7 @@ class _ReadThrough:
 
 
 @dataclass(frozen=True)
-class HeldCoupon(_ReadThrough):
+class HeldCoupon(_Listing):
     """A coupon its holder reads at `at`: usable, used or expired then."""
     coupon: Coupon
     at: datetime
@@ -60,7 +64,7 @@ class HeldCoupon(_ReadThrough):
 
 
 @dataclass(frozen=True)
-class Offer(_ReadThrough):
+class Offer(_Listing):
     """A template in the coupon centre, with how many more this driver may claim."""
     template: CouponTemplate
     you_may_claim: int
@@ -85,7 +89,7 @@ class Offer(_ReadThrough):
 
 
 @dataclass(frozen=True)
-class ManagedTemplate(_ReadThrough):
+class ManagedTemplate(_Listing):
     """A template as marketing manages it: its own fields, its status and creation (as the store
     keeps them), and what its coupons have done so far (`usage`: used, paid_orders, revenue_fen)."""
     template: CouponTemplate
@@ -101,15 +105,11 @@ class ManagedTemplate(_ReadThrough):
 
 
 @dataclass(frozen=True)
-class TemplateFigures:
+class TemplateFigures(_ReadThrough):
     """Coupons issued and stock left (the template's counters), and the usage figures."""
     template: CouponTemplate
     usage: Any
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name in ("template", "usage"):
-            raise AttributeError(name)
-        return getattr(self.usage, name)
+    _listed = "usage"
 
     @property
     def issued(self) -> int:
