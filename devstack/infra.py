@@ -98,10 +98,13 @@ def create_tables(dynamodb_client, stage: str, region: str = "cn-north-1") -> li
 
 
 def create_queues_and_buckets(session, stage: str, region: str, endpoint_url: str) -> dict:
-    """Queues (dead-letter queues first, so redrive policies can name them) and buckets.
+    """Queues and buckets: {logical id: {"Ref": url or name, "Arn": ..., "QueueName": ...}}."""
+    return {**create_queues(session, stage, region, endpoint_url),
+            **create_buckets(session, stage, region, endpoint_url)}
 
-    Returns {logical id: {"Ref": url or name, "Arn": ..., "QueueName": ...}}.
-    """
+
+def create_queues(session, stage: str, region: str, endpoint_url: str) -> dict:
+    """Every queue, dead-letter queues first (so redrive policies can name them)."""
     template = load_template()
     physical: dict[str, dict] = {}
     resolve = _Resolver(stage, region, physical)
@@ -121,8 +124,14 @@ def create_queues_and_buckets(session, stage: str, region: str, endpoint_url: st
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
         physical[logical] = {"Ref": url, "Arn": arn, "QueueName": props["QueueName"]}
+    return physical
+
+
+def create_buckets(session, stage: str, region: str, endpoint_url: str) -> dict:
+    resolve = _Resolver(stage, region, {})
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint_url)
-    for logical, props in _resources(template, "AWS::S3::Bucket"):
+    physical = {}
+    for logical, props in _resources(load_template(), "AWS::S3::Bucket"):
         name = resolve(props)["BucketName"]
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
         physical[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}

@@ -6,11 +6,17 @@ the tables are created once per session and kept as a copy of moto's own table o
 each test's fresh moto gets back empty; moto is told to keep boto3's default session (clients
 still get moto's hooks, and every test sets its own credentials in the environment).
 Everything else moto holds (queues, buckets, secrets) starts empty in every test, as before,
-except the ledger's KMS key (alias LEDGER_KEY_ALIAS), made anew for each test.
+except the ledger's KMS key (alias LEDGER_KEY_ALIAS), made anew for each test; a test that needs
+the queues and buckets of infra/ gets them from `queues_and_buckets()`: the
+queues are created through the API once and each later test gets its own empty copy of them
+(sixteen calls saved), the buckets are created afresh, and the tests' own clients come from one
+boto3 session kept for the run (a new session reads its service models again, about a quarter
+of a second for each client it makes).
 """
 from __future__ import annotations
 
 import copy
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -18,6 +24,7 @@ import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
+from moto.sqs.models import sqs_backends
 
 from devstack import infra
 
@@ -37,6 +44,36 @@ def _empty_tables() -> dict:
         client = boto3.client("dynamodb", region_name=REGION)
         infra.create_tables(client, STAGE, REGION)
         return copy.deepcopy(_tables_backend().tables)
+
+
+@lru_cache(maxsize=1)
+def aws_session() -> boto3.session.Session:
+    """One boto3 session for the tests' own clients; moto answers them in whichever test runs."""
+    return boto3.session.Session(region_name=REGION)
+
+
+_queues: dict = {}  # what infra answered and a copy of moto's queues, from the first creation
+_LOCKS = (type(threading.Lock()), type(threading.RLock()), threading.Condition)
+
+
+def queues_and_buckets() -> dict:
+    """Every queue and bucket of infra/ in the current moto: {logical id: {"Ref", "Arn", ...}}."""
+    backend = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    if _queues:
+        backend.queues = _copy_queues(_queues["moto"])
+    else:
+        made = infra.create_queues(aws_session(), STAGE, REGION, None)
+        _queues.update(answered=made, moto=_copy_queues(backend.queues))
+    buckets = infra.create_buckets(aws_session(), STAGE, REGION, None)
+    return {**copy.deepcopy(_queues["answered"]), **buckets}
+
+
+def _copy_queues(queues: dict) -> dict:
+    """A deep copy of moto's queues (each with its messages, dead-letter queue, attributes and
+    tags), each lock a new one: a lock cannot be copied, and a shared one would tie tests."""
+    fresh = {id(value): type(value)() for queue in queues.values()
+             for value in vars(queue).values() if isinstance(value, _LOCKS)}
+    return copy.deepcopy(queues, fresh)
 
 
 @contextmanager

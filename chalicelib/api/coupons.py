@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import created, current_driver, route
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.marketing.states import CouponKind, CouponStatus
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -82,7 +83,7 @@ class CouponPage(msgspec.Struct):
 def coupon_center():
     from chalicelib.services.marketing import coupons
 
-    return coupons.coupon_center(current_driver(bp.current_request).subject)
+    return shaped(coupons.coupon_center(current_driver(bp.current_request).subject), CouponCenter)
 
 
 @route(bp, "/v1/coupons/claim", methods=["POST"], auth="driver", body=ClaimIn, ok=CouponView,
@@ -94,7 +95,7 @@ def claim_coupon(body: ClaimIn):
     from chalicelib.services.marketing import coupons
 
     driver = current_driver(bp.current_request)
-    return created(coupons.claim_coupon(driver.subject, body.template_id))
+    return created(shaped(coupons.claim_coupon(driver.subject, body.template_id), CouponView))
 
 
 @route(bp, "/v1/coupons", methods=["GET"], auth="driver", query=CouponListQuery, ok=CouponPage,
@@ -103,4 +104,5 @@ def list_coupons(query: CouponListQuery):
     from chalicelib.services.marketing import coupons
 
     driver = current_driver(bp.current_request)
-    return coupons.list_coupons(driver.subject, query.status, query.limit, query.cursor)
+    return shaped(coupons.list_coupons(driver.subject, query.status, query.limit, query.cursor),
+                  CouponPage)

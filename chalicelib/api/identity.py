@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import one_of
 from chalicelib.api.http import current_driver, route
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.identity.roles import Role
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
@@ -21,6 +22,7 @@ class DriverLogin(msgspec.Struct, forbid_unknown_fields=True):
     code: Text  # what wx.login returned; single use, lives 5 minutes
 
 
+# The openid (the user's identifier at WeChat) is never shown: the mini-program has no need for it.
 class Profile(msgspec.Struct):
     id: str
     created_at: str
@@ -59,7 +61,7 @@ class StaffSession(msgspec.Struct):
 def driver_login(body: DriverLogin):
     from chalicelib.services.identity import logins as identity
 
-    return identity.login_driver(body.code)
+    return shaped(identity.login_driver(body.code), DriverSession)
 
 
 @route(bp, "/v1/me", methods=["GET"], auth="driver", ok=Profile,
@@ -67,7 +69,7 @@ def driver_login(body: DriverLogin):
 def me():
     from chalicelib.services.identity import logins as identity
 
-    return identity.get_profile(current_driver(bp.current_request).subject)
+    return shaped(identity.get_profile(current_driver(bp.current_request).subject), Profile)
 
 
 @route(bp, "/v1/staff/login", methods=["POST"], body=StaffLogin, ok=StaffSession,

@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import literal_of, one_of
 from chalicelib.api.http import accepted, created, current_staff, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.marketing.coupons import (
     MAX_CAMPAIGN_USERS, MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS)
@@ -131,7 +132,8 @@ def create_template(body: TemplateIn):
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return created(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)))
+    return created(shaped(coupon_templates.create_template(staff, **msgspec.structs.asdict(body)),
+                          TemplateView))
 
 
 @route(bp, "/v1/staff/marketing/coupon-templates", methods=["GET"], auth="staff",
@@ -141,14 +143,15 @@ def list_templates(query: TemplateListQuery):
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return coupon_templates.list_templates(staff, query.status, query.limit, query.cursor)
+    return shaped(coupon_templates.list_templates(staff, query.status, query.limit, query.cursor),
+                  TemplatePage)
 
 
 def _change(template_id: str, action: str) -> dict:
     from chalicelib.services.marketing import coupon_templates
 
     staff = current_staff(bp.current_request)
-    return coupon_templates.change_status(staff, template_id, action)
+    return shaped(coupon_templates.change_status(staff, template_id, action), TemplateView)
 
 
 @route(bp, "/v1/staff/marketing/coupon-templates/{template_id}/pause", methods=["POST"],
@@ -182,7 +185,8 @@ def create_campaign(body: CampaignIn):
     from chalicelib.services.marketing import campaigns
 
     staff = current_staff(bp.current_request)
-    return accepted(campaigns.create_campaign(staff, body.template_id, body.user_ids))
+    return accepted(shaped(campaigns.create_campaign(staff, body.template_id, body.user_ids),
+                           CampaignView))
 
 
 @route(bp, "/v1/staff/marketing/campaigns/{campaign_id}", methods=["GET"], auth="staff",
@@ -191,4 +195,5 @@ def create_campaign(body: CampaignIn):
 def get_campaign(campaign_id: str):
     from chalicelib.services.marketing import campaigns
 
-    return campaigns.get_campaign(current_staff(bp.current_request), campaign_id)
+    return shaped(campaigns.get_campaign(current_staff(bp.current_request), campaign_id),
+                  CampaignView)

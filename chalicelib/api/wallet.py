@@ -93,7 +93,7 @@ class EntryListQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: Annotated[str, msgspec.Meta(pattern=CURSOR_PATTERN)] | None = None
 
 
-class EntryView(msgspec.Struct):
+class EntryView(msgspec.Struct, omit_defaults=True):
     seq: int
     # balance: topup, bonus, order, refund;
     # points: points_earned, points_redeemed, points_expired, points_returned,
@@ -104,7 +104,7 @@ class EntryView(msgspec.Struct):
     balance_after: int
     ref: str  # the order, top-up or expiry run it belongs to
     at: str
-    paid_after: int | None = None  # balance entries only
+    paid_after: int | None = None  # balance entries only (points entries leave both out)
     bonus_after: int | None = None
 
 
@@ -119,7 +119,7 @@ def get_wallet():
     from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
-    return wallet.wallet_view(driver.subject, times.now())
+    return shaped(wallet.wallet_summary(driver.subject, times.now()), WalletView)
 
 
 @route(bp, "/v1/wallet/topups", methods=["POST"], auth="driver", body=TopupCreate,
@@ -138,8 +138,6 @@ def create_topup(body: TopupCreate):
     return created(shaped(topups.create_topup(driver.subject, body.amount_fen,
                                               request.headers.get("idempotency-key"), now=times.now()),
                           TopupCreated))
-    return created(topups.create_topup(driver.subject, body.amount_fen,
-                                       request.headers.get("idempotency-key"), now=times.now()))
 
 
 @route(bp, "/v1/wallet/topups/{topup_id}", methods=["GET"], auth="driver", ok=TopupView,
@@ -149,7 +147,6 @@ def get_topup(topup_id):
 
     driver = current_driver(bp.current_request)
     return shaped(topups.get_topup(driver.subject, topup_id, now=times.now()), TopupView)
-    return topups.get_topup(driver.subject, topup_id, now=times.now())
 
 
 @route(bp, "/v1/wallet/entries", methods=["GET"], auth="driver", query=EntryListQuery,
@@ -159,4 +156,5 @@ def list_entries(query: EntryListQuery):
     from chalicelib.services.wallet import overview as wallet
 
     driver = current_driver(bp.current_request)
-    return wallet.entries_page(driver.subject, query.kind, query.limit, query.cursor)
+    return shaped(wallet.entries_page(driver.subject, query.kind, query.limit, query.cursor),
+                  EntryPage)

@@ -10,17 +10,17 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 import requests
 
 from chalicelib.domain.invoices.title import COMPANY
-from devstack import infra, seed, seeding
+from devstack import seed, seeding
 from devstack.invoicing import sellers_setting
 from devstack.sandboxes import invoice_issuer as issuer_sandbox
 from devstack.sandboxes import mail as mail_sandbox
 from devstack.servers import serve
 from tests.conftest import add_secrets, reset_caches
+from tests.moto_aws import aws_session, queues_and_buckets
 
 REGION = "cn-north-1"
 APP_KEY, APP_SECRET = "unit-invoice-app", "unit-invoice-secret"
@@ -58,8 +58,8 @@ def invoicing(aws, issuer_server, smtp_sink, base_environment, monkeypatch):
     configure_issuer(issuer_server.url)
     smtp_sink.outbox.items.clear()
     smtp_sink.outbox.fail_next = 0
-    session = boto3.session.Session(region_name=REGION)
-    resources = infra.create_queues_and_buckets(session, "local", REGION, None)
+    session = aws_session()
+    resources = queues_and_buckets()
     add_secrets(base_environment, invoice_app_key=APP_KEY, invoice_app_secret=APP_SECRET,
                 file_link_signing_key=FILE_LINK_KEY)
     env = {"INVOICE_API_URL": issuer_server.url, "SMTP_HOST": smtp_sink.host,

@@ -17,13 +17,14 @@ from chalicelib.store.identity import users as user_store
 
 
 def login_driver(code: str) -> dict:
-    """Exchange a wx.login code for our token; a new openid creates the user exactly once."""
+    """Exchange a wx.login code for our token; a new openid creates the user exactly once.
+    {"token", "expires_in", "user"}: the user as stored (the route shows only its profile)."""
     session = get_wechat().code_to_session(code)
     user = _find_or_create_user(session.openid, session.unionid)
     ttl = get_settings().driver_token_ttl_s
     token = issue_token(Principal(kind=DRIVER, subject=user.id), ttl)
     get_logger().info("driver logged in", extra={"user_id": user.id})
-    return {"token": token, "expires_in": ttl, "user": profile_view(user)}
+    return {"token": token, "expires_in": ttl, "user": user}
 
 
 def _find_or_create_user(openid: str, unionid: str | None) -> user_store.User:
@@ -41,17 +42,11 @@ def _find_or_create_user(openid: str, unionid: str | None) -> user_store.User:
     return user
 
 
-def get_profile(user_id: str) -> dict:
+def get_profile(user_id: str) -> user_store.User:
     user = user_store.get_user(user_id)
     if user is None:
         raise NotFound("the user does not exist", code="USER_NOT_FOUND")
-    return profile_view(user)
-
-
-def profile_view(user: user_store.User) -> dict:
-    # The openid is an identifier of the user at WeChat; the mini-program has no need for it.
-    return {"id": user.id, "nickname": user.nickname,
-            "created_at": user.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return user
 
 
 def login_staff(username: str, password: str, *, client_address: str | None,

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from chalicelib.domain.marketing import coupons as rules
 from chalicelib.domain.marketing.coupons import MAX_CAMPAIGN_USERS
-from chalicelib.domain.marketing.states import CampaignStatus
+from chalicelib.domain.marketing.campaigns import Campaign
 from chalicelib.domain.errors import InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.outbox.messages import OutboxQueue, new_message
 from chalicelib.domain import times
@@ -31,19 +31,8 @@ USERS_PER_MESSAGE = 50  # one message is at most 50 grants: a few seconds of a w
 # of DynamoDB's 100 (a test keeps it so).
 
 
-def campaign_view(c: store.Campaign) -> dict:
-    skipped = sum(c.skipped.values())
-    return {"id": c.id, "template_id": c.template_id,
-            "status": CampaignStatus.DONE if c.granted + skipped >= c.total
-            else CampaignStatus.RUNNING,
-            "total": c.total, "granted": c.granted, "skipped": skipped,
-            "skipped_by_reason": {name.removeprefix("skipped_"): n
-                                  for name, n in c.skipped.items()},
-            "created_at": times.iso_z(c.created_at), "created_by": c.created_by}
-
-
 def create_campaign(staff: Principal, template_id: str, user_ids: list[str],
-                    now: datetime | None = None) -> dict:
+                    now: datetime | None = None) -> Campaign:
     """Check the template can still be claimed and has stock, record the campaign, queue it."""
     now = now or times.now()
     require_marketing(staff)
@@ -70,15 +59,15 @@ def create_campaign(staff: Principal, template_id: str, user_ids: list[str],
     get_logger().info("campaign recorded", extra={
         "campaign_id": campaign_id, "users": len(users), "template_id": template_id,
         "chunks": len(chunks), "queued": queued})
-    return campaign_view(store.get_campaign(campaign_id))
+    return store.get_campaign(campaign_id)
 
 
-def get_campaign(staff: Principal, campaign_id: str) -> dict:
+def get_campaign(staff: Principal, campaign_id: str) -> Campaign:
     require_marketing(staff)
     campaign = store.get_campaign(campaign_id) if plausible_id(campaign_id) else None
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}", code="CAMPAIGN_NOT_FOUND")
-    return campaign_view(campaign)
+    return campaign
 
 
 def grant_chunk(campaign_id: str, user_ids: list[str], now: datetime | None = None) -> dict:

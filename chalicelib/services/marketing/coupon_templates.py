@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from chalicelib.domain.identity.roles import Role
-from chalicelib.domain.marketing import coupons as rules
+from chalicelib.domain.marketing.listings import ManagedTemplate
 from chalicelib.domain.marketing.coupons import (
     MAX_FIGURE_FEN, MAX_PER_USER, MAX_STATIONS, MAX_STOCK, MAX_VALID_DAYS, CouponTemplate)
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
@@ -21,7 +21,7 @@ from chalicelib.domain.stations.stations import GRADE_NAMES
 from chalicelib.domain.times import parse_time
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
-from chalicelib.services.marketing.coupons import plausible_id, sorted_scope
+from chalicelib.services.marketing.coupons import plausible_id
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.marketing import coupon_stats
 from chalicelib.store.marketing import coupon_templates as store
@@ -81,7 +81,7 @@ def create_template(staff: Principal, *, title: str, kind: str, starts_at: str, 
                     per_litre_off_fen: int = 0, min_spend_fen: int = 0,
                     station_ids: list[str] | None = None, grades: list[str] | None = None,
                     valid_days: int | None = None, audience: str = "public",
-                    now: datetime | None = None) -> dict:
+                    now: datetime | None = None) -> ManagedTemplate:
     now = now or times.now()
     require_marketing(staff)
     if not title.strip():
@@ -106,24 +106,13 @@ def create_template(staff: Principal, *, title: str, kind: str, starts_at: str, 
     store.put_template(template, staff.subject, now)
     get_logger().info("coupon template created", extra={"template_id": template.id,
                                                         "staff_id": staff.subject})
-    return template_view(store.StoredTemplate(template, store.ACTIVE, now, staff.subject),
-                         coupon_stats.UsageFigures(0, 0, 0))
+    return ManagedTemplate(template, store.ACTIVE, now, staff.subject,
+                           coupon_stats.UsageFigures(0, 0, 0))
 
 
-def template_view(stored: store.StoredTemplate, usage: coupon_stats.UsageFigures) -> dict:
-    t = stored.template
-    stations, grades = sorted_scope(t.station_ids, t.grades)
-    return {"id": t.id, "kind": t.kind, "title": t.title, "description": rules.describe_coupon(t),
-            "amount_off_fen": t.amount_off_fen, "per_litre_off_fen": t.per_litre_off_fen,
-            "min_spend_fen": t.min_spend_fen, "station_ids": stations, "grades": grades,
-            "starts_at": times.iso_z(t.starts_at), "ends_at": times.iso_z(t.ends_at), "valid_days": t.valid_days,
-            "total_stock": t.total_stock, "per_user_limit": t.per_user_limit,
-            "audience": t.audience, "status": stored.status,
-            "created_at": times.iso_z(stored.created_at),
-            "created_by": stored.created_by,
-            "stats": {"issued": t.issued, "stock_left": max(t.total_stock - t.issued, 0),
-                      "used": usage.used, "paid_orders": usage.paid_orders,
-                      "revenue_fen": usage.revenue_fen}}
+def _managed(stored: store.StoredTemplate, usage: coupon_stats.UsageFigures) -> ManagedTemplate:
+    return ManagedTemplate(stored.template, stored.status, stored.created_at, stored.created_by,
+                           usage)
 
 
 def list_templates(staff: Principal, status: str | None, limit: int, cursor: str | None) -> dict:
@@ -136,12 +125,12 @@ def list_templates(staff: Principal, status: str | None, limit: int, cursor: str
     page, following = store.list_templates(status, limit, after)
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(page)))) as pool:
         usages = list(pool.map(lambda s: coupon_stats.usage(s.template.id), page))
-    return {"items": [template_view(s, u) for s, u in zip(page, usages)],
+    return {"items": [_managed(s, u) for s, u in zip(page, usages)],
             "next_cursor": encode_cursor({"after": following}) if following else None}
 
 
 def change_status(staff: Principal, template_id: str, action: str,
-                  now: datetime | None = None) -> dict:
+                  now: datetime | None = None) -> ManagedTemplate:
     """pause (ACTIVE -> PAUSED), resume (PAUSED -> ACTIVE), end (ACTIVE|PAUSED -> ENDED)."""
     require_marketing(staff)
     allowed_from, to = _TRANSITIONS[action]
@@ -150,7 +139,7 @@ def change_status(staff: Principal, template_id: str, action: str,
         stored = store.get_template(template_id)
         get_logger().info("coupon template status changed", extra={
             "template_id": template_id, "status": to, "staff_id": staff.subject})
-        return template_view(stored, coupon_stats.usage(template_id))
+        return _managed(stored, coupon_stats.usage(template_id))
     stored = store.get_template(template_id) if plausible else None
     if stored is None:
         raise NotFound(f"no coupon template {template_id}", code="TEMPLATE_NOT_FOUND")

@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.marketing import coupons as rules
-from chalicelib.domain.marketing.coupons import PUBLIC, Coupon, CouponTemplate
+from chalicelib.domain.marketing.coupons import PUBLIC, CouponTemplate
+from chalicelib.domain.marketing.listings import HeldCoupon, Offer
 from chalicelib.domain.cursors import decode_cursor, encode_cursor
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from chalicelib.domain.stations.stations import grade_sort_key
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.settings import get_settings
@@ -44,41 +44,14 @@ def plausible_id(key: str) -> bool:
     return 0 < len(key) <= 64 and key.isprintable()
 
 
-def sorted_scope(station_ids, grades) -> tuple[list[str] | None, list[str] | None]:
-    return (sorted(station_ids) if station_ids else None,
-            sorted(grades, key=grade_sort_key) if grades else None)
-
-
-def coupon_view(c: Coupon, now: datetime) -> dict:
-    stations, grades = sorted_scope(c.station_ids, c.grades)
-    return {"id": c.id, "template_id": c.template_id, "kind": c.kind, "title": c.title,
-            "description": rules.describe_coupon(c), "amount_off_fen": c.amount_off_fen,
-            "per_litre_off_fen": c.per_litre_off_fen, "min_spend_fen": c.min_spend_fen,
-            "station_ids": stations, "grades": grades, "valid_from": times.iso_z(c.valid_from),
-            "valid_until": times.iso_z(c.valid_until), "status": rules.coupon_status(c, now),
-            "used_order_id": c.used_order_id}
-
-
-def offer_view(t: CouponTemplate, you_may_claim: int) -> dict:
-    stations, grades = sorted_scope(t.station_ids, t.grades)
-    return {"template_id": t.id, "kind": t.kind, "title": t.title,
-            "description": rules.describe_coupon(t), "amount_off_fen": t.amount_off_fen,
-            "per_litre_off_fen": t.per_litre_off_fen, "min_spend_fen": t.min_spend_fen,
-            "station_ids": stations, "grades": grades, "claim_ends_at": times.iso_z(t.ends_at),
-            "valid_days": t.valid_days,
-            "valid_until": times.iso_z(t.ends_at) if t.valid_days is None else None,
-            "stock_left": max(t.total_stock - t.issued, 0), "per_user_limit": t.per_user_limit,
-            "you_may_claim": you_may_claim}
-
-
 def coupon_center(user_id: str, now: datetime | None = None) -> dict:
-    """Templates `user_id` can claim now, with how many more they may claim and the stock left:
-    one index query and one batch read of their claim counters."""
+    """{"items": offers}: templates `user_id` can claim now, each with how many more they may
+    claim (one index query and one batch read of their claim counters)."""
     now = now or times.now()
     templates = coupon_templates.list_claimable_templates(now)
     claimed = store.claimed_counts(user_id, [t.id for t in templates]) if templates else {}
-    offers = [(t, t.per_user_limit - claimed.get(t.id, 0)) for t in templates]
-    return {"items": [offer_view(t, left) for t, left in offers if left > 0]}
+    offers = [Offer(t, t.per_user_limit - claimed.get(t.id, 0)) for t in templates]
+    return {"items": [offer for offer in offers if offer.you_may_claim > 0]}
 
 
 def _template_for_claim(template_id: str) -> CouponTemplate:
@@ -115,8 +88,8 @@ def refusal(reason: str) -> RuleViolation:
     return RuleViolation(words, code=code, field="template_id")
 
 
-def claim_coupon(user_id: str, template_id: str, now: datetime | None = None) -> dict:
-    """Claim one coupon of the template for `user_id`; the coupon view, or a coded refusal."""
+def claim_coupon(user_id: str, template_id: str, now: datetime | None = None) -> HeldCoupon:
+    """Claim one coupon of the template for `user_id`; the coupon claimed, or a coded refusal."""
     now = (now or times.now()).replace(microsecond=0)
     template = _template_for_claim(template_id)
     rules.check_claim(template, 0, now)  # window and (a never-too-high copy of) stock
@@ -133,7 +106,7 @@ def claim_coupon(user_id: str, template_id: str, now: datetime | None = None) ->
         raise Conflict("many drivers are claiming this coupon right now; try again",
                        code="COUPON_BUSY") from busy
     get_logger().info("coupon claimed", extra={"template_id": template_id, "coupon_id": coupon.id})
-    return coupon_view(coupon, now)
+    return HeldCoupon(coupon, now)
 
 
 def _position(cursor: str | None) -> dict | None:
@@ -150,13 +123,14 @@ def _position(cursor: str | None) -> dict | None:
 
 def list_coupons(user_id: str, status: str | None, limit: int, cursor: str | None,
                  now: datetime | None = None) -> dict:
-    """The driver's coupons newest first, optionally only those usable, used or expired now."""
+    """{"items", "next_cursor"}: the driver's coupons newest first, optionally only those
+    usable, used or expired now."""
     now = now or times.now()
     if status is not None and status not in STATUSES:
         raise InvalidInput("status must be usable, used or expired", code="STATUS_INVALID",
                            field="status")
     coupons, following = store.list_user_coupons(user_id, status, now, limit, _position(cursor))
-    return {"items": [coupon_view(c, now) for c in coupons],
+    return {"items": [HeldCoupon(c, now) for c in coupons],
             "next_cursor": encode_cursor(following) if following else None}
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.marketing.campaigns import Campaign
 from chalicelib.domain.marketing.coupons import Coupon, CouponTemplate
 from chalicelib.store.marketing import coupon_claims
 from chalicelib.store.base import StageModel, get_connection, transaction_condition_failed
@@ -60,17 +60,6 @@ class CampaignModel(StageModel):
     decided_at = UTCDateTimeAttribute(null=True)
 
 
-@dataclass(frozen=True)
-class Campaign:
-    id: str
-    template_id: str
-    total: int
-    granted: int
-    skipped: dict[str, int]  # counter name -> users skipped for that reason
-    created_at: datetime
-    created_by: str
-
-
 def coupon_id_for(campaign_id: str, user_id: str) -> str:
     return "cp_" + hashlib.sha256(f"{campaign_id}\n{user_id}".encode()).hexdigest()[:24]
 
@@ -93,7 +82,8 @@ def get_campaign(campaign_id: str) -> Campaign | None:
         m = CampaignModel.get(campaign_id, CAMPAIGN, consistent_read=True)
     except CampaignModel.DoesNotExist:
         return None
-    skipped = {name: int(getattr(m, name) or 0) for name in sorted(set(SKIP_COUNTERS.values()))}
+    skipped = {name.removeprefix("skipped_"): int(getattr(m, name) or 0)
+               for name in sorted(set(SKIP_COUNTERS.values()))}
     return Campaign(m.campaign_id, m.template_id, int(m.total), int(m.granted or 0), skipped,
                     m.created_at, m.created_by)
 

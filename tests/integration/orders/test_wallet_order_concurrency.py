@@ -62,7 +62,7 @@ def test_one_coupon_offered_to_ten_orders_at_once_pays_exactly_one(pay, roomy_ca
         starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=7), total_stock=5,
         amount_off_fen=500)
     template_store.put_template(template, "s_hq_test", now)
-    coupon_id = coupon_service.claim_coupon(driver.id, template.id, now)["id"]
+    coupon_id = coupon_service.claim_coupon(driver.id, template.id, now).id
 
     answers = all_at_once([_order(pay, driver, station, coupon_id=coupon_id)] * 10)
 

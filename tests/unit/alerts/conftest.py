@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from chalicelib.store.stations import stations as station_store
-from devstack import infra
 from tests.conftest import reset_caches
+from tests.moto_aws import queues_and_buckets
 from tests.station_factory import make_station
 
 REGION = "cn-north-1"
@@ -39,8 +39,7 @@ class Queues:
 
 @pytest.fixture
 def queues(aws, monkeypatch):
-    session = boto3.session.Session(region_name=REGION)
-    resources = infra.create_queues_and_buckets(session, "local", REGION, None)
+    resources = queues_and_buckets()
     reset_caches()
     return Queues(resources)
 

@@ -15,9 +15,9 @@ from chalicelib.services.marketing import campaigns
 from chalicelib.services.outbox import delivery as outbox
 from chalicelib.store.marketing import coupon_templates, coupons
 from chalicelib.store.identity import users as user_store
-from devstack import infra
 from devstack.worker import LambdaContext, sqs_event
 from tests.conftest import reset_caches
+from tests.moto_aws import queues_and_buckets
 from tests.station_factory import staff
 from tests.unit.coupons.factory import claimed, make_template
 from tests.unit.sqs_outage import SqsOutage
@@ -53,8 +53,7 @@ class Queue:
 
 @pytest.fixture
 def queue(client, monkeypatch):
-    resources = infra.create_queues_and_buckets(boto3.session.Session(region_name=REGION),
-                                                "local", REGION, None)
+    resources = queues_and_buckets()
     monkeypatch.setenv("COUPON_CAMPAIGN_QUEUE_URL", resources["CouponCampaignQueue"]["Ref"])
     reset_caches()
     return Queue(resources["CouponCampaignQueue"]["Ref"])

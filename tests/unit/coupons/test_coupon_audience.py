@@ -25,7 +25,7 @@ def test_the_centre_lists_only_public_templates():
     public = make_template(now=now())
     targeted = make_template(now=now(), audience="campaign")
 
-    offered = {item["template_id"] for item in coupons.coupon_center(new_user_id())["items"]}
+    offered = {item.template_id for item in coupons.coupon_center(new_user_id())["items"]}
 
     assert public.id in offered and targeted.id not in offered
 
@@ -42,7 +42,7 @@ def test_a_campaign_only_template_cannot_be_claimed_by_anyone():
 
 def test_a_public_template_is_still_claimed_as_before():
     public = make_template(now=now())
-    assert coupons.claim_coupon(new_user_id(), public.id)["template_id"] == public.id
+    assert coupons.claim_coupon(new_user_id(), public.id).template_id == public.id
 
 
 def test_templates_stored_before_audiences_existed_read_as_public():

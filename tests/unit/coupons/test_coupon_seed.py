@@ -16,7 +16,7 @@ def test_seeded_templates_are_in_the_coupon_centre_for_a_year(aws):
 
     offers = coupons.coupon_center("u_seed_test", now=in_a_year)["items"]
 
-    assert {o["description"] for o in offers} == {"满200元减10元", "每升减0.30元", "无门槛减5元"}
+    assert {o.description for o in offers} == {"满200元减10元", "每升减0.30元", "无门槛减5元"}
     stations = {s["id"] for s in load_stations()}
     scoped = coupon_templates.get_template("ct_seed_92perlitre30").template
     assert scoped.station_ids <= stations and scoped.grades == {"92"}

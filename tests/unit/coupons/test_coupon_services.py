@@ -79,7 +79,7 @@ def test_a_conflicted_claim_is_retried_and_then_succeeds(monkeypatch):
 
     view = coupons.claim_coupon(new_user_id(), template.id)
 
-    assert view["status"] == "usable" and len(calls) == 3 and len(set(calls)) == 3
+    assert view.status == "usable" and len(calls) == 3 and len(set(calls)) == 3
     assert coupon_templates.get_template(template.id).template.issued == 1
 
 

@@ -13,6 +13,7 @@ from chalicelib.domain.invoices.lines import build_lines, topup_line
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerClient, InvoiceIssuerFinalError,
                                                  billing_order)
 from devstack.sandboxes import invoice_issuer as sandbox
+from devstack.sandboxes import invoice_issuing
 from devstack.sandboxes.invoice_rules import DETAIL, ORDER, RED_CONFIRM
 from devstack.servers import serve
 
@@ -39,12 +40,12 @@ def order() -> dict:
 def refusal(client, payload: dict, method: str = "requestBillingNew") -> str:
     with pytest.raises(InvoiceIssuerFinalError) as err:
         client._call(method, payload)
-    assert err.value.code == sandbox.BAD_REQUEST
+    assert err.value.code == invoice_issuing.BAD_REQUEST
     return str(err.value)
 
 
 def test_the_order_as_we_build_it_is_accepted(client):
-    assert client._call("requestBillingNew", {"order": order()})["code"] == sandbox.OK
+    assert client._call("requestBillingNew", {"order": order()})["code"] == invoice_issuing.OK
 
 
 @pytest.mark.parametrize("field", sorted(ORDER))
@@ -93,7 +94,7 @@ def test_the_serial_of_20_characters_passes_and_21_does_not(client):
     too_long = copy.deepcopy(fits)
     too_long["orderNo"] += "X"
 
-    assert client._call("requestBillingNew", {"order": fits})["code"] == sandbox.OK
+    assert client._call("requestBillingNew", {"order": fits})["code"] == invoice_issuing.OK
     assert "orderNo 长度不能超过20" in refusal(client, {"order": too_long})
 
 

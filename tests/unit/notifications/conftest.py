@@ -2,10 +2,9 @@
 the notifier queue of infra/template.yaml."""
 from __future__ import annotations
 
-import boto3
 import pytest
 
-from devstack import infra
+from tests.moto_aws import queues_and_buckets
 from tests.unit.notifications.fixtures import new_driver, point_at_templates, start_wechat
 
 
@@ -30,8 +29,7 @@ def wechat(message_sandbox, monkeypatch, templates):
 @pytest.fixture
 def queue(aws):
     """The notifier queue (and every other queue of infra/) in moto; yields its URL."""
-    session = boto3.session.Session(region_name="cn-north-1")
-    resources = infra.create_queues_and_buckets(session, "local", "cn-north-1", None)
+    resources = queues_and_buckets()
     return resources["NotificationQueue"]["Ref"]
 
 

@@ -46,7 +46,7 @@ def _coupon(user_id: str, **terms) -> str:
         amount_off_fen=terms.pop("amount_off_fen", 1000),
         min_spend_fen=terms.pop("min_spend_fen", 20000), **terms)
     template_store.put_template(template, "s_hq_test", now)
-    return coupon_service.claim_coupon(user_id, template.id, now)["id"]
+    return coupon_service.claim_coupon(user_id, template.id, now).id
 
 
 def _account(user_id: str):

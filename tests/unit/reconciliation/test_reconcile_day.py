@@ -22,7 +22,7 @@ from chalicelib.store.orders import orders as order_store
 from chalicelib.store.orders import refunds as refund_store
 from chalicelib.store.orders.orders import OrderModel
 from chalicelib.store.orders.refunds import RefundModel
-from devstack.sandboxes import wechatpay as pay_sandbox
+from devstack.sandboxes.wechatpay import bills as pay_bills
 from tests.emf import metric_values
 from tests.order_flows import create_order, paid_order, prepay_id, refund
 from tests.paystack import staff_principal, wait_for
@@ -191,13 +191,13 @@ def test_a_bill_failing_its_hash_is_rejected_and_changes_nothing(pay, client, st
 def test_a_bill_whose_summary_does_not_add_up_is_rejected(pay, client, station, driver,
                                                           monkeypatch):
     pending = _paid_silently(pay, client, driver, station)
-    genuine = pay_sandbox._bill_csv
+    genuine = pay_bills.bill_csv
 
     def bad_summary(sandbox, day, bill_type):
         text = genuine(sandbox, day, bill_type).decode("utf-8")
         head, _, summary = text.rstrip("\n").rpartition("\n")
         return (head + "\n" + summary.replace("`1,", "`2,", 1) + "\n").encode("utf-8")
-    monkeypatch.setattr(pay_sandbox, "_bill_csv", bad_summary)
+    monkeypatch.setattr(pay_bills, "bill_csv", bad_summary)
 
     result = reconciliation.run_day(_today())
 
