@@ -72,7 +72,7 @@ def test_a_campaign_counts_its_skips_and_is_done_once_every_user_is_decided():
 
 def test_the_wallet_counts_only_live_points_and_names_the_next_level():
     account = Account("u_1", paid_fen=12_000, bonus_fen=800, monthly_spend={"2026-11": 90_000},
-                      lots=(Lot("o_1", NOW - DAY, NOW + 3 * DAY, 40),
+                      points_debt=15, lots=(Lot("o_1", NOW - DAY, NOW + 3 * DAY, 40),
                             Lot("o_0", NOW - 400 * DAY, NOW - DAY, 5)))
     levels = (Level("silver", 50_000), Level("gold", 200_000))
     summary = WalletSummary(account, NOW, 90_000, levels, BonusRule(50_000, 5_000))
@@ -81,7 +81,7 @@ def test_the_wallet_counts_only_live_points_and_names_the_next_level():
         "paid_fen": 12_000, "bonus_fen": 800, "balance_fen": 12_800,
         "topup_room_fen": 500_000 - 12_800, "bonus_rule": {"every_fen": 50_000, "bonus_fen": 5_000},
         "points": 40, "points_expiring": [{"points": 40, "expires_at": "2026-11-29T08:00:07Z"}],
-        "level": "silver", "next_level": {"name": "gold", "spend_needed_fen": 110_000},
+        "points_debt": 15, "level": "silver", "next_level": {"name": "gold", "spend_needed_fen": 110_000},
         "spend_12m_fen": 90_000})
 
 
