@@ -20,7 +20,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, { body, headers = {}, etag } = {}) {
+// `text`: the answer is read as text (the settlement CSV), not JSON.
+export async function call(method, path, { body, headers = {}, etag, text = false } = {}) {
   const session = loadSession();
   const sent = { ...headers };
   if (session) sent.Authorization = `Bearer ${session.token}`;
@@ -38,6 +39,7 @@ export async function call(method, path, { body, headers = {}, etag } = {}) {
   }
   if (response.status === 304) return { notModified: true, etag };
   if (response.status === 204) return {};
+  if (response.ok && text) return { data: await response.text() };
   const data = await response.json().catch(() => null);
   if (response.ok) return { data, etag: response.headers.get("ETag") };
   if (response.status === 401 && session) {
@@ -49,3 +51,10 @@ export async function call(method, path, { body, headers = {}, etag } = {}) {
 
 export const signIn = (username, password) =>
   call("POST", "/v1/staff/login", { body: { username, password } }).then((r) => r.data);
+
+// "?a=1&b=x" from the params that have a value ("" and null left out).
+export function query(params) {
+  const kept = Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "");
+  if (kept.length === 0) return "";
+  return "?" + kept.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+}

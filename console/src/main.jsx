@@ -2,13 +2,15 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { configure } from "./api.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
-import { PAGES, ROLE_NAMES, mayOpen, pagesOf } from "./roles.js";
+import { PAGES, ROLE_NAMES, mayOpen, needsStation, pagesOf } from "./roles.js";
 import { Board } from "./pages/Board.jsx";
 import { Login } from "./pages/Login.jsx";
+import { Popups } from "./pages/Popups.jsx";
 import { Prices } from "./pages/Prices.jsx";
+import { Reconciliation } from "./pages/Reconciliation.jsx";
 import "./style.css";
 
-const VIEWS = { board: Board, prices: Prices };
+const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups };
 
 const pageOfHash = () => location.hash.replace(/^#\/?/, "") || "board";
 
@@ -90,7 +92,7 @@ function App() {
             <p class="error" role="alert" data-testid="refused">您的岗位（{ROLE_NAMES[staff.role]}）无权访问此页面</p>
             <a href="#/board">返回加油确认</a>
           </div>
-        ) : !session.stationId ? (
+        ) : needsStation(page) && !session.stationId ? (
           <p class="hint">请先输入油站编号</p>
         ) : (
           <View key={session.stationId} session={session} stationId={session.stationId} />

@@ -1,0 +1,110 @@
+"""hq in the station console (console/) on the local stack: home popups and banners.
+
+Popups are chain-wide, so each test names its own (a title of its own) and only the popup test
+that a driver's home must show is live now, at the highest priority."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS_DIR
+from tests.browser.console_flows import sign_in, staff_headers
+from tests.local_stack import driver_token, eventually
+
+IMAGE = "https://img.example.com/popups/winter.png"  # never fetched: the list shows no image
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_hq_creates_a_popup_and_a_drivers_home_shows_it(stack, page):
+    title = f"冬季加油礼 {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, "hq-ops")
+    page.get_by_role("link", name="弹窗广告").click()
+    form = page.get_by_role("form", name="新建弹窗")
+    form.get_by_label("标题").fill(title)
+    form.get_by_label("图片地址").fill(IMAGE)
+    form.get_by_label("优先级（0–1000，大者先展示）").fill("1000")
+    form.get_by_label("每人展示上限").select_option(label="每人每天最多一次")
+    form.get_by_role("checkbox", name="限新用户").check()
+    form.get_by_role("button", name="创建").click()
+
+    row = page.get_by_test_id("popup-row").filter(has_text=title)
+    expect(row).to_contain_text("投放中")  # starts now by default
+    expect(row).to_contain_text("注册 7 天内的新用户")
+    expect(row.get_by_test_id("shown")).to_have_text("0")
+
+    # A new driver, signed in through the WeChat sandbox, opens the mini-program's home.
+    driver = {"Authorization": f"Bearer {driver_token(stack, f'o-popup-{uuid.uuid4().hex}')}"}
+    api = stack["api_url"]
+    # Live popups are cached per Lambda for up to home_popup_cache_s (30 s): wait for it.
+    home = eventually(lambda: requests.get(f"{api}/v1/home", headers=driver, timeout=10).json(),
+                      lambda h: (h.get("popup") or {}).get("title") == title, timeout_s=90)
+    assert home["popup"]["image_url"] == IMAGE and home["popup"]["placement"] == "popup"
+    popup_id = home["popup"]["id"]
+    for event in ("seen", "clicked"):
+        answer = requests.post(f"{api}/v1/home/popups/{popup_id}/{event}", headers=driver, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    # hq sees the view and the click counted.
+    page.get_by_role("button", name="刷新统计").click()
+    expect(row.get_by_test_id("shown")).to_have_text("1")
+    expect(row.get_by_test_id("clicked")).to_have_text("1")
+    expect(row).to_contain_text("100.0%")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_hq_popups.png", full_page=True)
+
+
+def test_hq_pauses_resumes_and_ends_a_popup(stack, page):
+    title = f"周末横幅 {uuid.uuid4().hex[:6]}"
+    start = datetime.now(timezone.utc) + timedelta(days=2)  # scheduled: no driver sees it
+    created = requests.post(f"{stack['api_url']}/v1/staff/marketing/popups", timeout=10,
+                            headers=staff_headers(stack, "hq-pricing"), json={
+                                "title": title, "image_url": IMAGE, "placement": "banner",
+                                "starts_at": _iso(start), "ends_at": _iso(start + timedelta(days=1))})
+    assert created.status_code == 201, created.text
+    sign_in(page, stack, "hq-ops")
+    page.goto(stack["console_url"] + "/#/popups")
+    row = page.get_by_test_id("popup-row").filter(has_text=title)
+    expect(row).to_contain_text("未开始")
+
+    row.get_by_role("button", name="暂停").click()
+    expect(row).to_contain_text("已暂停")
+    row.get_by_role("button", name="恢复").click()
+    expect(row).to_contain_text("未开始")
+    row.get_by_role("button", name="结束").click()
+    expect(row).to_contain_text("已结束")
+    expect(row.get_by_role("button")).to_have_count(0)
+
+    listed = requests.get(f"{stack['api_url']}/v1/staff/marketing/popups?limit=100", timeout=10,
+                          headers=staff_headers(stack, "hq-ops")).json()["items"]
+    assert next(p for p in listed if p["title"] == title)["status"] == "ended"
+
+
+def test_a_popup_the_api_refuses_shows_why_next_to_the_targeting(stack, page):
+    title = f"未知油站 {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, "hq-ops")
+    page.goto(stack["console_url"] + "/#/popups")
+    form = page.get_by_role("form", name="新建弹窗")
+    form.get_by_label("标题").fill(title)
+    form.get_by_label("图片地址").fill("http://img.example.com/a.png")
+    form.get_by_role("button", name="创建").click()
+    expect(form.get_by_role("alert")).to_have_text("图片地址须以 https:// 开头")  # before sending
+
+    form.get_by_label("图片地址").fill(IMAGE)
+    form.get_by_role("checkbox", name="限油站周边").check()
+    form.get_by_label("周边油站编号").fill("ty-999")
+    form.get_by_role("button", name="创建").click()
+    expect(form.locator("fieldset").get_by_role("alert")).to_have_text("找不到该油站")
+    expect(page.get_by_test_id("popup-row").filter(has_text=title)).to_have_count(0)
+
+
+def test_a_manager_is_refused_the_popups_page(stack, page):
+    sign_in(page, stack, "mgr-ty031")
+    expect(page.get_by_role("link", name="弹窗广告")).to_have_count(0)
+    page.goto(stack["console_url"] + "/#/popups")
+    expect(page.get_by_test_id("refused")).to_contain_text("无权访问此页面")

@@ -1,0 +1,124 @@
+"""A station manager in the station console (console/) on the local stack: the day's
+reconciliation and settlement.
+
+The reconciliation test works at ty-047, where no other test pays an order, so the station's
+settlement holds exactly the orders it pays."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS_DIR
+from tests.browser.console_flows import paid_order, sign_in, staff_headers, station
+from tests.e2e.conftest import business_day, fire_schedule
+from tests.local_stack import driver_token, eventually
+
+STATION = "ty-047"
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def _silently_paid_order(stack, amount_fen: int) -> dict:
+    """An order paid while WeChat Pay's notification never arrives: only the bill tells."""
+    api = stack["api_url"]
+    driver = {"Authorization": f"Bearer {driver_token(stack, f'o-recon-{uuid.uuid4().hex}')}"}
+    nozzle = next(n["no"] for n in station(STATION)["nozzles"] if n["grade"] == "92")
+    created = requests.post(f"{api}/v1/orders", timeout=30,
+                            headers={**driver, "Idempotency-Key": str(uuid.uuid4())},
+                            json={"station_id": STATION, "nozzle_no": nozzle,
+                                  "amount_fen": amount_fen, "grade": "92"}).json()
+    pay = stack["wechatpay_url"]
+    assert requests.post(f"{pay}/sandbox/suppress-notifications", timeout=10, json={
+        "out_trade_no": created["order"]["out_trade_no"]}).ok
+    requests.post(f"{pay}/sandbox/pay", timeout=10, json={
+        "prepay_id": created["payment"]["package"].split("=", 1)[1]}).raise_for_status()
+    return created["order"]
+
+
+def _reconcile_today(stack) -> str:
+    """Reconcile today's bill as the schedule would at 10:30 tomorrow morning."""
+    today = business_day()
+    tomorrow_morning = datetime(today.year, today.month, today.day, 2, 30,
+                                tzinfo=timezone.utc) + timedelta(days=1)
+    pay = stack["wechatpay_url"]
+    assert requests.post(f"{pay}/sandbox/settings", json={"bills_available_early": True},
+                         timeout=10).ok
+    try:
+        run = fire_schedule(stack, "reconcile_trade_bill", at=tomorrow_morning)
+    finally:  # the stack is shared by the session: leave the sandbox as it was
+        requests.post(f"{pay}/sandbox/settings", json={"bills_available_early": False}, timeout=10)
+    assert run["status"] == "DONE", run
+    return run["bill_date"]
+
+
+def test_manager_reads_the_days_reconciliation_and_downloads_the_settlement(stack, page):
+    api = stack["api_url"]
+    manager = staff_headers(stack, f"mgr-{STATION.replace('-', '')}")
+    plain = paid_order(stack, STATION, 30000)
+    shorter = paid_order(stack, STATION, 20000, grade="95")
+    confirmed = requests.post(f"{api}/v1/staff/orders/{shorter['id']}/confirm", timeout=30,
+                              headers=staff_headers(stack, "att-ty047"),
+                              json={"actual_amount_fen": 19000})
+    assert confirmed.status_code == 200, confirmed.text
+    silent = _silently_paid_order(stack, 15000)
+    # The shorter fill's refund settles in the sandbox before the day is reconciled.
+    eventually(lambda: requests.get(f"{api}/v1/staff/orders/{shorter['id']}/history",
+                                    headers=manager, timeout=10).json()["order"],
+               lambda o: o["refunded_fen"] > 0 and not o["refund_pending_fen"])
+    day = _reconcile_today(stack)
+    report = requests.get(f"{api}/v1/staff/reconciliation/{day}", headers=manager, timeout=30,
+                          params={"station_id": STATION}).json()
+    [settlement] = report["settlements"]
+    assert settlement["orders"] == 3
+    assert settlement["paid_fen"] == sum(o["pay_amount_fen"] for o in (plain, shorter, silent))
+
+    sign_in(page, stack, "mgr-ty047")
+    page.get_by_role("link", name="对账结算").click()
+    page.get_by_label("对账日期").fill(day)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text(f"{day} · 已完成对账")
+    difference = page.get_by_test_id("difference")
+    expect(difference).to_have_count(1)
+    expect(difference).to_contain_text("微信已收款，订单未记为已支付")
+    expect(difference).to_contain_text(f"#{silent['id'][-6:].upper()}")
+    expect(difference).to_contain_text("已自动修复")
+    shown = page.get_by_test_id("settlement")
+    expect(shown).to_contain_text("3 笔")
+    expect(shown).to_contain_text(_yuan(settlement["paid_fen"]))
+    expect(shown).to_contain_text(f"{settlement['refunds']} 笔 {_yuan(settlement['refund_fen'])}")
+    expect(shown.get_by_test_id("net")).to_have_text(_yuan(settlement["net_fen"]))
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_reconciliation.png", full_page=True)
+
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="下载结算单 CSV").click()
+    download = downloading.value
+    assert download.suggested_filename == f"结算单-{STATION}-{day}.csv"
+    text = open(download.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    total = next(r for r in rows if r["grade"] == "TOTAL")
+    assert {k: total[k] for k in ("bill_date", "station_id", "orders", "paid_yuan", "refunds",
+                                  "refund_yuan", "fee_yuan", "net_yuan")} == {
+        "bill_date": day, "station_id": STATION, "orders": "3",
+        "paid_yuan": _yuan(settlement["paid_fen"])[1:], "refunds": str(settlement["refunds"]),
+        "refund_yuan": _yuan(settlement["refund_fen"])[1:],
+        "fee_yuan": _yuan(settlement["fee_fen"])[1:], "net_yuan": _yuan(settlement["net_fen"])[1:]}
+    assert sorted((r["grade"], r["orders"]) for r in rows if r["grade"] != "TOTAL") == [
+        ("92", "2"), ("95", "1")]
+
+
+def test_a_day_not_yet_reconciled_says_so_in_chinese(stack, page):
+    sign_in(page, stack, "mgr-ty031")
+    page.goto(stack["console_url"] + "/#/reconciliation")
+    page.get_by_label("对账日期").fill("2026-01-02")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("reconciliation-error")).to_have_text(
+        "该日尚未对账（每天上午对前一天的账单）")
+    expect(page.get_by_role("button", name="下载结算单 CSV")).to_have_count(0)
