@@ -14,7 +14,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS_DIR
-from tests.browser.console_flows import paid_order, sign_in, staff_headers, station
+from tests.browser.console_flows import (
+    driver_headers, paid_order, short_no, sign_in, staff_headers, station)
 from tests.e2e.conftest import business_day, fire_schedule
 from tests.local_stack import driver_token, eventually
 
@@ -122,3 +123,45 @@ def test_a_day_not_yet_reconciled_says_so_in_chinese(stack, page):
     expect(page.get_by_test_id("reconciliation-error")).to_have_text(
         "该日尚未对账（每天上午对前一天的账单）")
     expect(page.get_by_role("button", name="下载结算单 CSV")).to_have_count(0)
+
+
+def _request_refund(stack, driver: dict, order: dict, reason: str) -> None:
+    answer = requests.post(f"{stack['api_url']}/v1/orders/{order['id']}/refund-request",
+                           headers=driver, json={"reason": reason}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def test_manager_answers_drivers_refund_requests_from_the_board(stack, page):
+    driver = driver_headers(stack)
+    kept = paid_order(stack, "ty-001", 18800, driver=driver)
+    returned = paid_order(stack, "ty-001", 25000, driver=driver)
+    _request_refund(stack, driver, returned, "油枪故障，没加上油")
+    _request_refund(stack, driver, kept, "排队太久，不想加了")
+
+    sign_in(page, stack, "mgr-ty001")
+    cards = page.get_by_test_id("refund-request")
+    approve = cards.filter(has_text=short_no(returned))
+    expect(approve).to_contain_text("司机说明：油枪故障，没加上油")
+    # A ticket with an open request cannot be confirmed until the request is answered.
+    expect(page.get_by_test_id("ticket").filter(has_text=short_no(kept))).to_be_disabled()
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_board_refund_requests.png")
+
+    approve.get_by_role("button", name="同意并全额退款 ¥250.00").click()
+    expect(approve).to_have_count(0)
+    decline = cards.filter(has_text=short_no(kept))
+    decline.get_by_role("button", name="拒绝").click()
+    decline.get_by_label("拒绝原因（司机可见）").fill("监控显示已在 1 号枪加油")
+    decline.get_by_role("button", name="确认拒绝").click()
+    expect(cards).to_have_count(0)
+    expect(page.get_by_test_id("ticket").filter(has_text=short_no(kept))).to_be_enabled()
+
+    def mine(order):
+        return requests.get(f"{stack['api_url']}/v1/orders/{order['id']}", headers=driver,
+                            timeout=10).json()
+    refunded = eventually(lambda: mine(returned), lambda o: o["status"] == "REFUNDED")
+    assert refunded["refunded_fen"] == returned["pay_amount_fen"]
+    assert refunded["refund_request"]["status"] == "APPROVED"
+    declined = mine(kept)
+    assert (declined["status"], declined["refund_request"]["status"],
+            declined["refund_request"]["answer"]) == ("PAID", "DECLINED", "监控显示已在 1 号枪加油")
