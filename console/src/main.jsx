@@ -4,13 +4,16 @@ import { configure } from "./api.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
 import { PAGES, ROLE_NAMES, mayOpen, needsStation, pagesOf } from "./roles.js";
 import { Board } from "./pages/Board.jsx";
+import { Coupons } from "./pages/Coupons.jsx";
+import { Ledger } from "./pages/Ledger.jsx";
 import { Login } from "./pages/Login.jsx";
 import { Popups } from "./pages/Popups.jsx";
 import { Prices } from "./pages/Prices.jsx";
 import { Reconciliation } from "./pages/Reconciliation.jsx";
 import "./style.css";
 
-const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups };
+const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups,
+  coupons: Coupons, ledger: Ledger };
 
 const pageOfHash = () => location.hash.replace(/^#\/?/, "") || "board";
 
@@ -77,7 +80,7 @@ function App() {
   return (
     <div class="shell">
       <header>
-        <nav>
+        <nav class={pagesOf(staff.role).length > 4 ? "many" : ""}>
           {pagesOf(staff.role).map((name) => (
             <a key={name} href={`#/${name}`} class={name === page ? "active" : ""}>{PAGES[name].title}</a>
           ))}

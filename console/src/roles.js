@@ -10,6 +10,8 @@ export const PAGES = {
   prices: { title: "油价管理", roles: MANAGERS, station: true },
   reconciliation: { title: "对账结算", roles: MANAGERS, station: true },
   popups: { title: "弹窗广告", roles: HQ, station: false },
+  coupons: { title: "优惠券", roles: HQ, station: false },
+  ledger: { title: "钱包核对", roles: HQ, station: false },
 };
 
 export const ROLE_NAMES = { attendant: "加油员", manager: "站长", hq: "总部" };

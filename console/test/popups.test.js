@@ -82,3 +82,9 @@ it("reads a reconciled day", () => {
   expect(query({ station_id: "ty 1", format: null, date: "" })).toBe("?station_id=ty%201");
   expect(query({})).toBe("");
 });
+
+it("keeps what was created on this page above a first load that answered late", async () => {
+  const { mergeCreated } = await import("../src/useList.js");
+  expect(mergeCreated([{ id: "new" }], [{ id: "a" }, { id: "b" }]).map((x) => x.id)).toEqual(["new", "a", "b"]);
+  expect(mergeCreated([{ id: "a", v: 1 }], [{ id: "a", v: 2 }])).toEqual([{ id: "a", v: 2 }]);
+});

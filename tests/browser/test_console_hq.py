@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS_DIR
-from tests.browser.console_flows import sign_in, staff_headers
+from tests.browser.console_flows import driver_headers, sign_in, staff_headers
 from tests.local_stack import driver_token, eventually
 
 IMAGE = "https://img.example.com/popups/winter.png"  # never fetched: the list shows no image
@@ -108,3 +108,56 @@ def test_a_manager_is_refused_the_popups_page(stack, page):
     expect(page.get_by_role("link", name="弹窗广告")).to_have_count(0)
     page.goto(stack["console_url"] + "/#/popups")
     expect(page.get_by_test_id("refused")).to_contain_text("无权访问此页面")
+
+
+def _driver(stack) -> tuple[dict, str]:
+    headers = driver_headers(stack)
+    me = requests.get(f"{stack['api_url']}/v1/me", headers=headers, timeout=10).json()
+    return headers, me["id"]
+
+
+def test_hq_creates_a_coupon_and_grants_it_to_drivers_with_progress(stack, page):
+    title = f"满100减10 {uuid.uuid4().hex[:6]}"
+    (first, first_id), (second, second_id) = _driver(stack), _driver(stack)
+    sign_in(page, stack, "hq-ops")
+    page.get_by_role("link", name="优惠券").click()
+    form = page.get_by_role("form", name="新建优惠券")
+    form.get_by_label("名称").fill(title)
+    form.get_by_label("减免金额（元）").fill("10")
+    form.get_by_label("使用门槛（元，0 或不填为无门槛）").fill("5")
+    form.get_by_role("button", name="创建").click()
+    expect(form.get_by_role("alert")).to_have_text("门槛须高于减免金额（或填 0 表示无门槛）")
+    form.get_by_label("使用门槛（元，0 或不填为无门槛）").fill("100")
+    form.get_by_label("发放方式").select_option(label="仅定向发放")
+    form.get_by_role("button", name="创建").click()
+
+    row = page.get_by_test_id("template-row").filter(has_text=title)
+    expect(row).to_contain_text("可领取")
+    expect(row.get_by_test_id("issued")).to_contain_text("0")
+    row.get_by_role("button", name="定向发放").click()
+    grant = page.get_by_role("form", name="定向发放")
+    grant.get_by_label("给这些用户").fill(f"{first_id}\n{second_id}, u_nobody_{uuid.uuid4().hex[:8]}")
+    grant.get_by_role("button", name="发放给 3 位用户").click()
+    expect(page.get_by_test_id("campaign-figures")).to_contain_text("已处理 3/3 · 成功 2 张 · 跳过 1")
+    expect(page.get_by_test_id("campaign-figures")).to_contain_text("用户不存在 1")
+
+    page.get_by_role("button", name="刷新数据").click()
+    expect(row.get_by_test_id("issued")).to_contain_text("2")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_hq_coupons.png", full_page=True)
+    for driver in (first, second):
+        held = requests.get(f"{stack['api_url']}/v1/coupons", headers=driver, timeout=10).json()
+        assert [c["title"] for c in held["items"]] == [title]
+
+
+def test_hq_checks_a_drivers_wallet_ledger(stack, page):
+    _, user_id = _driver(stack)
+    sign_in(page, stack, "hq-ops")
+    page.get_by_role("link", name="钱包核对").click()
+    page.get_by_label("用户编号").fill("not a user!")
+    page.get_by_role("button", name="核对钱包账本").click()
+    expect(page.get_by_role("alert")).to_have_text("用户编号格式无效")
+    page.get_by_label("用户编号").fill(user_id)
+    page.get_by_role("button", name="核对钱包账本").click()
+    expect(page.get_by_test_id("ledger-result")).to_have_text(f"用户 {user_id}：余额与积分账本均核对无误")
+    expect(page.get_by_test_id("chain-balance")).to_contain_text("校验通过")

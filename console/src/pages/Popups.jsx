@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { call } from "../api.js";
 import { ErrorText, FieldProblem, OtherError } from "../ErrorText.jsx";
 import {
@@ -6,6 +6,7 @@ import {
   clickRate, popupBody,
 } from "../popups.js";
 import { dayTime, localInput } from "../times.js";
+import { usePagedList } from "../useList.js";
 import { useRequest } from "../useRequest.js";
 
 const FIELDS = ["title", "image_url", "link", "placement", "starts_at", "ends_at", "priority", "frequency", "rules"];
@@ -135,35 +136,23 @@ function PopupRow({ popup, onChanged }) {
 }
 
 export function Popups() {
-  const [items, setItems] = useState(null);
-  const [next, setNext] = useState(null);
-  const load = useRequest();
-
-  async function fetchPage(cursor) {
-    const path = `/v1/staff/marketing/popups?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-    const answer = await load.run(() => call("GET", path));
-    if (!answer) return;
-    setItems((cursor ? items : []).concat(answer.data.items));
-    setNext(answer.data.next_cursor);
-  }
-  useEffect(() => { fetchPage(null); }, []);
-
-  const replace = (popup) => setItems(items.map((p) => (p.id === popup.id ? popup : p)));
+  const list = usePagedList(`/v1/staff/marketing/popups?limit=${PAGE}`);
+  const { items } = list;
   return (
     <div class="popups">
-      <PopupForm onCreated={(popup) => setItems([popup, ...(items || [])])} />
+      <PopupForm onCreated={list.add} />
       <section>
-        <h2>弹窗与横幅 <button type="button" class="small" onClick={() => fetchPage(null)} disabled={load.busy}>刷新统计</button></h2>
-        <ErrorText error={load.error} />
+        <h2>弹窗与横幅 <button type="button" class="small" onClick={list.reload} disabled={list.load.busy}>刷新统计</button></h2>
+        <ErrorText error={list.load.error} />
         {items !== null && items.length === 0 && <p class="hint">还没有弹窗或横幅</p>}
         {items !== null && items.length > 0 && (
           <table class="list">
             <thead><tr><th>标题</th><th>投放时间</th><th>投放对象 / 上限</th><th>状态</th>
               <th class="num">展示</th><th class="num">点击</th><th class="num">点击率</th><th /></tr></thead>
-            <tbody>{items.map((p) => <PopupRow key={p.id} popup={p} onChanged={replace} />)}</tbody>
+            <tbody>{items.map((p) => <PopupRow key={p.id} popup={p} onChanged={list.replace} />)}</tbody>
           </table>
         )}
-        {next && <button type="button" onClick={() => fetchPage(next)} disabled={load.busy}>加载更多</button>}
+        {list.next && <button type="button" onClick={list.more} disabled={list.load.busy}>加载更多</button>}
       </section>
     </div>
   );
