@@ -70,6 +70,33 @@ class InventoryOut(msgspec.Struct):
     grades: list[StockOut]
 
 
+class GradePriceChange(msgspec.Struct):
+    grade: str
+    old_guide_price_fen: int
+    old_pump_price_fen: int
+    new_guide_price_fen: int
+    new_pump_price_fen: int
+    old_member_prices: dict[str, int]
+    new_member_prices: dict[str, int]
+
+
+class PriceChangeOut(msgspec.Struct):
+    version: int  # the station's prices version this change made
+    changed_at: str
+    changed_by: str  # staff id
+    role: str
+    grades: list[GradePriceChange]
+
+
+class PriceHistoryQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, doc_only(minimum=1, maximum=50)] = 20
+
+
+class PriceHistoryOut(msgspec.Struct):
+    station_id: str
+    items: list[PriceChangeOut]
+
+
 class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     """Leave station_ids out for a chain-wide promotion (HQ only), grades out for every grade."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -120,6 +147,27 @@ def put_prices(station_id: str, body: PricesIn):
     prices = [(g.grade, g.guide_price_fen, g.pump_price_fen, g.member_prices)
               for g in body.grades]
     return station_admin.update_prices(staff, station_id, prices)
+
+
+@route(bp, "/v1/staff/stations/{station_id}/price-history", methods=["GET"], auth="staff",
+       query=PriceHistoryQuery, ok=PriceHistoryOut,
+       summary="The station's price changes, newest first: who, when, old and new prices",
+       errors={400: ("LIMIT_OUT_OF_RANGE",), 403: ("STATION_NOT_YOURS",),
+               404: ("STATION_NOT_FOUND",)})
+def get_price_history(station_id: str, query: PriceHistoryQuery):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.price_changes(current_staff(bp.current_request), station_id,
+                                         query.limit)
+
+
+@route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["GET"], auth="staff",
+       ok=InventoryOut, summary="The station's tank stock per grade, as last reported",
+       errors={403: ("STATION_NOT_YOURS",), 404: ("STATION_NOT_FOUND",)})
+def get_inventory(station_id: str):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.current_inventory(current_staff(bp.current_request), station_id)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["PUT"], auth="staff",

@@ -88,6 +88,16 @@ const MESSAGES = {
   // hq: wallets and staff
   USER_ID_INVALID: "用户编号格式无效",
   STAFF_NOT_FOUND: "找不到该员工账号",
+  // manager: stock and promotions
+  INVENTORY_INVALID: "库存升数无效",
+  PROMOTION_TIME_INVALID: "时间格式无效",
+  PROMOTION_WINDOW_INVALID: "结束时间须晚于开始时间",
+  PROMOTION_KIND_UNKNOWN: "未知的促销类型",
+  PROMOTION_FIGURE_INVALID: "促销金额与类型不匹配（满额须高于立减金额）",
+  PROMOTION_SCOPE_INVALID: "适用油站或油品不能为空",
+  PROMOTION_ALREADY_ENDED: "结束时间已过，请重新选择",
+  PROMOTION_NOT_FOUND: "找不到该促销（可能已结束）",
+  CHAIN_PROMOTION_HQ_ONLY: "全连锁促销只能由总部创建",
   // manager and hq: reconciliation
   DATE_INVALID: "日期无效",
   DATE_IN_FUTURE: "不能选择今天以后的日期",

@@ -6,6 +6,8 @@ import { PAGES, ROLE_NAMES, mayOpen, needsStation, pagesOf } from "./roles.js";
 import { Board } from "./pages/Board.jsx";
 import { Coupons } from "./pages/Coupons.jsx";
 import { Ledger } from "./pages/Ledger.jsx";
+import { Orders } from "./pages/Orders.jsx";
+import { Station } from "./pages/Station.jsx";
 import { Login } from "./pages/Login.jsx";
 import { Popups } from "./pages/Popups.jsx";
 import { Prices } from "./pages/Prices.jsx";
@@ -13,7 +15,7 @@ import { Reconciliation } from "./pages/Reconciliation.jsx";
 import "./style.css";
 
 const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups,
-  coupons: Coupons, ledger: Ledger };
+  coupons: Coupons, ledger: Ledger, orders: Orders, station: Station };
 
 const pageOfHash = () => location.hash.replace(/^#\/?/, "") || "board";
 

@@ -1,10 +1,11 @@
 // hq's home popups and banners: the form's fields as the API's PopupIn, and a popup as hq reads it.
+import { levelName } from "./format.js";
 import { shanghaiIso } from "./times.js";
 
 export const PLACEMENTS = { popup: "首页弹窗", banner: "首页横幅" };
 export const FREQUENCIES = { once_per_day: "每人每天最多一次", once_ever: "每人仅一次", unlimited: "不限次数" };
 export const STATUSES = { scheduled: "未开始", live: "投放中", paused: "已暂停", ended: "已结束" };
-export const LEVELS = { silver: "白银会员", gold: "黄金会员", platinum: "铂金会员" };
+
 
 // What hq may do to a popup in each status (the API refuses the rest with a 409).
 export function actionsOf(status) {
@@ -60,7 +61,7 @@ export function popupBody(form) {
 export function describeRule(rule) {
   switch (rule.kind) {
     case "new_user": return `注册 ${rule.days} 天内的新用户`;
-    case "member_level": return rule.levels.map((l) => LEVELS[l] || l).join("、");
+    case "member_level": return rule.levels.map(levelName).join("、");
     case "near_station": return `油站 ${rule.station_id} 周边 ${rule.radius_m} 米`;
     case "district": return `区县：${rule.districts.join("、")}`;
     case "inactive_days": return `${rule.days} 天以上未加油`;

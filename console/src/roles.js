@@ -7,7 +7,9 @@ const HQ = ["hq"];
 
 export const PAGES = {
   board: { title: "加油确认", roles: ALL, station: true },
+  orders: { title: "订单查询", roles: MANAGERS, station: true },
   prices: { title: "油价管理", roles: MANAGERS, station: true },
+  station: { title: "库存与促销", roles: MANAGERS, station: true },
   reconciliation: { title: "对账结算", roles: MANAGERS, station: true },
   popups: { title: "弹窗广告", roles: HQ, station: false },
   coupons: { title: "优惠券", roles: HQ, station: false },

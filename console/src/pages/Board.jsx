@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call } from "../api.js";
 import { ErrorText } from "../ErrorText.jsx";
-import { clock, gradeName, refundState, shortNo, splitBoard } from "../format.js";
+import { clock, gradeName, matchesSearch, refundState, shortNo, splitBoard } from "../format.js";
 import { yuan } from "../money.js";
 import { startPoll } from "../poll.js";
 import { mayRefund } from "../roles.js";
@@ -19,6 +19,7 @@ export function Board({ session, stationId }) {
   const [confirming, setConfirming] = useState(null);
   const [refunding, setRefunding] = useState(null);
   const [requests, setRequests] = useState([]);
+  const [search, setSearch] = useState("");
   const poll = useRef(null);
 
   useEffect(() => {
@@ -43,7 +44,7 @@ export function Board({ session, stationId }) {
     poll.current.now();
   }
 
-  const { waiting, confirmed } = splitBoard(orders || []);
+  const { waiting, confirmed } = splitBoard((orders || []).filter((o) => matchesSearch(o, search)));
   const refunds = mayRefund(session.staff.role);
   const requested = new Set(requests.map((o) => o.id));
   return (
@@ -53,10 +54,13 @@ export function Board({ session, stationId }) {
         setRequests((open) => open.filter((o) => o.id !== order.id));
         changed();
       }} />
+      <label class="inline board-search">查找订单
+        <input name="search" type="search" value={search} placeholder="单号后几位或金额尾数"
+          onInput={(e) => setSearch(e.currentTarget.value)} /></label>
       <section>
         <h2>待确认 <span class="count">{waiting.length}</span></h2>
         {orders === null && <p class="hint">加载中…</p>}
-        {orders !== null && waiting.length === 0 && <p class="hint">暂无待确认的订单</p>}
+        {orders !== null && waiting.length === 0 && <p class="hint">{search ? "没有符合查找的待确认订单" : "暂无待确认的订单"}</p>}
         <ul class="tickets">
           {waiting.map((order) => (
             <li key={order.id}>

@@ -2,9 +2,10 @@ import { useState } from "preact/hooks";
 import { call } from "../api.js";
 import { ErrorText, FieldProblem, OtherError } from "../ErrorText.jsx";
 import {
-  ACTION_NAMES, EMPTY_TARGETING, FREQUENCIES, LEVELS, PLACEMENTS, STATUSES, actionsOf, audience,
+  ACTION_NAMES, EMPTY_TARGETING, FREQUENCIES, PLACEMENTS, STATUSES, actionsOf, audience,
   clickRate, popupBody,
 } from "../popups.js";
+import { MEMBER_LEVELS as LEVELS } from "../format.js";
 import { dayTime, localInput } from "../times.js";
 import { usePagedList } from "../useList.js";
 import { useRequest } from "../useRequest.js";
