@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import PromotionOut, doc_only
-from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
+from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN, STATION_CURSOR_PATTERN
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML
 
@@ -97,6 +97,37 @@ class PriceHistoryOut(msgspec.Struct):
     items: list[PriceChangeOut]
 
 
+class StationListQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 100
+    # next_cursor of the previous page, passed back unchanged
+    cursor: Annotated[str, doc_only(pattern=STATION_CURSOR_PATTERN)] | None = None
+
+
+class ListedGrade(msgspec.Struct):
+    grade: str
+    guide_price_fen: int
+    pump_price_fen: int
+    stock: Literal["in_stock", "low", "out", "unknown"]
+
+
+class ListedStation(msgspec.Struct):
+    id: str
+    name: str
+    brand: str
+    district: str
+    address: str
+    open_time: str  # "HH:MM" Asia/Shanghai
+    close_time: str
+    open_now: bool
+    nozzles: int
+    grades: list[ListedGrade]
+
+
+class StationPage(msgspec.Struct):
+    items: list[ListedStation]
+    next_cursor: str | None
+
+
 class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     """Leave station_ids out for a chain-wide promotion (HQ only), grades out for every grade."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -125,6 +156,16 @@ class PromotionPage(msgspec.Struct):
 _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
                  403: ("ROLE_NOT_ALLOWED", "STATION_NOT_YOURS"), 404: ("STATION_NOT_FOUND",),
                  409: ("STATION_BUSY",), 422: ("GRADE_NOT_SOLD",)}
+
+
+@route(bp, "/v1/staff/stations", methods=["GET"], auth="staff", query=StationListQuery,
+       ok=StationPage, summary="Every station of the chain with its prices and stock (hq)",
+       errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("ROLE_NOT_ALLOWED",)})
+def list_stations(query: StationListQuery):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.list_stations(current_staff(bp.current_request), query.limit,
+                                         query.cursor)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["GET"], auth="staff",

@@ -32,6 +32,12 @@ PROMOTION_CURSOR_PATTERN = \
 POPUP_CURSOR_PATTERN = \
     r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z#[A-Za-z0-9_]{1,64}$"
 
+# Staff accounts: the last username of the page (a scan's start key; usernames are plain ASCII).
+STAFF_CURSOR_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+
+# Stations listed for hq: the last station id of the page (a scan's start key).
+STATION_CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
 
 def encode_cursor(position: dict) -> str:
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()

@@ -84,6 +84,7 @@ export const EVENT_NAMES = {
 const AMOUNT_NAMES = {
   pay_amount_fen: "实付", actual_amount_fen: "实收", refunded_fen: "已退", refund_pending_fen: "退款中",
   pump_amount_fen: "油机金额", actual_pump_amount_fen: "实际油机金额", discount_fen: "优惠",
+  refund_reserved_fen: "预留退款", coupon_fen: "优惠券", points_fen: "积分抵扣",
 };
 export function amountChanges(event, yuanOf) {
   const keys = [...new Set([...Object.keys(event.amounts_before || {}), ...Object.keys(event.amounts_after || {})])];

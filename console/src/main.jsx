@@ -82,6 +82,7 @@ function App() {
   return (
     <div class="shell">
       <header>
+        <strong class="brand">加油站控制台</strong>
         <nav class={pagesOf(staff.role).length > 4 ? "many" : ""}>
           {pagesOf(staff.role).map((name) => (
             <a key={name} href={`#/${name}`} class={name === page ? "active" : ""}>{PAGES[name].title}</a>

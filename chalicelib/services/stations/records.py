@@ -1,14 +1,22 @@
-"""What the staff of a station read of it besides its prices: the tank stock as last reported,
-and the price history (who changed which grade's prices, when, from what to what)."""
+"""What staff read of stations besides their prices: the tank stock as last reported, the price
+history (who changed which grade's prices, when, from what to what), and hq's list of every
+station of the chain."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from chalicelib.domain import times
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.cursors import STATION_CURSOR_PATTERN
+from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.identity.roles import Role
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.services.stations.admin import existing_station, require_station, stock_view
 from chalicelib.store.stations import price_history
+from chalicelib.store.stations import stations as station_store
 
 MAX_HISTORY = 50  # the store's newest-first page; older changes stay stored
+_CURSOR = re.compile(STATION_CURSOR_PATTERN)
 
 
 def current_inventory(staff: Principal, station_id: str) -> dict:
@@ -34,3 +42,24 @@ def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
                      "old_member_prices": dict(g.old_member_prices),
                      "new_member_prices": dict(g.new_member_prices)} for g in c.grades]}
         for c in price_history.price_history(station_id, limit)]}
+
+
+def list_stations(staff: Principal, limit: int, cursor: str | None,
+                  now: datetime | None = None) -> dict:
+    """hq only: every station of the chain, a page at a time, each with its prices and stock."""
+    if staff.role != Role.HQ:
+        raise Forbidden("only hq lists every station", code="ROLE_NOT_ALLOWED")
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
+    if cursor is not None and not _CURSOR.fullmatch(cursor):
+        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
+                           field="cursor")
+    now = now or times.now()
+    stations, last = station_store.page_stations(limit, cursor)
+    return {"items": [{
+        "id": s.id, "name": s.name, "brand": s.brand, "district": s.district,
+        "address": s.address, "open_time": s.open_time, "close_time": s.close_time,
+        "open_now": s.is_open(now), "nozzles": len(s.nozzles),
+        "grades": [{"grade": g.grade, "guide_price_fen": g.guide_price_fen,
+                    "pump_price_fen": g.pump_price_fen, "stock": s.stock_state(g.grade)}
+                   for g in s.grades]} for s in stations], "next_cursor": last}

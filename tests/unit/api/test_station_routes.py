@@ -265,3 +265,29 @@ def empty_prices(client, who) -> list[dict]:
     answer = client.http.get("/v1/staff/stations/ty-901/prices", headers=bearer(who))
     assert answer.status_code == 200
     return answer.json_body["grades"]
+
+
+def test_hq_lists_every_station_a_page_at_a_time_and_nobody_else_may(seeded):
+    hq = bearer(staff("hq"))
+    seen, cursor = [], None
+    while True:
+        page = seeded.http.get("/v1/staff/stations?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                               headers=hq)
+        assert page.status_code == 200, page.json_body
+        seen += page.json_body["items"]
+        cursor = page.json_body["next_cursor"]
+        if cursor is None:
+            break
+    bad = seeded.http.get("/v1/staff/stations?cursor=no%20such", headers=hq)
+    refused = seeded.http.get("/v1/staff/stations",
+                              headers=bearer(staff("manager", "ty-901", subject="s_mgr")))
+
+    assert sorted(s["id"] for s in seen) == ["ty-901", "ty-902", "ty-903"]
+    listed = next(s for s in seen if s["id"] == "ty-901")
+    stored = station_store.get_station("ty-901")
+    assert (listed["name"], listed["district"], listed["nozzles"]) == (
+        stored.name, stored.district, len(stored.nozzles))
+    assert [(g["grade"], g["pump_price_fen"]) for g in listed["grades"]] == [
+        (g.grade, g.pump_price_fen) for g in stored.grades]
+    assert (refused.status_code, refused.json_body["code"]) == (403, "ROLE_NOT_ALLOWED")
+    assert (bad.status_code, bad.json_body["code"]) == (400, "INVALID_CURSOR")
