@@ -13,6 +13,12 @@ export async function configure(signedOut) {
   apiUrl = config.api_url.replace(/\/$/, "");
 }
 
+// The session ended on purpose here (log out everywhere): as after a 401, back to the login.
+export function endSession() {
+  clearSession();
+  onSignedOut();
+}
+
 export class ApiError extends Error {
   constructor({ status = 0, code = null, field = null, network = false }) {
     super(code || `HTTP ${status}`);

@@ -3,11 +3,13 @@ import { useEffect, useState } from "preact/hooks";
 import { configure } from "./api.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
 import { PAGES, ROLE_NAMES, mayOpen, needsStation, pagesOf } from "./roles.js";
+import { Accounts } from "./pages/Accounts.jsx";
 import { Board } from "./pages/Board.jsx";
 import { Coupons } from "./pages/Coupons.jsx";
 import { Ledger } from "./pages/Ledger.jsx";
 import { Orders } from "./pages/Orders.jsx";
 import { Station } from "./pages/Station.jsx";
+import { Stations } from "./pages/Stations.jsx";
 import { Login } from "./pages/Login.jsx";
 import { Popups } from "./pages/Popups.jsx";
 import { Prices } from "./pages/Prices.jsx";
@@ -15,7 +17,7 @@ import { Reconciliation } from "./pages/Reconciliation.jsx";
 import "./style.css";
 
 const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups,
-  coupons: Coupons, ledger: Ledger, orders: Orders, station: Station };
+  coupons: Coupons, ledger: Ledger, orders: Orders, station: Station, accounts: Accounts, stations: Stations };
 
 const pageOfHash = () => location.hash.replace(/^#\/?/, "") || "board";
 
@@ -101,7 +103,8 @@ function App() {
         ) : needsStation(page) && !session.stationId ? (
           <p class="hint">请先输入油站编号</p>
         ) : (
-          <View key={session.stationId} session={session} stationId={session.stationId} />
+          <View key={session.stationId} session={session} stationId={session.stationId}
+            onOpen={(stationId, name) => { switchStation(stationId); location.hash = `#/${name}`; }} />
         )}
       </main>
     </div>

@@ -14,6 +14,8 @@ export const PAGES = {
   popups: { title: "弹窗广告", roles: HQ, station: false },
   coupons: { title: "优惠券", roles: HQ, station: false },
   ledger: { title: "钱包核对", roles: HQ, station: false },
+  accounts: { title: "员工账号", roles: HQ, station: false },
+  stations: { title: "全部油站", roles: HQ, station: false },
 };
 
 export const ROLE_NAMES = { attendant: "加油员", manager: "站长", hq: "总部" };

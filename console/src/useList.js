@@ -4,12 +4,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { call } from "./api.js";
 import { useRequest } from "./useRequest.js";
 
-export function mergeCreated(created, fetched) {
-  const ids = new Set(fetched.map((x) => x.id));
-  return [...created.filter((x) => !ids.has(x.id)), ...fetched];
+const byId = (x) => x.id;
+
+export function mergeCreated(created, fetched, keyOf = byId) {
+  const ids = new Set(fetched.map(keyOf));
+  return [...created.filter((x) => !ids.has(keyOf(x))), ...fetched];
 }
 
-export function usePagedList(path) {
+export function usePagedList(path, keyOf = byId) {
   const [items, setItems] = useState(null);
   const [next, setNext] = useState(null);
   const created = useRef([]);
@@ -20,7 +22,7 @@ export function usePagedList(path) {
     const answer = await load.run(() => call("GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path));
     if (!answer) return;
     setItems((shown) => (cursor ? (shown || []).concat(answer.data.items)
-      : mergeCreated(created.current, answer.data.items)));
+      : mergeCreated(created.current, answer.data.items, keyOf)));
     setNext(answer.data.next_cursor);
   }
   useEffect(() => { fetchPage(null); }, [path]);
@@ -31,11 +33,12 @@ export function usePagedList(path) {
     more: () => fetchPage(next),
     add(item) {
       created.current = [item, ...created.current];
-      setItems((shown) => [item, ...(shown || []).filter((x) => x.id !== item.id)]);
+      setItems((shown) => [item, ...(shown || []).filter((x) => keyOf(x) !== keyOf(item))]);
     },
     replace(item) {
-      created.current = created.current.map((x) => (x.id === item.id ? item : x));
-      setItems((shown) => (shown || []).map((x) => (x.id === item.id ? item : x)));
+      const same = (x) => keyOf(x) === keyOf(item);
+      created.current = created.current.map((x) => (same(x) ? item : x));
+      setItems((shown) => (shown || []).map((x) => (same(x) ? item : x)));
     },
   };
 }

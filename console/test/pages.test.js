@@ -81,3 +81,10 @@ it("keeps hq's chain pages from station staff and lets them open without a stati
   expect(needsStation("popups")).toBe(false);
   expect(needsStation("reconciliation")).toBe(true);
 });
+
+it("merges lists by the key each list names its items with", async () => {
+  const { mergeCreated } = await import("../src/useList.js");
+  const byName = (a) => a.username;
+  expect(mergeCreated([{ username: "new" }, { username: "b" }], [{ username: "b" }], byName))
+    .toEqual([{ username: "new" }, { username: "b" }]);
+});

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import requests
 from playwright.sync_api import expect
 
+from devstack import seed
+
 from tests.browser.conftest import ARTIFACTS_DIR
 from tests.browser.console_flows import driver_headers, sign_in, staff_headers
 from tests.local_stack import driver_token, eventually
@@ -161,3 +163,51 @@ def test_hq_checks_a_drivers_wallet_ledger(stack, page):
     page.get_by_role("button", name="核对钱包账本").click()
     expect(page.get_by_test_id("ledger-result")).to_have_text(f"用户 {user_id}：余额与积分账本均核对无误")
     expect(page.get_by_test_id("chain-balance")).to_contain_text("校验通过")
+
+
+def test_hq_disables_a_staff_account_and_it_can_no_longer_sign_in(stack, page):
+    """att-ty031 is an account no other test signs in with: it stays disabled for the session."""
+    sign_in(page, stack, "hq-ops")
+    page.get_by_role("link", name="员工账号").click()
+    rows = page.get_by_test_id("account-row")
+    expect(rows).to_have_count(len(stack["staff"]))
+    expect(rows.filter(has_text="hq-ops")).to_contain_text("当前账号")
+    row = rows.filter(has_text="att-ty031")
+    expect(row).to_contain_text("加油员")
+    expect(row).to_contain_text("ty-031")
+    row.get_by_role("button", name="停用").click()
+    row.get_by_role("button", name="确认停用").click()
+    expect(row).to_contain_text("已停用")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_hq_accounts.png", full_page=True)
+
+    password = next(s for s in stack["staff"] if s["username"] == "att-ty031")["password"]
+    login = requests.post(f"{stack['api_url']}/v1/staff/login", timeout=10,
+                          json={"username": "att-ty031", "password": password})
+    assert (login.status_code, login.json()["code"]) == (401, "INVALID_CREDENTIALS")
+
+
+def test_log_out_everywhere_ends_this_tab_and_every_other_session(stack, page):
+    other_device = staff_headers(stack, "hq-pricing")
+    sign_in(page, stack, "hq-pricing")
+    page.get_by_role("link", name="员工账号").click()
+    page.get_by_role("button", name="在所有设备上退出").click()
+    expect(page.get_by_test_id("signed-out")).to_be_visible()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    refused = requests.get(f"{stack['api_url']}/v1/staff/accounts", headers=other_device,
+                           timeout=10)
+    assert refused.status_code == 401
+
+
+def test_hq_lists_every_station_and_opens_one_s_board(stack, page):
+    sign_in(page, stack, "hq-ops")
+    page.get_by_role("link", name="全部油站").click()
+    rows = page.get_by_test_id("station-row")
+    expect(rows).to_have_count(len(seed.load_stations()))
+    row = rows.filter(has_text="ty-013")
+    expect(row).to_contain_text("92#汽油")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_hq_stations.png")
+    row.get_by_role("button", name="加油确认").click()
+    expect(page.get_by_label("油站编号")).to_have_value("ty-013")
+    expect(page.get_by_role("link", name="加油确认")).to_have_class("active")

@@ -165,3 +165,87 @@ def test_manager_answers_drivers_refund_requests_from_the_board(stack, page):
     declined = mine(kept)
     assert (declined["status"], declined["refund_request"]["status"],
             declined["refund_request"]["answer"]) == ("PAID", "DECLINED", "监控显示已在 1 号枪加油")
+
+
+def test_manager_finds_an_order_and_reads_its_full_history(stack, page):
+    order = paid_order(stack, "ty-002", 26600)
+    confirmed = requests.post(f"{stack['api_url']}/v1/staff/orders/{order['id']}/confirm",
+                              headers=staff_headers(stack, "att-ty002"),
+                              json={"actual_amount_fen": 25000}, timeout=30)
+    assert confirmed.status_code == 200, confirmed.text
+    sign_in(page, stack, "mgr-ty002")
+    page.get_by_role("link", name="订单查询").click()
+    page.get_by_label("查找").fill(short_no(order)[-4:].lower())
+    row = page.get_by_test_id("order-row")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(f"#{short_no(order)}")
+    row.get_by_role("button", name="历史").click()
+
+    dialog = page.get_by_role("dialog", name="订单历史")
+    events = dialog.get_by_test_id("history-event")
+    expect(events.filter(has_text="确认加油")).to_contain_text("员工（加油员）")
+    expect(events.filter(has_text="确认加油")).to_contain_text(f"实收 — → {_yuan(confirmed.json()['actual_amount_fen'])}")
+    expect(events.first).to_contain_text("下单")
+    expect(events.nth(1)).to_contain_text("支付成功")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_order_history.png")
+    history = requests.get(f"{stack['api_url']}/v1/staff/orders/{order['id']}/history", timeout=10,
+                           headers=staff_headers(stack, "mgr-ty002")).json()["items"]
+    expect(events).to_have_count(len(history))
+
+
+def test_manager_updates_stock_and_runs_a_promotion_drivers_see(stack, page):
+    api = stack["api_url"]
+    title = f"周末直降 {uuid.uuid4().hex[:4]}"
+    sign_in(page, stack, "mgr-ty002")
+    page.get_by_role("link", name="库存与促销").click()
+    stock = page.get_by_test_id("stock-92")
+    stock.get_by_label("92#汽油新读数").fill("12000.5")
+    page.get_by_role("button", name="更新库存").click()
+    expect(stock).to_contain_text("12000.5 升")
+    read = requests.get(f"{api}/v1/staff/stations/ty-002/inventory", timeout=10,
+                        headers=staff_headers(stack, "att-ty002")).json()
+    assert {g["grade"]: g["liters_ml"] for g in read["grades"]}["92"] == 12_000_500
+
+    form = page.get_by_role("form", name="新建促销")
+    form.get_by_label("促销名称").fill(title)
+    form.get_by_label("每升减（元）").fill("0.30")
+    form.get_by_role("checkbox", name="92#汽油").check()
+    form.get_by_role("button", name="创建促销").click()
+    row = page.get_by_test_id("promotion-row").filter(has_text=title)
+    expect(row).to_contain_text("直降0.30元/升")
+    expect(row).to_contain_text("进行中")
+
+    def promotions():
+        return [p["title"] for p in requests.get(f"{api}/v1/stations/ty-002", timeout=10)
+                .json()["promotions"]]
+    eventually(promotions, lambda titles: title in titles)
+    page.screenshot(path=ARTIFACTS_DIR / "console_stock_and_promotions.png", full_page=True)
+    row.get_by_role("button", name="结束").click()
+    expect(row).to_have_count(0)
+    eventually(promotions, lambda titles: title not in titles)
+
+
+def test_manager_adds_member_prices_to_a_grade_without_and_sees_the_change_in_history(stack, page):
+    manager = staff_headers(stack, "mgr-ty047")
+    prices = requests.get(f"{stack['api_url']}/v1/staff/stations/ty-047/prices", headers=manager,
+                          timeout=10).json()["grades"]
+    grade = next(g for g in prices if not g["member_prices"])
+    name = {"92": "92#汽油", "95": "95#汽油", "98": "98#汽油", "0": "0#柴油"}[grade["grade"]]
+    member_fen = grade["pump_price_fen"] - 12
+    sign_in(page, stack, "mgr-ty047")
+    page.get_by_role("link", name="油价管理").click()
+    row = page.get_by_test_id(f"price-{grade['grade']}")
+    row.get_by_label(f"{name}添加会员价").select_option(label="黄金会员")
+    row.get_by_label(f"{name}黄金会员价").fill(f"{member_fen / 100:.2f}")
+    row.get_by_role("button", name="保存").click()
+    expect(row.get_by_role("status")).to_have_text("已生效")
+
+    change = page.get_by_test_id("price-change").first
+    expect(change).to_contain_text(f"黄金会员价 — → {_yuan(member_fen)}")
+    expect(change).to_contain_text("站长")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS_DIR / "console_prices_with_history.png", full_page=True)
+    after = requests.get(f"{stack['api_url']}/v1/staff/stations/ty-047/prices", headers=manager,
+                         timeout=10).json()["grades"]
+    assert next(g for g in after if g["grade"] == grade["grade"])["member_prices"] == {"gold": member_fen}
