@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN, check_page
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.identity.roles import Role
 from chalicelib.observability import get_logger
 from chalicelib.services.identity.tokens import STAFF, Principal, verify_token
@@ -42,11 +42,7 @@ def disable_account(staff: Principal, username: str) -> None:
 def list_accounts(staff: Principal, limit: int, cursor: str | None) -> dict:
     """hq only: the staff accounts, a page at a time, without their password hashes."""
     _require_hq(staff)
-    if not 1 <= limit <= 100:
-        raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
-    if cursor is not None and not _CURSOR.fullmatch(cursor):
-        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
-                           field="cursor")
+    check_page(limit, cursor, _CURSOR)
     accounts, last = staff_store.page_staff(limit, cursor)
     return {"items": [{"username": a.username, "staff_id": a.staff_id, "role": a.role,
                        "station_ids": sorted(a.station_ids), "display_name": a.display_name,

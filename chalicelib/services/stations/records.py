@@ -7,8 +7,8 @@ import re
 from datetime import datetime
 
 from chalicelib.domain import times
-from chalicelib.domain.cursors import STATION_CURSOR_PATTERN
-from chalicelib.domain.errors import Forbidden, InvalidInput
+from chalicelib.domain.cursors import STATION_CURSOR_PATTERN, check_page
+from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.identity.roles import Role
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.services.stations.admin import existing_station, require_station, stock_view
@@ -27,9 +27,7 @@ def current_inventory(staff: Principal, station_id: str) -> dict:
 
 def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
     """The station's newest price changes first, each grade with its old and new prices."""
-    if not 1 <= limit <= MAX_HISTORY:
-        raise InvalidInput(f"limit must be 1..{MAX_HISTORY}", code="LIMIT_OUT_OF_RANGE",
-                           field="limit")
+    check_page(limit, None, _CURSOR, most=MAX_HISTORY)
     require_station(staff, station_id)
     existing_station(station_id)
     return {"station_id": station_id, "items": [
@@ -49,11 +47,7 @@ def list_stations(staff: Principal, limit: int, cursor: str | None,
     """hq only: every station of the chain, a page at a time, each with its prices and stock."""
     if staff.role != Role.HQ:
         raise Forbidden("only hq lists every station", code="ROLE_NOT_ALLOWED")
-    if not 1 <= limit <= 100:
-        raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
-    if cursor is not None and not _CURSOR.fullmatch(cursor):
-        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
-                           field="cursor")
+    check_page(limit, cursor, _CURSOR)
     now = now or times.now()
     stations, last = station_store.page_stations(limit, cursor)
     return {"items": [{

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call } from "../api.js";
-import { ErrorText, FieldProblem, OtherError } from "../ErrorText.jsx";
+import { ErrorText, OtherError } from "../ErrorText.jsx";
 import {
   AUDIENCES, KINDS, SKIP_REASONS, TEMPLATE_ACTIONS, TEMPLATE_STATUSES, progress, templateBody, userIds,
 } from "../coupons.js";
@@ -8,6 +8,7 @@ import { GRADE_NAMES } from "../format.js";
 import { yuan } from "../money.js";
 import { ACTION_NAMES } from "../popups.js";
 import { dayTime, localInput } from "../times.js";
+import { useCreateForm } from "../useCreateForm.jsx";
 import { usePagedList } from "../useList.js";
 import { useRequest } from "../useRequest.js";
 
@@ -25,25 +26,9 @@ function freshForm() {
 }
 
 function TemplateForm({ onCreated }) {
-  const [form, setForm] = useState(freshForm);
-  const [problem, setProblem] = useState(null);
-  const request = useRequest();
-  const set = (patch) => setForm({ ...form, ...patch });
-  const text = (name) => ({ value: form[name], onInput: (e) => set({ [name]: e.currentTarget.value }) });
-  const at = (field) => <FieldProblem problem={problem} error={request.error} field={field} />;
-  const toggleGrade = (g) => set({ grades: form.grades.includes(g) ? form.grades.filter((x) => x !== g) : [...form.grades, g] });
-
-  async function submit(event) {
-    event.preventDefault();
-    const { body, problem: found } = templateBody(form);
-    setProblem(found);
-    if (found) return;
-    const done = await request.run(() => call("POST", "/v1/staff/marketing/coupon-templates", { body }));
-    if (done) {
-      setForm(freshForm());
-      onCreated(done.data);
-    }
-  }
+  const { form, set, text, at, toggle, submit, request } = useCreateForm({
+    fresh: freshForm, toBody: templateBody, path: "/v1/staff/marketing/coupon-templates", onCreated });
+  const toggleGrade = (g) => toggle("grades", g);
 
   const offField = form.kind === "amount_off" ? "amount_off_fen" : "per_litre_off_fen";
   return (

@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
 import { call } from "../api.js";
-import { ErrorText, FieldProblem, OtherError } from "../ErrorText.jsx";
+import { ErrorText, OtherError } from "../ErrorText.jsx";
 import {
   ACTION_NAMES, EMPTY_TARGETING, FREQUENCIES, PLACEMENTS, STATUSES, actionsOf, audience,
   clickRate, popupBody,
 } from "../popups.js";
 import { MEMBER_LEVELS as LEVELS } from "../format.js";
 import { dayTime, localInput } from "../times.js";
+import { useCreateForm } from "../useCreateForm.jsx";
 import { usePagedList } from "../useList.js";
 import { useRequest } from "../useRequest.js";
 
@@ -58,25 +59,8 @@ function Targeting({ value, onChange }) {
 }
 
 function PopupForm({ onCreated }) {
-  const [form, setForm] = useState(freshForm);
-  const [problem, setProblem] = useState(null);
-  const request = useRequest();
-  const set = (patch) => setForm({ ...form, ...patch });
-  const text = (name) => ({ value: form[name], onInput: (e) => set({ [name]: e.currentTarget.value }) });
-
-  async function submit(event) {
-    event.preventDefault();
-    const { body, problem: found } = popupBody(form);
-    setProblem(found);
-    if (found) return;
-    const done = await request.run(() => call("POST", "/v1/staff/marketing/popups", { body }));
-    if (done) {
-      setForm(freshForm());
-      onCreated(done.data);
-    }
-  }
-
-  const at = (field) => <FieldProblem problem={problem} error={request.error} field={field} />;
+  const { form, set, text, at, submit, request } = useCreateForm({
+    fresh: freshForm, toBody: popupBody, path: "/v1/staff/marketing/popups", onCreated });
   return (
     <form class="card popup-form" onSubmit={submit} aria-label="新建弹窗">
       <h2>新建弹窗 / 横幅</h2>

@@ -1,9 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { call, query } from "../api.js";
-import { ErrorText, FieldError, FieldProblem, OtherError } from "../ErrorText.jsx";
+import { ErrorText, FieldError, OtherError } from "../ErrorText.jsx";
 import { GRADE_NAMES, gradeName } from "../format.js";
 import { FIGURE_NAMES, PROMOTION_KINDS, STOCK_LEVELS, litresText, parseLitres, promotionBody } from "../station.js";
 import { dayTime, localInput } from "../times.js";
+import { useCreateForm } from "../useCreateForm.jsx";
 import { useRequest } from "../useRequest.js";
 
 // Tank stock per grade: what was last reported, and a new reading typed from the tank gauge.
@@ -90,31 +91,15 @@ function PromotionRow({ p, onEnded }) {
 
 function Promotions({ stationId }) {
   const [items, setItems] = useState(null);
-  const [form, setForm] = useState(freshPromotion);
-  const [problem, setProblem] = useState(null);
   const load = useRequest();
-  const create = useRequest();
-  const set = (patch) => setForm({ ...form, ...patch });
-  const text = (name) => ({ value: form[name], onInput: (e) => set({ [name]: e.currentTarget.value }) });
-  const at = (field) => <FieldProblem problem={problem} error={create.error} field={field} />;
-  const toggleGrade = (g) => set({ grades: form.grades.includes(g) ? form.grades.filter((x) => x !== g) : [...form.grades, g] });
+  const { form, set, text, at, toggle, submit, request: create } = useCreateForm({
+    fresh: freshPromotion, toBody: (f) => promotionBody(f, stationId), path: "/v1/staff/promotions",
+    onCreated: (made) => setItems((shown) => [made, ...(shown || []).filter((p) => p.id !== made.id)]) });
 
   useEffect(() => {
     load.run(() => call("GET", "/v1/staff/promotions" + query({ station_id: stationId, limit: 100 })))
       .then((a) => a && setItems(a.data.items));
   }, [stationId]);
-
-  async function submit(event) {
-    event.preventDefault();
-    const { body, problem: found } = promotionBody(form, stationId);
-    setProblem(found);
-    if (found) return;
-    const done = await create.run(() => call("POST", "/v1/staff/promotions", { body }));
-    if (done) {
-      setItems([done.data, ...(items || []).filter((p) => p.id !== done.data.id)]);
-      setForm(freshPromotion());
-    }
-  }
 
   return (
     <section class="card">
@@ -135,7 +120,7 @@ function Promotions({ stationId }) {
         <fieldset>
           <legend>适用油品（不勾选为本站全部油品）</legend>
           {Object.entries(GRADE_NAMES).map(([g, name]) => (
-            <label key={g} class="check"><input type="checkbox" checked={form.grades.includes(g)} onChange={() => toggleGrade(g)} />{name}</label>
+            <label key={g} class="check"><input type="checkbox" checked={form.grades.includes(g)} onChange={() => toggle("grades", g)} />{name}</label>
           ))}
           {at("grades")}
         </fieldset>
