@@ -2,6 +2,8 @@
 
 const MESSAGES = {
   INVALID_CREDENTIALS: "用户名或密码不正确",
+  TOO_MANY_ATTEMPTS: "尝试次数过多，请稍后再试",
+  TOKEN_REVOKED: "登录已失效，请重新登录",
   ACCOUNT_LOCKED: "登录失败次数过多，账号已暂时锁定，请稍后再试",
   TOKEN_REQUIRED: "请先登录",
   INVALID_TOKEN: "登录已失效，请重新登录",
@@ -98,6 +100,10 @@ const MESSAGES = {
   PROMOTION_ALREADY_ENDED: "结束时间已过，请重新选择",
   PROMOTION_NOT_FOUND: "找不到该促销（可能已结束）",
   CHAIN_PROMOTION_HQ_ONLY: "全连锁促销只能由总部创建",
+  // pump QR codes
+  SCENE_UNAVAILABLE: "油枪二维码暂时无法生成，请稍后重试",
+  WECHAT_CODE_REJECTED: "微信拒绝生成该二维码",
+  WECHAT_UNAVAILABLE: "微信服务暂时不可用，请稍后重试",
   // manager and hq: reconciliation
   DATE_INVALID: "日期无效",
   DATE_IN_FUTURE: "不能选择今天以后的日期",
