@@ -5,12 +5,18 @@ import { clearSession, loadSession } from "./session.js";
 let apiUrl = "";
 let onSignedOut = () => {};
 
-export async function configure(signedOut) {
+// Every call waits for the API's address: a sign-in typed before config.json arrived would
+// otherwise be sent to the page's own server.
+let configured = null;
+
+export function configure(signedOut) {
   onSignedOut = signedOut;
   // Written next to the page by whoever serves it (the devstack, or the deploy into S3), so one
   // build runs against any stage.
-  const config = await fetch("config.json", { cache: "no-store" }).then((r) => r.json());
-  apiUrl = config.api_url.replace(/\/$/, "");
+  configured = fetch("config.json", { cache: "no-store" }).then((r) => r.json())
+    .then((config) => { apiUrl = config.api_url.replace(/\/$/, ""); });
+  configured.catch(() => { configured = null; });  // a failed load is tried again by the next call
+  return configured;
 }
 
 // The session ended on purpose here (log out everywhere): as after a 401, back to the login.
@@ -35,6 +41,7 @@ export async function call(method, path, { body, headers = {}, etag, text = fals
   if (etag) sent["If-None-Match"] = etag;
   let response;
   try {
+    await (configured || configure(onSignedOut));
     // no-store: the board's ETag is handled here, not by the browser's cache.
     response = await fetch(apiUrl + path, {
       method, headers: sent, cache: "no-store",

@@ -52,7 +52,11 @@ def test_hq_creates_a_popup_and_a_drivers_home_shows_it(stack, page):
         answer = requests.post(f"{api}/v1/home/popups/{popup_id}/{event}", headers=driver, timeout=10)
         assert answer.status_code == 200, answer.text
 
-    # hq sees the view and the click counted.
+    # hq sees the view and the click counted (once the counters read them: then refresh).
+    hq = staff_headers(stack, "hq-ops")
+    eventually(lambda: next(p for p in requests.get(
+        f"{api}/v1/staff/marketing/popups?limit=100", headers=hq, timeout=10).json()["items"]
+        if p["id"] == popup_id)["stats"], lambda stats: stats == {"shown": 1, "clicked": 1})
     page.get_by_role("button", name="刷新统计").click()
     expect(row.get_by_test_id("shown")).to_have_text("1")
     expect(row.get_by_test_id("clicked")).to_have_text("1")
