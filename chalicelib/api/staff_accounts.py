@@ -1,15 +1,48 @@
-"""Staff sessions and accounts: log out everywhere, and hq disabling an account."""
+"""Staff sessions and accounts: hq listing and disabling accounts, and log out everywhere."""
 from __future__ import annotations
 
+from typing import Annotated
 
+import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_staff, route
+from chalicelib.api.stations import doc_only
+from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
 bp = Blueprint(__name__)
 
+
+class AccountQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 50
+    # next_cursor of the previous page, passed back unchanged
+    cursor: Annotated[str, doc_only(pattern=STAFF_CURSOR_PATTERN)] | None = None
+
+
+class AccountView(msgspec.Struct):
+    username: str
+    staff_id: str
+    role: str  # attendant | manager | hq
+    station_ids: list[str]  # empty for hq: every station
+    display_name: str | None
+    disabled: bool
+
+
+class AccountPage(msgspec.Struct):
+    items: list[AccountView]
+    next_cursor: str | None
+
+
+@route(bp, "/v1/staff/accounts", methods=["GET"], auth="staff", query=AccountQuery,
+       ok=AccountPage, summary="Staff accounts a page at a time, disabled ones too (hq)",
+       errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("ROLE_NOT_ALLOWED",)})
+def list_accounts(query: AccountQuery):
+    from chalicelib.services.identity import staff_accounts
+
+    return staff_accounts.list_accounts(current_staff(bp.current_request), query.limit,
+                                        query.cursor)
 
 
 @route(bp, "/v1/staff/logout-all", methods=["POST"], auth="staff", status=204,

@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import created, current_staff, route
 from chalicelib.api.stations import PromotionOut, doc_only
-from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
+from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN, STATION_CURSOR_PATTERN
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML
 
@@ -70,6 +70,64 @@ class InventoryOut(msgspec.Struct):
     grades: list[StockOut]
 
 
+class GradePriceChange(msgspec.Struct):
+    grade: str
+    old_guide_price_fen: int
+    old_pump_price_fen: int
+    new_guide_price_fen: int
+    new_pump_price_fen: int
+    old_member_prices: dict[str, int]
+    new_member_prices: dict[str, int]
+
+
+class PriceChangeOut(msgspec.Struct):
+    version: int  # the station's prices version this change made
+    changed_at: str
+    changed_by: str  # staff id
+    role: str
+    grades: list[GradePriceChange]
+
+
+class PriceHistoryQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, doc_only(minimum=1, maximum=50)] = 20
+
+
+class PriceHistoryOut(msgspec.Struct):
+    station_id: str
+    items: list[PriceChangeOut]
+
+
+class StationListQuery(msgspec.Struct, forbid_unknown_fields=True):
+    limit: Annotated[int, doc_only(minimum=1, maximum=100)] = 100
+    # next_cursor of the previous page, passed back unchanged
+    cursor: Annotated[str, doc_only(pattern=STATION_CURSOR_PATTERN)] | None = None
+
+
+class ListedGrade(msgspec.Struct):
+    grade: str
+    guide_price_fen: int
+    pump_price_fen: int
+    stock: Literal["in_stock", "low", "out", "unknown"]
+
+
+class ListedStation(msgspec.Struct):
+    id: str
+    name: str
+    brand: str
+    district: str
+    address: str
+    open_time: str  # "HH:MM" Asia/Shanghai
+    close_time: str
+    open_now: bool
+    nozzles: int
+    grades: list[ListedGrade]
+
+
+class StationPage(msgspec.Struct):
+    items: list[ListedStation]
+    next_cursor: str | None
+
+
 class PromotionIn(msgspec.Struct, forbid_unknown_fields=True):
     """Leave station_ids out for a chain-wide promotion (HQ only), grades out for every grade."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -100,6 +158,16 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
                  409: ("STATION_BUSY",), 422: ("GRADE_NOT_SOLD",)}
 
 
+@route(bp, "/v1/staff/stations", methods=["GET"], auth="staff", query=StationListQuery,
+       ok=StationPage, summary="Every station of the chain with its prices and stock (hq)",
+       errors={400: ("LIMIT_OUT_OF_RANGE", "INVALID_CURSOR"), 403: ("ROLE_NOT_ALLOWED",)})
+def list_stations(query: StationListQuery):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.list_stations(current_staff(bp.current_request), query.limit,
+                                         query.cursor)
+
+
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["GET"], auth="staff",
        ok=PricesOut, summary="The station's guide, pump and member prices per grade",
        errors={403: ("STATION_NOT_YOURS",), 404: ("STATION_NOT_FOUND",)})
@@ -120,6 +188,27 @@ def put_prices(station_id: str, body: PricesIn):
     prices = [(g.grade, g.guide_price_fen, g.pump_price_fen, g.member_prices)
               for g in body.grades]
     return station_admin.update_prices(staff, station_id, prices)
+
+
+@route(bp, "/v1/staff/stations/{station_id}/price-history", methods=["GET"], auth="staff",
+       query=PriceHistoryQuery, ok=PriceHistoryOut,
+       summary="The station's price changes, newest first: who, when, old and new prices",
+       errors={400: ("LIMIT_OUT_OF_RANGE",), 403: ("STATION_NOT_YOURS",),
+               404: ("STATION_NOT_FOUND",)})
+def get_price_history(station_id: str, query: PriceHistoryQuery):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.price_changes(current_staff(bp.current_request), station_id,
+                                         query.limit)
+
+
+@route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["GET"], auth="staff",
+       ok=InventoryOut, summary="The station's tank stock per grade, as last reported",
+       errors={403: ("STATION_NOT_YOURS",), 404: ("STATION_NOT_FOUND",)})
+def get_inventory(station_id: str):
+    from chalicelib.services.stations import records as station_records
+
+    return station_records.current_inventory(current_staff(bp.current_request), station_id)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["PUT"], auth="staff",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 
 from chalicelib.domain.errors import InvalidInput
 
@@ -31,6 +32,21 @@ PROMOTION_CURSOR_PATTERN = \
 # Home popups: "<ends_at>#<popup id>", the listing index's sort key of the last popup listed.
 POPUP_CURSOR_PATTERN = \
     r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z#[A-Za-z0-9_]{1,64}$"
+
+# Staff accounts: the last username of the page (a scan's start key; usernames are plain ASCII).
+STAFF_CURSOR_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+
+# Stations listed for hq: the last station id of the page (a scan's start key).
+STATION_CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def check_page(limit: int, cursor: str | None, pattern: re.Pattern, most: int = 100) -> None:
+    """A listing's page size (1..most) and cursor (of the listing's own shape), else a 400."""
+    if not 1 <= limit <= most:
+        raise InvalidInput(f"limit must be 1..{most}", code="LIMIT_OUT_OF_RANGE", field="limit")
+    if cursor is not None and not pattern.fullmatch(cursor):
+        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
+                           field="cursor")
 
 
 def encode_cursor(position: dict) -> str:

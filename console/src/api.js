@@ -5,12 +5,24 @@ import { clearSession, loadSession } from "./session.js";
 let apiUrl = "";
 let onSignedOut = () => {};
 
-export async function configure(signedOut) {
+// Every call waits for the API's address: a sign-in typed before config.json arrived would
+// otherwise be sent to the page's own server.
+let configured = null;
+
+export function configure(signedOut) {
   onSignedOut = signedOut;
   // Written next to the page by whoever serves it (the devstack, or the deploy into S3), so one
   // build runs against any stage.
-  const config = await fetch("config.json", { cache: "no-store" }).then((r) => r.json());
-  apiUrl = config.api_url.replace(/\/$/, "");
+  configured = fetch("config.json", { cache: "no-store" }).then((r) => r.json())
+    .then((config) => { apiUrl = config.api_url.replace(/\/$/, ""); });
+  configured.catch(() => { configured = null; });  // a failed load is tried again by the next call
+  return configured;
+}
+
+// The session ended on purpose here (log out everywhere): as after a 401, back to the login.
+export function endSession() {
+  clearSession();
+  onSignedOut();
 }
 
 export class ApiError extends Error {
@@ -20,7 +32,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, { body, headers = {}, etag } = {}) {
+// `text`: the answer is read as text (the settlement CSV), not JSON.
+export async function call(method, path, { body, headers = {}, etag, text = false } = {}) {
   const session = loadSession();
   const sent = { ...headers };
   if (session) sent.Authorization = `Bearer ${session.token}`;
@@ -28,6 +41,7 @@ export async function call(method, path, { body, headers = {}, etag } = {}) {
   if (etag) sent["If-None-Match"] = etag;
   let response;
   try {
+    await (configured || configure(onSignedOut));
     // no-store: the board's ETag is handled here, not by the browser's cache.
     response = await fetch(apiUrl + path, {
       method, headers: sent, cache: "no-store",
@@ -38,6 +52,7 @@ export async function call(method, path, { body, headers = {}, etag } = {}) {
   }
   if (response.status === 304) return { notModified: true, etag };
   if (response.status === 204) return {};
+  if (response.ok && text) return { data: await response.text() };
   const data = await response.json().catch(() => null);
   if (response.ok) return { data, etag: response.headers.get("ETag") };
   if (response.status === 401 && session) {
@@ -49,3 +64,10 @@ export async function call(method, path, { body, headers = {}, etag } = {}) {
 
 export const signIn = (username, password) =>
   call("POST", "/v1/staff/login", { body: { username, password } }).then((r) => r.data);
+
+// "?a=1&b=x" from the params that have a value ("" and null left out).
+export function query(params) {
+  const kept = Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "");
+  if (kept.length === 0) return "";
+  return "?" + kept.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+}

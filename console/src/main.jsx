@@ -2,13 +2,22 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { configure } from "./api.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
-import { PAGES, ROLE_NAMES, mayOpen, pagesOf } from "./roles.js";
+import { PAGES, ROLE_NAMES, mayOpen, needsStation, pagesOf } from "./roles.js";
+import { Accounts } from "./pages/Accounts.jsx";
 import { Board } from "./pages/Board.jsx";
+import { Coupons } from "./pages/Coupons.jsx";
+import { Ledger } from "./pages/Ledger.jsx";
+import { Orders } from "./pages/Orders.jsx";
+import { Station } from "./pages/Station.jsx";
+import { Stations } from "./pages/Stations.jsx";
 import { Login } from "./pages/Login.jsx";
+import { Popups } from "./pages/Popups.jsx";
 import { Prices } from "./pages/Prices.jsx";
+import { Reconciliation } from "./pages/Reconciliation.jsx";
 import "./style.css";
 
-const VIEWS = { board: Board, prices: Prices };
+const VIEWS = { board: Board, prices: Prices, reconciliation: Reconciliation, popups: Popups,
+  coupons: Coupons, ledger: Ledger, orders: Orders, station: Station, accounts: Accounts, stations: Stations };
 
 const pageOfHash = () => location.hash.replace(/^#\/?/, "") || "board";
 
@@ -75,7 +84,8 @@ function App() {
   return (
     <div class="shell">
       <header>
-        <nav>
+        <strong class="brand">加油站控制台</strong>
+        <nav class={pagesOf(staff.role).length > 4 ? "many" : ""}>
           {pagesOf(staff.role).map((name) => (
             <a key={name} href={`#/${name}`} class={name === page ? "active" : ""}>{PAGES[name].title}</a>
           ))}
@@ -90,10 +100,11 @@ function App() {
             <p class="error" role="alert" data-testid="refused">您的岗位（{ROLE_NAMES[staff.role]}）无权访问此页面</p>
             <a href="#/board">返回加油确认</a>
           </div>
-        ) : !session.stationId ? (
+        ) : needsStation(page) && !session.stationId ? (
           <p class="hint">请先输入油站编号</p>
         ) : (
-          <View key={session.stationId} session={session} stationId={session.stationId} />
+          <View key={session.stationId} session={session} stationId={session.stationId}
+            onOpen={(stationId, name) => { switchStation(stationId); location.hash = `#/${name}`; }} />
         )}
       </main>
     </div>

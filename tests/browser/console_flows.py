@@ -29,10 +29,18 @@ def station(station_id: str) -> dict:
     return next(s for s in seed.load_stations() if s["id"] == station_id)
 
 
-def paid_order(stack, station_id: str, amount_fen: int, grade: str = "92") -> dict:
-    """A new driver's order at the station's first nozzle of the grade, paid in the sandbox."""
+def driver_headers(stack, openid: str | None = None) -> dict:
+    """A driver signed in through the WeChat sandbox (a new one unless `openid` is given)."""
+    openid = openid or f"o-console-{uuid.uuid4().hex}"
+    return {"Authorization": f"Bearer {driver_token(stack, openid)}"}
+
+
+def paid_order(stack, station_id: str, amount_fen: int, grade: str = "92",
+               driver: dict | None = None) -> dict:
+    """A driver's order (a new driver's unless `driver` headers are given) at the station's first
+    nozzle of the grade, paid in the sandbox."""
     api = stack["api_url"]
-    driver = {"Authorization": f"Bearer {driver_token(stack, f'o-console-{uuid.uuid4().hex}')}"}
+    driver = driver or driver_headers(stack)
     nozzle = next(n["no"] for n in station(station_id)["nozzles"] if n["grade"] == grade)
     created = requests.post(f"{api}/v1/orders", timeout=30,
                             headers={**driver, "Idempotency-Key": str(uuid.uuid4())},

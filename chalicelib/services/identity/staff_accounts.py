@@ -7,6 +7,9 @@ staff request (docs/decisions.md, 2026-12-06).
 """
 from __future__ import annotations
 
+import re
+
+from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN, check_page
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.identity.roles import Role
 from chalicelib.observability import get_logger
@@ -30,8 +33,26 @@ def log_out_everywhere(staff: Principal) -> None:
 
 def disable_account(staff: Principal, username: str) -> None:
     """hq only: the account can no longer log in, and its tokens stop working at once."""
-    if staff.role != Role.HQ:
-        raise Forbidden("only hq can disable a staff account", code="ROLE_NOT_ALLOWED")
+    _require_hq(staff)
     if staff_store.revoke_tokens(username, disable=True) is None:
         raise NotFound("the staff account does not exist", code="STAFF_NOT_FOUND")
     get_logger().info("staff account disabled", extra={"by": staff.subject})
+
+
+def list_accounts(staff: Principal, limit: int, cursor: str | None) -> dict:
+    """hq only: the staff accounts, a page at a time, without their password hashes."""
+    _require_hq(staff)
+    check_page(limit, cursor, _CURSOR)
+    accounts, last = staff_store.page_staff(limit, cursor)
+    return {"items": [{"username": a.username, "staff_id": a.staff_id, "role": a.role,
+                       "station_ids": sorted(a.station_ids), "display_name": a.display_name,
+                       "disabled": a.disabled} for a in accounts],
+            "next_cursor": last}
+
+
+_CURSOR = re.compile(STAFF_CURSOR_PATTERN)
+
+
+def _require_hq(staff: Principal) -> None:
+    if staff.role != Role.HQ:
+        raise Forbidden("only hq can manage staff accounts", code="ROLE_NOT_ALLOWED")

@@ -11,7 +11,7 @@ import re
 import uuid
 from datetime import datetime
 
-from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
+from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN, check_page
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.membership import DEFAULT_LEVELS
@@ -67,11 +67,7 @@ def list_popups(staff: Principal, limit: int, cursor: str | None,
                 now: datetime | None = None) -> dict:
     """Every popup and banner, latest end first, each with its shown and clicked counts."""
     _require_marketer(staff)
-    if not 1 <= limit <= 100:
-        raise InvalidInput("limit must be 1..100", code="LIMIT_OUT_OF_RANGE", field="limit")
-    if cursor is not None and not _CURSOR.fullmatch(cursor):
-        raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
-                           field="cursor")
+    check_page(limit, cursor, _CURSOR)
     now = now or times.now()
     page, following = store.page_popups(cursor, limit)
     return {"items": [admin_view(store.with_stats(r), now) for r in page],

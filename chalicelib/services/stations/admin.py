@@ -36,8 +36,8 @@ _CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
 
 def current_prices(staff: Principal, station_id: str) -> dict:
     """The prices of one of the staff member's stations, as update_prices answers them."""
-    _require_station(staff, station_id)
-    station = _existing(station_id)
+    require_station(staff, station_id)
+    station = existing_station(station_id)
     return _prices_view(station, station.version, [])
 
 
@@ -47,7 +47,7 @@ def update_prices(staff: Principal, station_id: str,
     history: rows (grade, guide, pump[, member_prices]). Member prices (level -> fen/L) left
     out or None stay as they are; {} removes them."""
     _require_writer(staff)
-    _require_station(staff, station_id)
+    require_station(staff, station_id)
     wanted = {}
     for grade, guide, pump, *member_given in _distinct(prices, "grades"):
         member = member_given[0] if member_given else None
@@ -57,7 +57,7 @@ def update_prices(staff: Principal, station_id: str,
                                 code="PUMP_PRICE_ABOVE_GUIDE", field="pump_price_fen")
         wanted[grade] = (guide, pump, _member_prices(grade, member, pump))
     for _ in range(_PRICE_RETRIES):
-        station = _existing(station_id)
+        station = existing_station(station_id)
         _require_sold(station, wanted)
         changes = tuple(
             GradeChange(g, old.guide_price_fen, old.pump_price_fen, guide, pump,
@@ -101,23 +101,26 @@ def _member_prices(grade: str, member: dict[str, int] | None, pump: int) -> dict
 def update_inventory(staff: Principal, station_id: str, levels: list[tuple[str, int]]) -> dict:
     """Tank stock per grade, as the station's own system reports it."""
     _require_writer(staff)
-    _require_station(staff, station_id)
+    require_station(staff, station_id)
     wanted = {}
     for grade, ml in _distinct(levels, "grades"):
         if isinstance(ml, bool) or not isinstance(ml, int) or not 0 <= ml <= MAX_TANK_ML:
             raise InvalidInput(f"{grade}: liters_ml must be 0..{MAX_TANK_ML}",
                                code="INVENTORY_INVALID", field="liters_ml")
         wanted[grade] = ml
-    station = _existing(station_id)
+    station = existing_station(station_id)
     _require_sold(station, wanted)
     if not station_changes.set_stock(station_id, wanted):
-        _require_sold(_existing(station_id), wanted)  # it changed meanwhile: say how
+        _require_sold(existing_station(station_id), wanted)  # it changed meanwhile: say how
         raise Conflict("the station changed meanwhile; try again", code="STATION_BUSY")
-    stock = {**station.stock_ml, **wanted}
-    probe = replace(station, stock_ml=stock)
-    return {"station_id": station_id,
-            "grades": [{"grade": g.grade, "liters_ml": stock.get(g.grade),
-                        "stock": probe.stock_state(g.grade)} for g in station.grades]}
+    return stock_view(replace(station, stock_ml={**station.stock_ml, **wanted}))
+
+
+def stock_view(station: Station) -> dict:
+    """Tank stock per grade sold: litres as last reported (None: never) and its level."""
+    return {"station_id": station.id,
+            "grades": [{"grade": g.grade, "liters_ml": station.stock_ml.get(g.grade),
+                        "stock": station.stock_state(g.grade)} for g in station.grades]}
 
 
 def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str, ends_at: str,
@@ -133,7 +136,7 @@ def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str,
         raise InvalidInput(f"at most {MAX_PROMOTION_STATIONS} stations per promotion",
                            code="TOO_MANY_STATIONS", field="station_ids")
     for station_id in station_ids or ():
-        _require_station(staff, station_id)
+        require_station(staff, station_id)
     for grade in grades or ():
         _known_grade(grade)
     if not title.strip():
@@ -148,7 +151,7 @@ def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str,
     if promotion.ends_at <= now:
         raise RuleViolation("the promotion would already have ended",
                             code="PROMOTION_ALREADY_ENDED", field="ends_at")
-    stations = [_existing(s) for s in sorted(promotion.station_ids or ())]
+    stations = [existing_station(s) for s in sorted(promotion.station_ids or ())]
     if grades and stations and not any(s.sells(g) for s in stations for g in grades):
         raise RuleViolation("none of these stations sells these grades", code="GRADE_NOT_SOLD",
                             field="grades")
@@ -172,11 +175,11 @@ def list_promotions(staff: Principal, station_id: str | None, limit: int, cursor
         found = promotion_store.promotions_not_ended(now, after, limit + 1)
     else:
         if station_id is not None:
-            _require_station(staff, station_id)
+            require_station(staff, station_id)
         ids = [station_id] if station_id is not None else sorted(staff.station_ids)
         found = {p.id: p for p in promotion_store.chain_promotions_not_ended(now)}
         for sid in ids:
-            found.update({p.id: p for p in _existing(sid).promotions if p.ends_at > now})
+            found.update({p.id: p for p in existing_station(sid).promotions if p.ends_at > now})
         found = sorted((p for p in found.values() if _key(p) > (after or "")), key=_key)
     page = found[:limit]
     next_cursor = _key(page[-1]) if len(found) > limit else None
@@ -191,7 +194,7 @@ def delete_promotion(staff: Principal, promotion_id: str) -> None:
     if promotion.station_ids is None and staff.role != Role.HQ:
         raise Forbidden("only HQ may remove chain-wide promotions", code="CHAIN_PROMOTION_HQ_ONLY")
     for station_id in promotion.station_ids or ():
-        _require_station(staff, station_id)
+        require_station(staff, station_id)
     if not station_changes.remove_promotion(promotion):
         raise NotFound(f"no promotion {promotion_id}", code="PROMOTION_NOT_FOUND")
     get_logger().info("promotion deleted", extra={"promotion_id": promotion_id,
@@ -204,12 +207,12 @@ def _require_writer(staff: Principal) -> None:
                         code="ROLE_NOT_ALLOWED")
 
 
-def _require_station(staff: Principal, station_id: str) -> None:
+def require_station(staff: Principal, station_id: str) -> None:
     if not staff.can_act_on_station(station_id):
         raise Forbidden(f"station {station_id} is not one of yours", code="STATION_NOT_YOURS")
 
 
-def _existing(station_id: str) -> Station:
+def existing_station(station_id: str) -> Station:
     station = station_store.read_station(station_id) if _plausible(station_id) else None
     if station is None:
         raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")

@@ -87,3 +87,15 @@ def revoke_tokens(username: str, *, disable: bool = False) -> int | None:
             return None
         raise
     return int(model.token_version)
+
+
+def page_staff(limit: int, after: str | None) -> tuple[list[StaffAccount], str | None]:
+    """Up to `limit` accounts in the table's own (hash) order, from after the username `after`;
+    and the last username read when the table may hold more. A scan: the staff table holds a
+    chain's few hundred accounts, read by hq now and then."""
+    start = {"username": {"S": after}} if after else None
+    page = StaffModel.scan(limit=limit, page_size=limit, last_evaluated_key=start,
+                           consistent_read=True)
+    accounts = [_to_account(model) for model in page]
+    last = page.last_evaluated_key
+    return accounts, (last["username"]["S"] if last and len(accounts) == limit else None)

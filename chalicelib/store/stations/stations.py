@@ -171,6 +171,16 @@ def read_station(station_id: str) -> Station | None:
     return to_station(model, own_promotions(model))
 
 
+def page_stations(limit: int, after: str | None) -> tuple[list[Station], str | None]:
+    """Up to `limit` stations in the table's own (hash) order, from after the station `after`;
+    and the last id read when the table may hold more (a scan: hq's list of the chain)."""
+    start = {"station_id": {"S": after}} if after else None
+    page = StationModel.scan(limit=limit, page_size=limit, last_evaluated_key=start)
+    stations = [to_station(model) for model in page]
+    last = page.last_evaluated_key
+    return stations, (last["station_id"]["S"] if last and len(stations) == limit else None)
+
+
 def put_station(station: Station) -> None:
     """Create or replace a station (seeding and administration), keeping the density map."""
     try:

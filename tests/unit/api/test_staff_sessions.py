@@ -84,3 +84,41 @@ def test_the_disable_route_is_in_the_openapi_document(client):
     paths = client.http.get("/v1/openapi.json").json_body["paths"]
     assert "post" in paths["/v1/staff/accounts/{username}/disable"]
     assert "post" in paths["/v1/staff/logout-all"]
+
+
+def test_hq_lists_every_account_a_page_at_a_time_without_password_hashes(client):
+    make_staff("hq-lister", role="hq", stations=())
+    for n in range(4):
+        make_staff(f"mgr-{n}", stations=(f"ty-00{n}", "ty-009"))
+    hq = login(client, "hq-lister")
+    client.http.post("/v1/staff/accounts/mgr-2/disable", headers=hq)
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        path = "/v1/staff/accounts?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.http.get(path, headers=hq)
+        assert page.status_code == 200, page.json_body
+        seen += page.json_body["items"]
+        cursor, pages = page.json_body["next_cursor"], pages + 1
+        if cursor is None:
+            break
+
+    assert pages >= 3
+    assert sorted(a["username"] for a in seen) == ["hq-lister", "mgr-0", "mgr-1", "mgr-2", "mgr-3"]
+    mgr2 = next(a for a in seen if a["username"] == "mgr-2")
+    assert mgr2 == {"username": "mgr-2", "staff_id": "s_mgr-2", "role": "manager",
+                    "station_ids": ["ty-002", "ty-009"], "display_name": None, "disabled": True}
+    assert not any("password" in key for a in seen for key in a)
+
+
+def test_only_hq_lists_accounts_and_a_bad_cursor_is_a_400(client):
+    make_staff("mgr-peek")
+    make_staff("hq-3", role="hq", stations=())
+
+    refused = client.http.get("/v1/staff/accounts", headers=login(client, "mgr-peek"))
+    bad = client.http.get("/v1/staff/accounts?cursor=a%20b", headers=login(client, "hq-3"))
+    too_many = client.http.get("/v1/staff/accounts?limit=101", headers=login(client, "hq-3"))
+
+    assert (refused.status_code, refused.json_body["code"]) == (403, "ROLE_NOT_ALLOWED")
+    assert (bad.status_code, bad.json_body["code"]) == (400, "INVALID_CURSOR")
+    assert (too_many.status_code, too_many.json_body["code"]) == (400, "LIMIT_OUT_OF_RANGE")

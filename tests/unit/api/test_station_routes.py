@@ -208,3 +208,86 @@ def test_staff_read_their_station_prices_and_not_another_station_s(seeded):
     assert mine.json_body["station_id"] == "ty-901" and mine.json_body["changed"] == []
     assert all(g["pump_price_fen"] <= g["guide_price_fen"] for g in mine.json_body["grades"])
     assert (theirs.status_code, theirs.json_body["code"]) == (403, "STATION_NOT_YOURS")
+
+
+def test_staff_read_the_stock_they_reported_and_not_another_station_s(seeded):
+    manager = staff("manager", "ty-902")
+    before = seeded.http.get("/v1/staff/stations/ty-902/inventory", headers=bearer(manager))
+    put_json(seeded, "/v1/staff/stations/ty-902/inventory",
+             {"grades": [{"grade": "95", "liters_ml": 1_234_000}]}, manager)
+    after = seeded.http.get("/v1/staff/stations/ty-902/inventory",
+                            headers=bearer(staff("attendant", "ty-902")))
+    theirs = seeded.http.get("/v1/staff/stations/ty-901/inventory", headers=bearer(manager))
+    unknown = seeded.http.get("/v1/staff/stations/ty-999/inventory", headers=bearer(staff("hq")))
+
+    assert before.status_code == 200 and before.json_body["station_id"] == "ty-902"
+    assert after.status_code == 200
+    assert {g["grade"]: g["liters_ml"] for g in after.json_body["grades"]}["95"] == 1_234_000
+    assert {g["grade"] for g in after.json_body["grades"]} == \
+        {g["grade"] for g in before.json_body["grades"]}
+    assert (theirs.status_code, theirs.json_body["code"]) == (403, "STATION_NOT_YOURS")
+    assert (unknown.status_code, unknown.json_body["code"]) == (404, "STATION_NOT_FOUND")
+
+
+def test_price_history_lists_each_change_newest_first_with_old_and_new_prices(seeded):
+    manager = staff("manager", "ty-901", subject="s_mgr901")
+    empty = seeded.http.get("/v1/staff/stations/ty-901/price-history", headers=bearer(manager))
+    grade = next(g for g in empty_prices(seeded, manager) if g["grade"] == "92")
+    for pump in (grade["pump_price_fen"] - 5, grade["pump_price_fen"] - 9):
+        put_json(seeded, "/v1/staff/stations/ty-901/prices", {"grades": [{
+            "grade": "92", "guide_price_fen": grade["guide_price_fen"], "pump_price_fen": pump,
+            "member_prices": {"gold": pump - 10}}]}, manager)
+
+    history = seeded.http.get("/v1/staff/stations/ty-901/price-history?limit=1",
+                              headers=bearer(staff("attendant", "ty-901")))
+    whole = seeded.http.get("/v1/staff/stations/ty-901/price-history", headers=bearer(manager))
+    too_many = seeded.http.get("/v1/staff/stations/ty-901/price-history?limit=51",
+                               headers=bearer(manager))
+    theirs = seeded.http.get("/v1/staff/stations/ty-902/price-history", headers=bearer(manager))
+
+    assert empty.status_code == 200 and empty.json_body == {"station_id": "ty-901", "items": []}
+    [latest] = history.json_body["items"]
+    assert (latest["version"], latest["changed_by"], latest["role"]) == (2, "s_mgr901", "manager")
+    assert latest["changed_at"].endswith("Z")
+    assert latest["grades"] == [{
+        "grade": "92", "old_guide_price_fen": grade["guide_price_fen"],
+        "old_pump_price_fen": grade["pump_price_fen"] - 5,
+        "new_guide_price_fen": grade["guide_price_fen"],
+        "new_pump_price_fen": grade["pump_price_fen"] - 9,
+        "old_member_prices": {"gold": grade["pump_price_fen"] - 15},
+        "new_member_prices": {"gold": grade["pump_price_fen"] - 19}}]
+    assert [c["version"] for c in whole.json_body["items"]] == [2, 1]
+    assert (too_many.status_code, too_many.json_body["code"]) == (400, "LIMIT_OUT_OF_RANGE")
+    assert (theirs.status_code, theirs.json_body["code"]) == (403, "STATION_NOT_YOURS")
+
+
+def empty_prices(client, who) -> list[dict]:
+    answer = client.http.get("/v1/staff/stations/ty-901/prices", headers=bearer(who))
+    assert answer.status_code == 200
+    return answer.json_body["grades"]
+
+
+def test_hq_lists_every_station_a_page_at_a_time_and_nobody_else_may(seeded):
+    hq = bearer(staff("hq"))
+    seen, cursor = [], None
+    while True:
+        page = seeded.http.get("/v1/staff/stations?limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                               headers=hq)
+        assert page.status_code == 200, page.json_body
+        seen += page.json_body["items"]
+        cursor = page.json_body["next_cursor"]
+        if cursor is None:
+            break
+    bad = seeded.http.get("/v1/staff/stations?cursor=no%20such", headers=hq)
+    refused = seeded.http.get("/v1/staff/stations",
+                              headers=bearer(staff("manager", "ty-901", subject="s_mgr")))
+
+    assert sorted(s["id"] for s in seen) == ["ty-901", "ty-902", "ty-903"]
+    listed = next(s for s in seen if s["id"] == "ty-901")
+    stored = station_store.get_station("ty-901")
+    assert (listed["name"], listed["district"], listed["nozzles"]) == (
+        stored.name, stored.district, len(stored.nozzles))
+    assert [(g["grade"], g["pump_price_fen"]) for g in listed["grades"]] == [
+        (g.grade, g.pump_price_fen) for g in stored.grades]
+    assert (refused.status_code, refused.json_body["code"]) == (403, "ROLE_NOT_ALLOWED")
+    assert (bad.status_code, bad.json_body["code"]) == (400, "INVALID_CURSOR")

@@ -1,0 +1,59 @@
+"""What staff read of stations besides their prices: the tank stock as last reported, the price
+history (who changed which grade's prices, when, from what to what), and hq's list of every
+station of the chain."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from chalicelib.domain import times
+from chalicelib.domain.cursors import STATION_CURSOR_PATTERN, check_page
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.identity.roles import Role
+from chalicelib.services.identity.tokens import Principal
+from chalicelib.services.stations.admin import existing_station, require_station, stock_view
+from chalicelib.store.stations import price_history
+from chalicelib.store.stations import stations as station_store
+
+MAX_HISTORY = 50  # the store's newest-first page; older changes stay stored
+_CURSOR = re.compile(STATION_CURSOR_PATTERN)
+
+
+def current_inventory(staff: Principal, station_id: str) -> dict:
+    """The stock of one of the staff member's stations, as the inventory PUT answers it."""
+    require_station(staff, station_id)
+    return stock_view(existing_station(station_id))
+
+
+def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
+    """The station's newest price changes first, each grade with its old and new prices."""
+    check_page(limit, None, _CURSOR, most=MAX_HISTORY)
+    require_station(staff, station_id)
+    existing_station(station_id)
+    return {"station_id": station_id, "items": [
+        {"version": c.version, "changed_at": times.iso_z(c.changed_at), "changed_by": c.changed_by,
+         "role": c.role,
+         "grades": [{"grade": g.grade, "old_guide_price_fen": g.old_guide_price_fen,
+                     "old_pump_price_fen": g.old_pump_price_fen,
+                     "new_guide_price_fen": g.new_guide_price_fen,
+                     "new_pump_price_fen": g.new_pump_price_fen,
+                     "old_member_prices": dict(g.old_member_prices),
+                     "new_member_prices": dict(g.new_member_prices)} for g in c.grades]}
+        for c in price_history.price_history(station_id, limit)]}
+
+
+def list_stations(staff: Principal, limit: int, cursor: str | None,
+                  now: datetime | None = None) -> dict:
+    """hq only: every station of the chain, a page at a time, each with its prices and stock."""
+    if staff.role != Role.HQ:
+        raise Forbidden("only hq lists every station", code="ROLE_NOT_ALLOWED")
+    check_page(limit, cursor, _CURSOR)
+    now = now or times.now()
+    stations, last = station_store.page_stations(limit, cursor)
+    return {"items": [{
+        "id": s.id, "name": s.name, "brand": s.brand, "district": s.district,
+        "address": s.address, "open_time": s.open_time, "close_time": s.close_time,
+        "open_now": s.is_open(now), "nozzles": len(s.nozzles),
+        "grades": [{"grade": g.grade, "guide_price_fen": g.guide_price_fen,
+                    "pump_price_fen": g.pump_price_fen, "stock": s.stock_state(g.grade)}
+                   for g in s.grades]} for s in stations], "next_cursor": last}
