@@ -57,11 +57,19 @@ def _to_text(code: int, bits: int) -> str:
     return "".join(_BASE32[(code >> (bits - 5 * (i + 1))) & 31] for i in range(bits // 5))
 
 
+_BASE32_VALUE = {ch: i for i, ch in enumerate(_BASE32)}
+
+
 def _from_text(text: str) -> int:
     code = 0
     for ch in text:
-        code = (code << 5) | _BASE32.index(ch)
+        code = (code << 5) | _BASE32_VALUE[ch]
     return code
+
+
+def geohash_number(code: str) -> int:
+    """A geohash as the number its characters spell (5 bits each): index order."""
+    return _from_text(code)
 
 
 def _interleave(x: int, y: int, bits: int) -> int:
@@ -127,6 +135,11 @@ def _distance_bounds(lat: float, lng: float, box: tuple[float, float, float, flo
     inside = s <= lat <= n and in_lng(lng)
     antipode_inside = s <= -lat <= n and in_lng(lng + 180.0)
     return (0.0 if inside else min(dists)), (math.pi * EARTH_RADIUS_M if antipode_inside else max(dists))
+
+
+def cell_distance_floor(lat: float, lng: float, box: tuple[float, float, float, float]) -> float:
+    """The least distance from a point to a lat/lng box (s, n, w, e): 0 inside it."""
+    return _distance_bounds(lat, lng, box)[0]
 
 
 def _near_bounds(lat: float, s: float, n: float, west: float, east: float) -> tuple[float, float]:
