@@ -49,6 +49,8 @@ def reset_caches() -> None:
     storage.get_s3.cache_clear()
     from chalicelib.services.marketing import coupons
     coupons.clear_cache()
+    from chalicelib.store.stations import density
+    density.clear_cache()
 
 
 @pytest.fixture(autouse=True)
