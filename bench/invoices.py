@@ -106,7 +106,7 @@ def run_worker(app, expected: int, stack_pid: int | None = None) -> tuple[float,
 
     settings = get_settings()
     sqs = boto3.client("sqs", region_name=settings.aws_region,
-                       endpoint_url=settings.aws_endpoint_url)
+                       endpoint_url=settings.endpoint_for("sqs"))
     source = next(s for s in app.event_sources if isinstance(s, SQSEventConfig))
     url = settings.invoice_queue_url
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -154,6 +154,9 @@ def start_stack() -> tuple[subprocess.Popen, dict]:
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=500)
     parser.add_argument("--samples", type=int, default=7, help="fresh interpreters per import")

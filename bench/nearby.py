@@ -236,6 +236,9 @@ def report_peer(results, peer: dict) -> None:
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser()
     parser.add_argument("--stations", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=200, help="per radius")

@@ -53,6 +53,17 @@ def reset_caches() -> None:
     density.clear_cache()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stays_on_this_machine():
+    """A client a test forgot to point at the local stack fails at once (its host does not
+    resolve) instead of reaching, or waiting on, the real service."""
+    from devstack.offline import allow_outside_hosts, refuse_outside_hosts
+
+    refuse_outside_hosts()
+    yield
+    allow_outside_hosts()
+
+
 @pytest.fixture(autouse=True)
 def base_environment(monkeypatch, tmp_path):
     for key, value in BASE_ENV.items():

@@ -2,6 +2,7 @@
 geohash cell (GSI `geo`, see domain/stations/geocells.py) for nearby search."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -72,20 +73,30 @@ def _plain(value) -> dict:
 
 def own_promotions(model: StationModel) -> list[Promotion]:
     """The station-scoped promotions the item carries (ended ones included, in id order)."""
-    docs = _plain(model.promotions)
+    return _promotions(_plain(model.promotions))
+
+
+def _promotions(docs: dict) -> list[Promotion]:
     return [promotion_store.from_doc(docs[key]) for key in sorted(docs)]
 
 
+_DOC_FIELDS = ("station_id", "name", "brand", "district", "address", "payee", "lat", "lng",
+               "open_time", "close_time", "grades", "nozzles", "stock", "arrivals",
+               "service_mean_s", "service_samples", "version")
+
+
 def to_station(model: StationModel, promotions=()) -> Station:
-    grades = model.grades.as_dict() if isinstance(model.grades, MapAttribute) else model.grades
-    nozzles = model.nozzles.as_dict() if isinstance(model.nozzles, MapAttribute) else model.nozzles
-    stock = model.stock.as_dict() if isinstance(model.stock, MapAttribute) else model.stock
-    arrivals = model.arrivals.as_dict() if isinstance(model.arrivals, MapAttribute) \
-        else (model.arrivals or {})
+    return _station({name: getattr(model, name) for name in _DOC_FIELDS}, promotions)
+
+
+def _station(doc: dict, promotions=()) -> Station:
+    """A Station from the item's attributes as plain values (maps as dicts)."""
+    grades, nozzles, stock = _plain(doc["grades"]), _plain(doc["nozzles"]), _plain(doc["stock"])
+    arrivals = _plain(doc.get("arrivals"))
     return Station(
-        id=model.station_id, name=model.name, brand=model.brand, district=model.district,
-        address=model.address, lat=float(model.lat), lng=float(model.lng),
-        open_time=model.open_time, close_time=model.close_time, payee=model.payee,
+        id=doc["station_id"], name=doc["name"], brand=doc["brand"], district=doc["district"],
+        address=doc["address"], lat=float(doc["lat"]), lng=float(doc["lng"]),
+        open_time=doc["open_time"], close_time=doc["close_time"], payee=doc["payee"],
         grades=tuple(GradePrice(grade=g, guide_price_fen=int(p["guide"]),
                                 pump_price_fen=int(p["pump"]),
                                 member_prices={k: int(v) for k, v in (p.get("member") or {}).items()})
@@ -95,10 +106,37 @@ def to_station(model: StationModel, promotions=()) -> Station:
         stock_ml={g: int(ml) for g, ml in stock.items()},
         promotions=tuple(promotions),
         queue=QueueCounters(arrivals={k: int(v) for k, v in arrivals.items()},
-                            service_mean_s=float(model.service_mean_s)
-                            if model.service_mean_s is not None else None,
-                            service_samples=int(model.service_samples or 0)),
-        version=int(model.version or 0))
+                            service_mean_s=float(doc["service_mean_s"])
+                            if doc.get("service_mean_s") is not None else None,
+                            service_samples=int(doc.get("service_samples") or 0)),
+        version=int(doc.get("version") or 0))
+
+
+def _decoded(value: dict):
+    """A DynamoDB JSON value as PynamoDB reads an untyped one (numbers through json.loads)."""
+    (kind, inner), = value.items()
+    if kind == "S" or kind == "BOOL":
+        return inner
+    if kind == "N":
+        return json.loads(inner)
+    if kind == "M":
+        return {key: _decoded(item) for key, item in inner.items()}
+    if kind == "L":
+        return [_decoded(item) for item in inner]
+    if kind == "SS":
+        return set(inner)
+    if kind == "NS":
+        return {json.loads(n) for n in inner}
+    if kind == "NULL":
+        return None
+    raise ValueError(f"unexpected DynamoDB type {kind} in a station item")
+
+
+def station_from_item(raw: dict) -> Station:
+    """The station of an index item as DynamoDB answered it, with its own promotions: the same
+    Station as to_station(StationModel.from_raw_data(raw)), a few times faster."""
+    doc = {name: _decoded(value) for name, value in raw.items()}
+    return _station(doc, _promotions(doc.get("promotions") or {}))
 
 
 def to_model(station: Station) -> StationModel:
@@ -186,8 +224,7 @@ class IndexedStation:
     def station(self) -> Station:
         """The station with its own promotions (ended ones included)."""
         if self._station is None:
-            model = StationModel.from_raw_data(self._raw)
-            self._station, self._raw = to_station(model, own_promotions(model)), None
+            self._station, self._raw = station_from_item(self._raw), None
         return self._station
 
 
