@@ -10,7 +10,6 @@ the SMTP server's acceptance and our record of it) can be recognised by the rece
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
 from chalicelib.domain.invoices import flow
 from chalicelib.domain.money import yuan_text
@@ -33,33 +32,15 @@ def put_files(invoice_id: str, number: str, result: IssueResult) -> tuple[str, s
         raise InvoiceIssuerRetryableError(f"invoice {number} issued without its files yet",
                                           code="NO_FILES")
     issuer = get_invoice_issuer()
-
-    def copy(kind: str, url: str | None) -> str | None:
+    keys = []
+    for kind, url in (("pdf", result.pdf_url), ("ofd", result.ofd_url)):
         if not url:
-            return None
+            keys.append(None)
+            continue
         key = f"invoices/{invoice_id}/{number}.{kind}"
         storage.put_file(key, issuer.download(url), f"{number}.{kind}")
-        return key
-    # The two files side by side: each is a download and an upload, waits mostly.
-    ofd = beside(copy, "ofd", result.ofd_url)
-    pdf_key = copy("pdf", result.pdf_url)
-    return pdf_key, ofd.result()
-
-
-def beside(fn, *args):
-    """A future of fn(*args) run on a side thread, with the caller's context (its time budget)."""
-    import contextvars
-
-    return side_pool().submit(contextvars.copy_context().run, fn, *args)
-
-
-@lru_cache(maxsize=1)
-def side_pool():
-    """Threads for an invoice's waits that need not follow each other (its two files, the
-    driver's notification while the mail goes out); a batch holds at most 10 invoices."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=20, thread_name_prefix="invoice-side")
+        keys.append(key)
+    return keys[0], keys[1]
 
 
 def store_files(invoice: store.Invoice) -> store.Invoice | None:

@@ -6,7 +6,6 @@ duplicate, never a second number), and mail goes out only under a claim.
 """
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
@@ -47,20 +46,7 @@ def _document(invoice: store.Invoice) -> dict:
 
 def advance(invoice_id: str, *, scheduled: bool = False) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
-    sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting.
-    The driver's notification goes out beside the rest of the work, and is waited for here."""
-    _side.sent = []
-    try:
-        return _advance(invoice_id, scheduled)
-    finally:
-        for sent in _side.__dict__.pop("sent", []):
-            sent.result()   # publish logs and swallows its own failures
-
-
-_side = threading.local()
-
-
-def _advance(invoice_id: str, scheduled: bool) -> str:
+    sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting."""
     invoice = _load(invoice_id)
     due = not invoice.next_attempt_at or invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
     if scheduled and not due:
@@ -147,7 +133,7 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
             keys = (None, None)
         issued = moves.mark_issued(invoice.id, result.number, issued_at, times.iso_z(times.now(), micro=True), *keys)
         if issued is not None:  # only the worker whose write made it ISSUED tells the driver
-            _notify(notifications.invoice_issued(issued))
+            notifications.publish(notifications.invoice_issued(issued))
         get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                    "number": result.number})
         return issued or _load(invoice.id)
@@ -165,15 +151,6 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
             return _retry_later(invoice, str(err))
         return _retry_later(invoice, result.fail_reason)
     return _retry_later(invoice, None) if count_wait else invoice
-
-
-def _notify(event: dict) -> None:
-    """Publish beside the mail that follows; advance waits for it before it returns."""
-    sent = getattr(_side, "sent", None)
-    if sent is None:
-        notifications.publish(event)
-    else:
-        sent.append(delivery.beside(notifications.publish, event))
 
 
 def _resubmit(invoice: store.Invoice) -> store.Invoice:
