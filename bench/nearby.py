@@ -9,7 +9,7 @@ queue) of each station returned; half the searches are in cities, half in the co
 Index figures come from the Query answers (ScannedCount, ConsumedCapacity). The baseline is
 a paginated Scan with a bounding-box filter; it reads the whole table whatever the radius,
 so one pass (one sample) gives its cost. Goals: items read <= 2x items returned, <= 9
-queries per search, p99 < 50 ms. Takes about three minutes.
+queries per search, p99 < 50 ms. Takes about six minutes, most of it loading and the Scan.
 The second baseline is the public dynamodbgeo package on the same engine, stations and
 searches, run in its own interpreter (bench/nearby_peer.py says how to install it; never in
 requirements.txt), its searches alternating with ours so both meet the same machine load; its
