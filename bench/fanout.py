@@ -158,7 +158,7 @@ def start_notifier_pollers(count: int, stop: threading.Event) -> list[threading.
 
     settings = get_settings()
     sqs = boto3.client("sqs", region_name=settings.aws_region,
-                       endpoint_url=settings.aws_endpoint_url)
+                       endpoint_url=settings.endpoint_for("sqs"))
     source = next(s for s in app.event_sources
                   if isinstance(s, SQSEventConfig) and s.name == "notification_worker")
     url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
@@ -231,6 +231,9 @@ def report_delivery(args, started_wall: datetime, sent: list[dict], stage) -> No
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", type=int, default=10_000)
     parser.add_argument("--notifier-pollers", type=int, default=4,

@@ -9,10 +9,11 @@ queue) of each station returned; half the searches are in cities, half in the co
 Index figures come from the Query answers (ScannedCount, ConsumedCapacity). The baseline is
 a paginated Scan with a bounding-box filter; it reads the whole table whatever the radius,
 so one pass (one sample) gives its cost. Goals: items read <= 2x items returned, <= 9
-queries per search, p99 < 50 ms. Takes about three minutes.
+queries per search, p99 < 50 ms. Takes about six minutes, most of it loading and the Scan.
 The second baseline is the public dynamodbgeo package on the same engine, stations and
 searches, run in its own interpreter (bench/nearby_peer.py says how to install it; never in
-requirements.txt); its table is printed as ratios ours / theirs with our short first pages.
+requirements.txt), its searches alternating with ours so both meet the same machine load; its
+table is printed as ratios ours / theirs with our short first pages.
 
 Run: .venv/bin/python bench/nearby.py [--stations 100000] [--searches 200] [--peer-python PY]
 """
@@ -123,22 +124,23 @@ def search_points(rng: random.Random, count: int) -> list[tuple[str, float, floa
     return points
 
 
-def run_index(points, radius_m: int) -> list[dict]:
+def search_once(kind: str, lat: float, lng: float, radius_m: int) -> dict:
     from chalicelib.domain.stations.nearby import nearby_request
     from chalicelib.services.stations.search import search_nearby
     from chalicelib.store.stations.stations import GeoReadStats
 
-    runs = []
-    for kind, lat, lng in points:
-        stats = GeoReadStats()
-        started = time.perf_counter()
-        page = search_nearby(nearby_request(lat, lng, radius_m=radius_m), stats=stats)
-        elapsed = time.perf_counter() - started
-        runs.append({"kind": kind, "ms": elapsed * 1000, "returned": len(page["items"]),
-                     "short": len(page["items"]) < 20 and page["next_cursor"] is not None,
-                     "read": stats.scanned, "ranges": stats.ranges, "queries": stats.queries,
-                     "rcu": stats.capacity_units, "density": stats.density_items})
-    return runs
+    stats = GeoReadStats()
+    started = time.perf_counter()
+    page = search_nearby(nearby_request(lat, lng, radius_m=radius_m), stats=stats)
+    elapsed = time.perf_counter() - started
+    return {"kind": kind, "ms": elapsed * 1000, "returned": len(page["items"]),
+            "short": len(page["items"]) < 20 and page["next_cursor"] is not None,
+            "read": stats.scanned, "ranges": stats.ranges, "queries": stats.queries,
+            "rcu": stats.capacity_units, "density": stats.density_items}
+
+
+def run_index(points, radius_m: int) -> list[dict]:
+    return [search_once(kind, lat, lng, radius_m) for kind, lat, lng in points]
 
 
 def run_scan(client, table: str, lat: float, lng: float) -> dict:
@@ -205,21 +207,60 @@ def report(radius_m: int, runs: list[dict], scan: dict) -> None:
           f"{scan['ms'] / ours_p50:.0f}x")
 
 
-def run_peer(python: str, endpoint: str, stations, searches) -> dict:
-    """The same stations and searches through dynamodbgeo, in its own interpreter."""
-    import json
-    import subprocess
+class Peer:
+    """dynamodbgeo in its own interpreter (bench/nearby_peer.py), one search at a time."""
 
-    job = {"endpoint": endpoint, "stations": [[s.id, s.lat, s.lng] for s in stations],
-           "searches": {str(r): points for r, points in searches.items()}}
-    done = subprocess.run([python, str(PROJECT_DIR / "bench" / "nearby_peer.py")],
-                          input=json.dumps(job), capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    def __init__(self, python: str, endpoint: str, stations) -> None:
+        import json
+        import subprocess
+
+        self._json = json
+        self._process = subprocess.Popen(
+            [python, str(PROJECT_DIR / "bench" / "nearby_peer.py")], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        self._ask({"endpoint": endpoint, "stations": [[s.id, s.lat, s.lng] for s in stations]})
+        self.load_s = self._answer()["load_s"]
+
+    def search(self, lat: float, lng: float, radius_m: int) -> dict:
+        self._ask({"lat": lat, "lng": lng, "radius": radius_m})
+        return self._answer()
+
+    def close(self) -> None:
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
+
+    def _ask(self, message: dict) -> None:
+        self._process.stdin.write(self._json.dumps(message) + "\n")
+        self._process.stdin.flush()
+
+    def _answer(self) -> dict:
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the dynamodbgeo peer stopped (see its error above)")
+        return self._json.loads(line)
+
+
+def run_side_by_side(points, radius_m: int, peer: Peer | None) -> tuple[list[dict], list[dict]]:
+    """Our searches and the peer's, interleaved point by point (each goes first half the time),
+    so both meet the same machine load, JIT state and engine caches."""
+    for kind, lat, lng in points[:5]:  # warm the connections and the JVM for both
+        search_once(kind, lat, lng, radius_m)
+        if peer:
+            peer.search(lat, lng, radius_m)
+    ours, theirs = [], []
+    for k, (kind, lat, lng) in enumerate(points):
+        if peer and k % 2:
+            theirs.append(peer.search(lat, lng, radius_m))
+        ours.append(search_once(kind, lat, lng, radius_m))
+        if peer and not k % 2:
+            theirs.append(peer.search(lat, lng, radius_m))
+    return ours, theirs
 
 
 def report_peer(results, peer: dict) -> None:
     print(f"\nagainst dynamodbgeo 0.0.3 (S2, hashKeyLength 4, 9 threads; loaded in "
-          f"{peer['load_s']:.0f} s), same stations and searches, sort=distance, limit 20")
+          f"{peer['load_s']:.0f} s), same stations and searches run alternately with ours, "
+          f"sort=distance, limit 20")
     print(f"  {'radius':>6} {'read ours':>10} {'theirs':>8} {'ratio':>6} {'p50 ours':>9} "
           f"{'theirs':>7} {'ratio':>6} {'p99 ours':>9} {'theirs':>7} {'ratio':>6} {'short':>6}")
     for radius_m, runs in results:
@@ -236,6 +277,9 @@ def report_peer(results, peer: dict) -> None:
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser()
     parser.add_argument("--stations", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=200, help="per radius")
@@ -250,7 +294,7 @@ def main() -> None:
     from devstack import infra
     from devstack.dynamodb_local import DynamoDBLocal
 
-    engine = DynamoDBLocal().start()
+    engine, peer = DynamoDBLocal().start(), None
     try:
         os.environ["DYNAMODB_ENDPOINT_URL"] = engine.endpoint_url
         get_settings.cache_clear()
@@ -259,21 +303,23 @@ def main() -> None:
         seconds, stations = load(args.stations, args.seed)
         print(f"loaded {args.stations} stations in {seconds:.0f} s "
               f"({CITY_SHARE:.0%} around {len(CITIES)} cities, the rest rural)")
+        if args.peer_python:
+            peer = Peer(args.peer_python, engine.endpoint_url, stations)
         rng = random.Random(args.seed + 1)
-        results, searches = [], {}
+        results, peer_runs = [], {}
         for radius_m in RADII_M:
-            points = search_points(rng, args.searches)
-            searches[radius_m] = [[lat, lng] for _, lat, lng in points]
-            run_index(points[:5], radius_m)  # warm the connection and the JVM
-            results.append((radius_m, run_index(points, radius_m)))
+            ours, theirs = run_side_by_side(search_points(rng, args.searches), radius_m, peer)
+            results.append((radius_m, ours))
+            peer_runs[str(radius_m)] = theirs
         _, lat, lng = search_points(rng, 1)[0]
         scan = run_scan(client, "fuel-local-stations", lat, lng)
         for radius_m, runs in results:
             report(radius_m, runs, scan)
-        if args.peer_python:
-            peer = run_peer(args.peer_python, engine.endpoint_url, stations, searches)
-            report_peer(results, peer)
+        if peer:
+            report_peer(results, {"load_s": peer.load_s, "runs": peer_runs})
     finally:
+        if peer:
+            peer.close()
         engine.stop()
 
 

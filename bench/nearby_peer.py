@@ -9,8 +9,10 @@ environment or the Lambda package:
 Two changes, to be fair to it: its per-cell queries run on 9 threads (ours run side by side
 too), and each query gets its own copy of the query input. As shipped, every request shares
 one default dict that a multi-page query leaves its ExclusiveStartKey in, so the next range
-starts from a stale key (50 km city searches fail). Reads: JSON {"endpoint", "stations":
-[[id, lat, lng]], "searches": {radius: [[lat, lng]]}} on stdin; writes per-search figures.
+starts from a stale key (50 km city searches fail). Speaks JSON lines on stdin/stdout, so
+bench/nearby.py can interleave its searches with ours (the same machine load for both): first
+{"endpoint", "stations": [[id, lat, lng]]}, answered {"load_s"}; then one {"lat", "lng",
+"radius"} per search, answered {"ms", "read", "returned"}; end of input ends it.
 """
 from __future__ import annotations
 
@@ -78,24 +80,19 @@ def main() -> None:
     import boto3
     from dynamodbgeo import GeoPoint, QueryRadiusRequest
 
-    job = json.load(sys.stdin)
+    job = json.loads(sys.stdin.readline())
     client = boto3.client("dynamodb", region_name="cn-north-1", endpoint_url=job["endpoint"],
                           aws_access_key_id="local", aws_secret_access_key="local")
     geo, config, read = manager(client)
-    seconds = load(client, config, job["stations"])
-    runs = {}
-    for radius, points in job["searches"].items():
-        for lat, lng in points[:5]:  # warm the connection pool
-            geo.queryRadius(QueryRadiusRequest(GeoPoint(lat, lng), int(radius), {}, sort=True))
-        runs[radius] = []
-        for lat, lng in points:
-            read[0] = 0
-            started = time.perf_counter()
-            found = geo.queryRadius(QueryRadiusRequest(GeoPoint(lat, lng), int(radius), {},
-                                                       sort=True))[:LIMIT]
-            runs[radius].append({"ms": (time.perf_counter() - started) * 1000,
-                                 "read": read[0], "returned": len(found)})
-    json.dump({"load_s": seconds, "runs": runs}, sys.stdout)
+    print(json.dumps({"load_s": load(client, config, job["stations"])}), flush=True)
+    for line in sys.stdin:
+        search = json.loads(line)
+        read[0] = 0
+        started = time.perf_counter()
+        found = geo.queryRadius(QueryRadiusRequest(GeoPoint(search["lat"], search["lng"]),
+                                                   int(search["radius"]), {}, sort=True))[:LIMIT]
+        print(json.dumps({"ms": (time.perf_counter() - started) * 1000, "read": read[0],
+                          "returned": len(found)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -229,6 +229,9 @@ def report(figures: dict, orders: int) -> None:
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)

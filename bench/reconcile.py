@@ -107,6 +107,9 @@ def measure(label: str, rows: int, work, traced: bool):
 
 
 def main() -> None:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--stations", type=int, default=50)

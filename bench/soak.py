@@ -37,6 +37,9 @@ def _stack(path: str | None):
 
 
 def main() -> int:
+    from devstack.offline import refuse_outside_hosts
+
+    refuse_outside_hosts()  # a client left pointing at a real service fails at once
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drivers", type=int, default=40)
     parser.add_argument("--journeys-per-driver", type=int, default=1)

@@ -72,8 +72,9 @@ def deliver_once(sqs, source: SQSEventConfig, queue_url: str, queue_arn: str, re
     failed = {item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])} \
         if isinstance(answer, dict) else set()
     done = [m for m in messages if m["MessageId"] not in failed]
-    for message in done:
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    if done:  # one call, as Lambda's poller deletes a batch (at most 10, SQS's limit per call)
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
     return len(done)
 
 

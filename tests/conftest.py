@@ -52,6 +52,19 @@ def reset_caches() -> None:
     storage.get_s3.cache_clear()
     from chalicelib.services.marketing import coupons
     coupons.clear_cache()
+    from chalicelib.store.stations import density
+    density.clear_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stays_on_this_machine():
+    """A client a test forgot to point at the local stack fails at once (its host does not
+    resolve) instead of reaching, or waiting on, the real service."""
+    from devstack.offline import allow_outside_hosts, refuse_outside_hosts
+
+    refuse_outside_hosts()
+    yield
+    allow_outside_hosts()
 
 
 @pytest.fixture(autouse=True)

@@ -57,11 +57,19 @@ def _to_text(code: int, bits: int) -> str:
     return "".join(_BASE32[(code >> (bits - 5 * (i + 1))) & 31] for i in range(bits // 5))
 
 
+_BASE32_VALUE = {ch: i for i, ch in enumerate(_BASE32)}
+
+
 def _from_text(text: str) -> int:
     code = 0
     for ch in text:
-        code = (code << 5) | _BASE32.index(ch)
+        code = (code << 5) | _BASE32_VALUE[ch]
     return code
+
+
+def geohash_number(code: str) -> int:
+    """A geohash as the number its characters spell (5 bits each): index order."""
+    return _from_text(code)
 
 
 def _interleave(x: int, y: int, bits: int) -> int:
@@ -109,6 +117,10 @@ def station_cell_keys(lat: float, lng: float, station_id: str) -> tuple[str, str
 def _distance_bounds(lat: float, lng: float, box: tuple[float, float, float, float]) -> tuple[float, float]:
     """Exact (min, max) distance from a point to a lat/lng box (s, n, w, e) on the sphere."""
     s, n, w, e = box
+    west = (w - lng + 180.0) % 360.0 - 180.0  # the box's edges east of the point, in degrees
+    east = west + (e - w)
+    if -90.0 < west and east < 90.0 and -90.0 < lat < 90.0:
+        return _near_bounds(lat, s, n, west, east)
     def in_lng(x: float) -> bool:
         return any(w <= x + k <= e for k in (-360.0, 0.0, 360.0))
     points = [(s, w), (s, e), (n, w), (n, e)]
@@ -123,6 +135,29 @@ def _distance_bounds(lat: float, lng: float, box: tuple[float, float, float, flo
     inside = s <= lat <= n and in_lng(lng)
     antipode_inside = s <= -lat <= n and in_lng(lng + 180.0)
     return (0.0 if inside else min(dists)), (math.pi * EARTH_RADIUS_M if antipode_inside else max(dists))
+
+
+def cell_distance_floor(lat: float, lng: float, box: tuple[float, float, float, float]) -> float:
+    """The least distance from a point to a lat/lng box (s, n, w, e): 0 inside it."""
+    return _distance_bounds(lat, lng, box)[0]
+
+
+def _near_bounds(lat: float, s: float, n: float, west: float, east: float) -> tuple[float, float]:
+    """_distance_bounds of a box whose edges are both less than 90 degrees of longitude from
+    the point (every box a search looks at), in three distances instead of a dozen. Along a
+    parallel the distance grows with the longitude apart; along such a meridian it falls to the
+    latitude `peak` and rises after it. So the nearest point is on the nearer meridian at the
+    peak clamped into [s, n] (straight north or south when the point's meridian crosses the
+    box), and the farthest a corner on the farther meridian."""
+    if west <= 0.0 <= east:  # due north or south of the point, or around it
+        near = EARTH_RADIUS_M * math.radians(max(s - lat, lat - n, 0.0))
+    else:
+        apart = east if east < 0.0 else west
+        peak = math.degrees(math.atan2(math.sin(math.radians(lat)),
+                                       math.cos(math.radians(lat)) * math.cos(math.radians(apart))))
+        near = haversine_m(lat, 0.0, min(max(peak, s), n), apart)
+    far_apart = west if -west > east else east
+    return near, max(haversine_m(lat, 0.0, s, far_apart), haversine_m(lat, 0.0, n, far_apart))
 
 
 def _partition_cells(lat: float, lng: float, radius_m: float) -> list[tuple[int, int, tuple]]:

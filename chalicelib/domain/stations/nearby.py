@@ -10,15 +10,18 @@ taken to 0.1 L/100 km. Integers throughout, rounded by money.div_round_half_up.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import (
     EARTH_RADIUS_M, check_lat_lng, haversine_m, wgs84_to_gcj02)
 from chalicelib.domain.stations.geocells import (
-    MAX_RADIUS_M, PARTITION_PRECISION, SORT_PRECISION, CellRange, cell_box, geohash)
+    MAX_RADIUS_M, PARTITION_PRECISION, SORT_PRECISION, CellRange, cell_box,
+    cell_distance_floor, geohash, geohash_number)
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 from chalicelib.domain.stations.stations import GRADE_NAMES
 
@@ -160,34 +163,43 @@ def partitions_of(lat: float, lng: float, radius_m: float) -> list[str]:
     return sorted(set(found))
 
 
+@lru_cache(maxsize=1 << 14)  # a warm search decodes each density cell's box once
+def _density_box(code: str) -> tuple[float, float, float, float]:
+    return cell_box(code)
+
+
 def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: float, wanted: int,
                    radius_m: int) -> int:
     """The radius expected to hold DENSITY_MARGIN x `wanted` stations beyond start_m.
 
     Each cell's count is spread evenly over a grid of points in the cell; the answer is the
     distance at which the points beyond start_m add up to the target (radius_m if they never
-    do, which includes an area the map knows no station in).
+    do, which includes an area the map knows no station in). Cells are opened nearest first
+    and only until the target is met: no point of a cell is nearer than the cell itself, so a
+    city search places the points of a few cells, not of every cell of its partitions.
     """
-    weighted = []
-    for code, count in counts.items():
-        if count <= 0:
-            continue
-        s, n, w, e = cell_box(code)
+    cells = sorted((cell_distance_floor(lat, lng, _density_box(code)), code, count)
+                   for code, count in counts.items() if count > 0)
+    target, total = DENSITY_MARGIN * wanted, 0.0
+    points: list[tuple[float, float]] = []  # a heap of (distance, weight)
+    for floor, code, count in cells + [(math.inf, "", 0)]:
+        while points and points[0][0] <= floor:  # no cell left can place a point nearer
+            distance, weight = heapq.heappop(points)
+            if distance <= start_m:
+                continue
+            if distance > radius_m:
+                return radius_m
+            total += weight
+            if total >= target:
+                return max(int(math.ceil(distance)), int(start_m) + 1)
+        if floor > radius_m:
+            return radius_m
+        s, n, w, e = _density_box(code)
         for i in range(_SAMPLES):
             for j in range(_SAMPLES):
                 p_lat = s + (n - s) * (i + 0.5) / _SAMPLES
                 p_lng = w + (e - w) * (j + 0.5) / _SAMPLES
-                weighted.append((haversine_m(lat, lng, p_lat, p_lng), count / _SAMPLES ** 2))
-    weighted.sort()
-    target, total = DENSITY_MARGIN * wanted, 0.0
-    for distance, weight in weighted:
-        if distance <= start_m:
-            continue
-        if distance > radius_m:
-            break
-        total += weight
-        if total >= target:
-            return max(int(math.ceil(distance)), int(start_m) + 1)
+                heapq.heappush(points, (haversine_m(lat, lng, p_lat, p_lng), count / _SAMPLES ** 2))
     return radius_m
 
 
@@ -218,8 +230,8 @@ def cheapest_plan(options: list[list[CellRange]], counts: dict[str, int]) -> lis
 
 
 def _cell_index(code: str) -> int:
-    lo, _ = CellRange(code[:PARTITION_PRECISION], code, code + "~").span()
-    return lo >> _CELL_SHIFT
+    """A density cell's place in the index order: its geohash-5 code as a number."""
+    return geohash_number(code)
 
 
 def _expected_in(span: tuple[int, int], cells, starts, running) -> float:

@@ -39,11 +39,15 @@ _MAX_ID_CHARS = 64
 @dataclass(frozen=True)
 class _Hit:
     distance_mm: int
-    station: Station
+    found: station_store.IndexedStation
 
     @property
     def key(self) -> tuple:
-        return (self.distance_mm, self.station.id)
+        return (self.distance_mm, self.found.id)
+
+    @property
+    def station(self) -> Station:
+        return self.found.station()
 
 
 def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level: str | None = None,
@@ -132,7 +136,7 @@ def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, counts:
                                         max_queries=budget), counts)
     for hit in _hits(req, ranges, stats):
         if hit.key > after:
-            pool[hit.station.id] = hit
+            pool[hit.found.id] = hit
     return len(ranges)
 
 
@@ -150,10 +154,11 @@ def _density(req: NearbyRequest, stats) -> dict[str, int]:
 
 def _hits(req: NearbyRequest, ranges, stats) -> list[_Hit]:
     hits = []
-    for station in station_store.stations_in_ranges(ranges, stats):
-        distance_mm = int(haversine_m(req.lat, req.lng, station.lat, station.lng) * 1000 + 0.5)
-        if distance_mm <= req.radius_m * 1000 and (req.grade is None or station.sells(req.grade)):
-            hits.append(_Hit(distance_mm, station))
+    for found in station_store.stations_in_ranges(ranges, stats):
+        distance_mm = int(haversine_m(req.lat, req.lng, found.lat, found.lng) * 1000 + 0.5)
+        if distance_mm <= req.radius_m * 1000 and (req.grade is None
+                                                   or found.station().sells(req.grade)):
+            hits.append(_Hit(distance_mm, found))
     return hits
 
 

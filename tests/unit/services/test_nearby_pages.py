@@ -37,7 +37,8 @@ class MemoryIndex:
         for r in ranges:
             stats.ranges += 1
             stats.queries += 1
-            hits = [s for (p, k), s in self.keyed if r.covers(p, k)]
+            hits = [station_store.IndexedStation.of(s) for (p, k), s in self.keyed
+                    if r.covers(p, k)]
             stats.scanned += len(hits)
             found += hits
         return found

@@ -27,3 +27,30 @@ def test_seeding_writes_every_station_with_its_geo_keys(aws):
 
 def test_unknown_station_is_none(aws):
     assert station_store.get_station("ty-999") is None
+
+
+def test_an_index_item_decodes_to_the_station_pynamodb_reads():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.stations.prices import GradePrice
+    from chalicelib.domain.stations.promotions import PER_LITRE_OFF, Promotion
+    from chalicelib.domain.stations.stations import QueueCounters
+    from tests.station_factory import make_station
+
+    base = make_station("st-decode")
+    own = Promotion(id="p1", kind=PER_LITRE_OFF, title="直降", per_litre_off_fen=30,
+                    starts_at=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                    ends_at=datetime(2025, 2, 1, tzinfo=timezone.utc),
+                    station_ids={"st-decode"}, grades={"92"})
+    station = replace(base, grades=base.grades + (GradePrice("95", 790, 800, {"gold": 780}),),
+                      promotions=(own,), version=7,
+                      queue=QueueCounters(arrivals={"20250101T0010": 3}, service_mean_s=215.5,
+                                          service_samples=12))
+    raw = station_store.to_model(station).serialize()
+    raw["station_id"] = {"S": station.id}
+
+    model = station_store.StationModel.from_raw_data(raw)
+    expected = station_store.to_station(model, station_store.own_promotions(model))
+    assert station_store.station_from_item(raw) == expected
+    assert expected.promotions == (own,) and expected.version == 7
