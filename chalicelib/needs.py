@@ -14,7 +14,7 @@ ledger_key: "sign" (kms:GenerateMac) and/or "verify" (kms:VerifyMac) with the le
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 OPERATIONS = "RPUD"
 
@@ -33,3 +33,24 @@ class Needs:
                 raise ValueError(f"{table}: operations are letters of {OPERATIONS}, each once")
         if not set(self.ledger_key) <= {"sign", "verify"}:
             raise ValueError("ledger_key holds 'sign' and/or 'verify'")
+
+    def with_tables(self, tables: dict[str, str]) -> Needs:
+        """These needs and more tables (a table named again takes the operations given here)."""
+        return replace(self, tables={**self.tables, **tables})
+
+
+# What a function reaches when it settles orders (services/orders/changes.py with its effects):
+# the order, its history and refunds, the account and its ledger (sealed), coupons, the outbox,
+# the station's counters, the invoice a payment asks for, driver caps and top-ups.
+SETTLES_ORDERS = Needs(
+    tables={
+        "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
+        "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD",
+        "promotions": "R", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
+        "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
+    },
+    sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
+    buckets=("invoices",),
+    secrets=True,
+    ledger_key=("sign",),
+)

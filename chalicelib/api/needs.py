@@ -3,7 +3,7 @@ route, and the payment webhook's own function (infra/throttling.py: the same cod
 sends it the webhook path only). infra/package.py makes each its role."""
 from __future__ import annotations
 
-from chalicelib.needs import Needs
+from chalicelib.needs import SETTLES_ORDERS, Needs
 
 
 NEEDS = {
@@ -22,16 +22,5 @@ NEEDS = {
         secrets=True,
         ledger_key=("sign", "verify"),
     ),
-    "webhook_handler": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-            "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-            "refunds": "RPU", "staff": "RU", "station-density": "RU", "stations": "RPU",
-            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
-        },
-        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
+    "webhook_handler": SETTLES_ORDERS.with_tables({"staff": "RU"}),
 }

@@ -8,7 +8,7 @@ Each returns its counts, which the Lambda logs as its result.
 from __future__ import annotations
 
 from chalicelib.domain import times
-from chalicelib.needs import Needs
+from chalicelib.needs import SETTLES_ORDERS
 
 # Services are imported inside the schedule that uses them: every Lambda of this app imports
 # app.py, so a top-level import here would load payment code into each of them.
@@ -38,17 +38,5 @@ def upload_shipping_info() -> dict:
 
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 # The three schedules load the same payment code, so they may touch the same things.
-_SCHEDULES = Needs(
-    tables={
-        "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-        "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-        "refunds": "RPU", "station-density": "RU", "stations": "RPU", "throttles": "RPU",
-        "topups": "RPU", "user-openids": "RP", "users": "RP",
-    },
-    sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
-    buckets=("invoices",),
-    secrets=True,
-    ledger_key=("sign",),
-)
-NEEDS = {name: _SCHEDULES for name in ("expire_unpaid_orders", "follow_up_refunds",
+NEEDS = {name: SETTLES_ORDERS for name in ("expire_unpaid_orders", "follow_up_refunds",
                                          "upload_shipping_info")}

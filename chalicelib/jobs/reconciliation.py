@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from chalicelib.domain import times
 from chalicelib.domain.times import business_day
 from chalicelib.observability import get_logger
-from chalicelib.needs import Needs
+from chalicelib.needs import SETTLES_ORDERS
 
 
 def scheduled_time(text: str | None) -> datetime | None:
@@ -71,16 +71,5 @@ def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,
 
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
-    "reconcile_trade_bill": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-            "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
-            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
-        },
-        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
+    "reconcile_trade_bill": SETTLES_ORDERS.with_tables({"reconciliation": "RPUD"}),
 }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.domain import times
-from chalicelib.needs import Needs
+from chalicelib.needs import SETTLES_ORDERS
 
 
 def refund_unanswered(scheduled_time: str | None) -> dict:
@@ -17,16 +17,5 @@ def refund_unanswered(scheduled_time: str | None) -> dict:
 
 # What each Lambda of this module may touch (chalicelib/needs.py); infra/package.py makes its role.
 NEEDS = {
-    "refund_unanswered_requests": Needs(
-        tables={
-            "accounts": "RP", "coupon-claims": "R", "coupons": "RU", "invoices": "RPU",
-            "ledger": "RP", "order-events": "RP", "orders": "RPU", "outbox": "RPD", "promotions": "R",
-            "reconciliation": "RPUD", "refunds": "RPU", "station-density": "RU", "stations": "RPU",
-            "throttles": "RPU", "topups": "RPU", "user-openids": "RP", "users": "RP",
-        },
-        sends=("alert-fanout", "coupon-campaigns", "invoices", "notifications"),
-        buckets=("invoices",),
-        secrets=True,
-        ledger_key=("sign",),
-    ),
+    "refund_unanswered_requests": SETTLES_ORDERS.with_tables({"reconciliation": "RPUD"}),
 }
