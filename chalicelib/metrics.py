@@ -33,6 +33,7 @@ class Metric(StrEnum):
     RECONCILIATION_OPEN = "ReconciliationOpenDifferences"
     NOTIFICATIONS_SENT = "NotificationsSent"
     NOTIFICATIONS_SKIPPED = "NotificationsSkipped"        # reason: the notifier's outcome
+    OUTBOX_LEFT = "OutboxLeft"  # owed messages a sweep found past their grace and could not send
 
 
 # The dimension each metric carries besides service and stage (infra/alarms.py alarms on them).

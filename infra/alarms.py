@@ -27,6 +27,9 @@ API_MIN_REQUESTS = 20
 # Unverifiable WeChat Pay notifications per 5 minutes: a few are normal (probes, replays of old
 # notifications after a key rotation); more is an attack or a broken key.
 WEBHOOK_UNVERIFIED_PER_5_MIN = 10
+# Minutes in a row the outbox sweeper (every minute) may leave owed messages unsent before someone
+# is told: a short SQS hiccup heals by itself, ten minutes of it delays drivers' messages visibly.
+OUTBOX_LEFT_MINUTES = 10
 
 # Days each function's log group keeps its logs, per stage (the LogRetentionDays default).
 # Six months on prod: the Cybersecurity Law of the PRC (art. 21) asks for at least six months of
@@ -197,6 +200,13 @@ def _business_alarms() -> dict:
             **_metric(NAMESPACE, Metric.RECONCILIATION_OPEN, business_dimensions(),
                       "Maximum", 3600),
             EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold"),
+        "OutboxLeftAlarm": alarm(
+            "outbox-messages-left",
+            f"For {OUTBOX_LEFT_MINUTES} minutes in a row the outbox sweeper found messages owed "
+            "to drivers, fan-outs or campaigns that SQS would not take.",
+            **_metric(NAMESPACE, Metric.OUTBOX_LEFT, business_dimensions(), "Minimum", 60),
+            EvaluationPeriods=OUTBOX_LEFT_MINUTES, Threshold=0,
+            ComparisonOperator="GreaterThanThreshold"),
         "InvoiceFailedAlarm": alarm(
             "invoice-failed", "An invoice ended FAILED at the issuer.",
             **_metric(NAMESPACE, Metric.INVOICES_FAILED, business_dimensions()),

@@ -24,6 +24,7 @@ def apply(template: dict) -> None:
         _business("Payment webhook rejections", [], searches={Metric.WEBHOOK_REJECTED: "reason"}),
         _business("Reconciliation differences", [Metric.RECONCILIATION_OPEN],
                   searches={Metric.RECONCILIATION_DIFFERENCES: "kind"}, period=86400),
+        _business("Outbox: owed messages SQS did not take", [Metric.OUTBOX_LEFT]),
         _business("Subscribe messages", [Metric.NOTIFICATIONS_SENT],
                   searches={Metric.NOTIFICATIONS_SKIPPED: "reason"}),
         _widget("API requests and 5xx", [

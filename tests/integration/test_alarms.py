@@ -94,6 +94,7 @@ def test_the_api_5xx_rate_alarm_reads_the_stage_api(packaged):
     (metrics.Metric.REFUNDS_FAILED, {"status": "ABNORMAL"}),
     (metrics.Metric.RECONCILIATION_OPEN, {}),
     (metrics.Metric.INVOICES_FAILED, {}),
+    (metrics.Metric.OUTBOX_LEFT, {}),
 ])
 def test_business_alarms_match_what_the_code_writes(packaged, capsys, metric, dimension):
     template, _ = packaged

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
+from chalicelib import metrics
 from chalicelib.domain import times
 from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue
 from chalicelib.observability import get_logger
@@ -85,7 +86,7 @@ def sweep(remaining_ms: Callable[[], int] | None = None, *,
     """Send the pending messages older than the grace; returns how many were found and sent."""
     cutoff = (now or times.now()) - timedelta(seconds=get_settings().outbox_grace_s)
     counts = {"pending": 0, "sent": 0}
-    start = None
+    start, failure = None, None
     for _ in range(MAX_SWEEP_PAGES):
         if remaining_ms is not None and remaining_ms() < RESERVE_MS:
             break
@@ -96,9 +97,13 @@ def sweep(remaining_ms: Callable[[], int] | None = None, *,
         counts["sent"] += len(sent)
         if failure is not None:
             get_logger().warning("outbox sweep stopped", extra={**counts, "error": failure})
-            return counts
+            break
         if start is None:
             break
     if counts["pending"]:
-        get_logger().info("outbox swept", extra=counts)
+        if failure is None:
+            get_logger().info("outbox swept", extra=counts)
+        # Every sweep that finds owed messages says how many it left: SQS refusing them for
+        # minutes on end is what the outbox-messages-left alarm reads (infra/alarms.py).
+        metrics.count(metrics.Metric.OUTBOX_LEFT, counts["pending"] - counts["sent"])
     return counts

@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from app import notification_worker, outbox_sweeper
 from chalicelib.domain.notifications import subscribe_messages as sm
+from chalicelib.metrics import Metric
 from chalicelib.domain.times import now
 from chalicelib.providers import queues
 from chalicelib.services.notifications import events as notifications, subscriptions
@@ -20,6 +21,7 @@ from chalicelib.store.outbox import messages as outbox_store
 from devstack.worker import LambdaContext
 from tests import paystack
 from tests.conftest import add_secrets, reset_caches
+from tests.emf import metric_values
 from tests.order_flows import create_order, prepay_id, wait_status
 from tests.unit.invoice_fixtures import schedule_event
 from tests.unit.notifications.fixtures import APP_SECRET, TEMPLATE_IDS, drain, payment_event
@@ -151,6 +153,21 @@ def test_an_entry_sqs_refuses_stays_owed_and_the_others_go(queue, monkeypatch, n
 
     (left,) = pending()
     assert left.id == messages[0].id and len(drain(queue)) == 2
+
+
+def test_each_sweep_that_finds_owed_messages_counts_those_it_left_for_the_alarm(
+        queue, monkeypatch, no_grace, capsys):
+    owed(*(payment_event("u-1", order_id=f"o{i}") for i in range(2)))
+    outage = SqsOutage(monkeypatch)
+    capsys.readouterr()
+
+    assert outbox.sweep() == {"pending": 2, "sent": 0}
+    assert metric_values(capsys.readouterr().out, str(Metric.OUTBOX_LEFT)) == [2]
+    outage.recover()
+    assert outbox.sweep() == {"pending": 2, "sent": 2}
+    assert metric_values(capsys.readouterr().out, str(Metric.OUTBOX_LEFT)) == [0]
+    assert outbox.sweep() == {"pending": 0, "sent": 0}  # nothing owed: nothing written
+    assert metric_values(capsys.readouterr().out, str(Metric.OUTBOX_LEFT)) == []
 
 
 def test_a_malformed_event_is_logged_left_out_and_never_fails_the_change(aws, caplog):
