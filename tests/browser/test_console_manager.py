@@ -2,7 +2,9 @@
 reconciliation and settlement.
 
 The reconciliation test works at ty-047, where no other test pays an order, so the station's
-settlement holds exactly the orders it pays."""
+settlement holds exactly the orders it pays; and on a stack of its own, because a day is
+reconciled once (the schedule skips a DONE day) and tests/e2e/test_reconciliation.py reconciles
+today on the session's stack."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +12,7 @@ import io
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -17,9 +20,16 @@ from tests.browser.conftest import ARTIFACTS_DIR
 from tests.browser.console_flows import (
     driver_headers, paid_order, short_no, sign_in, staff_headers, station)
 from tests.e2e.conftest import business_day, fire_schedule
-from tests.local_stack import driver_token, eventually
+from tests.local_stack import driver_token, eventually, running_stack
 
 STATION = "ty-047"
+
+
+@pytest.fixture(scope="module")
+def day_stack(tmp_path_factory):
+    """A stack whose today no other test reconciles."""
+    with running_stack(tmp_path_factory.mktemp("reconciled-day")) as info:
+        yield info
 
 
 def _yuan(fen: int) -> str:
@@ -59,7 +69,8 @@ def _reconcile_today(stack) -> str:
     return run["bill_date"]
 
 
-def test_manager_reads_the_days_reconciliation_and_downloads_the_settlement(stack, page):
+def test_manager_reads_the_days_reconciliation_and_downloads_the_settlement(day_stack, page):
+    stack = day_stack
     api = stack["api_url"]
     manager = staff_headers(stack, f"mgr-{STATION.replace('-', '')}")
     plain = paid_order(stack, STATION, 30000)
