@@ -19,8 +19,10 @@ export function shanghaiIso(value) {
   return Number.isNaN(moment.getTime()) ? null : moment.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-// "12-06 14:00" in Shanghai, for lists.
-export function dayTime(iso) {
+// "12-06 14:00" in Shanghai, for lists; with its year when that is not this year's
+// ("2027-12-06 14:00"), so a window ending next year never reads as ending today.
+export function dayTime(iso, now = new Date()) {
   if (!iso) return "—";
-  return localInput(new Date(iso)).slice(5).replace("T", " ");
+  const shown = localInput(new Date(iso)).replace("T", " ");
+  return shown.slice(0, 4) === localInput(now).slice(0, 4) ? shown.slice(5) : shown;
 }

@@ -22,7 +22,10 @@ it("reads the form's times in Shanghai, whatever the tablet's zone", () => {
   expect(shanghaiDay(new Date("2026-12-05T16:00:00Z"))).toBe("2026-12-06");
   expect(shanghaiDay(new Date("2026-12-05T15:59:59Z"))).toBe("2026-12-05");
   expect(shanghaiDay(new Date("2026-12-05T16:00:00Z"), -1)).toBe("2026-12-05");
-  expect(dayTime("2026-12-06T01:00:00Z")).toBe("12-06 09:00");
+  const now = new Date("2026-12-06T07:00:00Z");
+  expect(dayTime("2026-12-06T01:00:00Z", now)).toBe("12-06 09:00");
+  expect(dayTime("2027-12-06T07:08:00Z", now)).toBe("2027-12-06 15:08");
+  expect(dayTime("2026-12-31T16:30:00Z", now)).toBe("2027-01-01 00:30");
 });
 
 it("sends a popup as the API's PopupIn", () => {
