@@ -7,6 +7,7 @@ changed (tests switch between moto and DynamoDB Local), so nothing is read at im
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import ClassVar
 
@@ -93,11 +94,30 @@ def plain_json_reads(connection, *operations: str) -> None:
 
 
 def _plain_json(response_dict, customized_response_dict, **_) -> None:
-    import json
-
     body = response_dict.get("body")
     if response_dict.get("status_code") != 200 or not isinstance(body, bytes) \
             or b'"B":' in body or b'"BS":' in body:
         return
     customized_response_dict.update(json.loads(body))
     response_dict["body"] = b"{}"
+
+
+def plain_value(value: dict):
+    """A DynamoDB JSON value of a plain read (plain_json_reads) as PynamoDB reads an untyped one
+    (numbers through json.loads)."""
+    (kind, inner), = value.items()
+    if kind == "S" or kind == "BOOL":
+        return inner
+    if kind == "N":
+        return json.loads(inner)
+    if kind == "M":
+        return {key: plain_value(item) for key, item in inner.items()}
+    if kind == "L":
+        return [plain_value(item) for item in inner]
+    if kind == "SS":
+        return set(inner)
+    if kind == "NS":
+        return {json.loads(n) for n in inner}
+    if kind == "NULL":
+        return None
+    raise ValueError(f"unexpected DynamoDB type {kind} in a plain read")

@@ -2,7 +2,6 @@
 geohash cell (GSI `geo`, see domain/stations/geocells.py) for nearby search."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -17,7 +16,7 @@ from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.queueing import fold_pending_service
 from chalicelib.domain.stations.stations import Nozzle, QueueCounters, Station
 from chalicelib.store.stations import promotions as promotion_store
-from chalicelib.store.base import StageModel, plain_json_reads
+from chalicelib.store.base import StageModel, plain_json_reads, plain_value
 from chalicelib.store.stations.density import density_cell, move_station
 
 
@@ -126,30 +125,10 @@ def _queue(doc: dict, arrivals: dict) -> QueueCounters:
                          pending_samples=pending)
 
 
-def _decoded(value: dict):
-    """A DynamoDB JSON value as PynamoDB reads an untyped one (numbers through json.loads)."""
-    (kind, inner), = value.items()
-    if kind == "S" or kind == "BOOL":
-        return inner
-    if kind == "N":
-        return json.loads(inner)
-    if kind == "M":
-        return {key: _decoded(item) for key, item in inner.items()}
-    if kind == "L":
-        return [_decoded(item) for item in inner]
-    if kind == "SS":
-        return set(inner)
-    if kind == "NS":
-        return {json.loads(n) for n in inner}
-    if kind == "NULL":
-        return None
-    raise ValueError(f"unexpected DynamoDB type {kind} in a station item")
-
-
 def station_from_item(raw: dict) -> Station:
     """The station of an index item as DynamoDB answered it, with its own promotions: the same
     Station as to_station(StationModel.from_raw_data(raw)), a few times faster."""
-    doc = {name: _decoded(value) for name, value in raw.items()}
+    doc = {name: plain_value(value) for name, value in raw.items()}
     return _station(doc, _promotions(doc.get("promotions") or {}))
 
 
