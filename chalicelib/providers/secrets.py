@@ -48,13 +48,11 @@ def _file(path: str) -> dict:
 @lru_cache(maxsize=1)
 def _provider():
     # Imported here: only the first secret read pays for boto3 and Powertools parameters.
-    import boto3
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    settings = get_settings()
-    return SecretsProvider(boto3_client=boto3.client(
-        "secretsmanager", region_name=settings.aws_region,
-        endpoint_url=settings.endpoint_for("secretsmanager")))
+    from chalicelib.providers import aws
+
+    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
 
 
 def clear_cache() -> None:

@@ -13,17 +13,10 @@ from chalicelib.settings import get_settings
 
 @lru_cache(maxsize=1)
 def get_s3():
-    import boto3  # imported on first use: the API handler's cold start never pays for it
-    from botocore.config import Config
+    from chalicelib.providers import aws  # boto3 on first use: a cold start never pays for it
 
-    settings = get_settings()
-    endpoint = settings.endpoint_for("s3")
-    style = "path" if endpoint else "auto"
-    config = Config(signature_version="s3v4", s3={"addressing_style": style},
-                    connect_timeout=settings.http_connect_timeout_s,
-                    read_timeout=settings.http_read_timeout_s, retries={"max_attempts": 3})
-    return boto3.client("s3", region_name=settings.aws_region,
-                        endpoint_url=endpoint, config=config)
+    style = "path" if get_settings().endpoint_for("s3") else "auto"
+    return aws.client("s3", signature_version="s3v4", s3={"addressing_style": style})
 
 
 def _bucket() -> str:
