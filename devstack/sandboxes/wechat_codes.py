@@ -23,6 +23,7 @@ import json
 from flask import Flask, Response, jsonify, request
 
 from chalicelib.domain.stations.pump_codes import SCENE_MAX_CHARS, is_valid_scene
+from devstack.sandboxes.wechat_state import add_fail_next_route
 
 RELEASED_PAGES = ("pages/index/index", "pages/pump/index", "pages/order/detail",
                   "pages/station/detail")
@@ -98,11 +99,4 @@ def add_code_routes(app: Flask, lock, clock, valid_token) -> None:
         with lock:
             return jsonify({"items": list(made)})
 
-    @app.post("/sandbox/codes/fail-next")
-    def fail_next_code():
-        errcode = (request.get_json(silent=True) or {}).get("errcode")
-        if not isinstance(errcode, int):
-            return jsonify({"error": "errcode must be an integer"}), 400
-        with lock:
-            fail_next.append(errcode)
-        return jsonify({"queued": errcode})
+    add_fail_next_route(app, "/sandbox/codes/fail-next", lock, fail_next)

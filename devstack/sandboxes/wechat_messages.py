@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from flask import Flask, jsonify, request
 
 from chalicelib.domain.notifications.subscribe_messages import TEMPLATE_KEYS, fits_rule
-from devstack.sandboxes.wechat_state import valid_access_token
+from devstack.sandboxes.wechat_state import add_fail_next_route, valid_access_token
 
 
 def templates_for(template_ids: dict[str, str]) -> dict[str, tuple[str, ...]]:
@@ -116,11 +116,4 @@ def add_subscribe_routes(app: Flask, lock: threading.Lock, templates: dict[str, 
             items = [dict(m) for m in sent if openid in (None, m["openid"])]
         return jsonify({"items": items})
 
-    @app.post("/sandbox/messages/fail-next")
-    def fail_next_send():
-        errcode = (request.get_json(silent=True) or {}).get("errcode")
-        if not isinstance(errcode, int):
-            return jsonify({"error": "errcode must be an integer"}), 400
-        with lock:
-            fail_next.append(errcode)
-        return jsonify({"queued": errcode})
+    add_fail_next_route(app, "/sandbox/messages/fail-next", lock, fail_next)

@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, jsonify, request
 
 
 @dataclass
@@ -24,3 +24,16 @@ def valid_access_token(app: Flask, token: str, *, now: float | None = None) -> b
     with state.lock:
         expires = state.tokens.get(token)
     return expires is not None and expires > (time.time() if now is None else now)
+
+
+def add_fail_next_route(app: Flask, path: str, lock, fail_next: list[int]) -> None:
+    """POST `path` {"errcode": n}: the next call of that API answers errcode n (tests of our
+    handling of WeChat's errors); queued in order, one per call."""
+    def queue_failure():
+        errcode = (request.get_json(silent=True) or {}).get("errcode")
+        if not isinstance(errcode, int):
+            return jsonify({"error": "errcode must be an integer"}), 400
+        with lock:
+            fail_next.append(errcode)
+        return jsonify({"queued": errcode})
+    app.add_url_rule(path, endpoint=path, view_func=queue_failure, methods=["POST"])
