@@ -49,10 +49,7 @@ def _to_account(model: StaffModel) -> StaffAccount:
 
 
 def get_staff(username: str) -> StaffAccount | None:
-    try:
-        return _to_account(StaffModel.get(username, consistent_read=True))
-    except StaffModel.DoesNotExist:
-        return None
+    return StaffModel.get_or_none(username, _to_account)
 
 
 def put_staff(account: StaffAccount) -> int:
