@@ -39,6 +39,11 @@ class StaffAccount:
     token_version: int = 0
     disabled: bool = False
 
+    @property
+    def id(self) -> str:
+        """The staff id under the name a staff session's answer gives it (api/identity.py)."""
+        return self.staff_id
+
 
 def _to_account(model: StaffModel) -> StaffAccount:
     return StaffAccount(username=model.username, staff_id=model.staff_id, role=model.role,
