@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import datetime
 
 from chalicelib.domain.stations.geo import EARTH_RADIUS_M
 from chalicelib.domain.stations.prices import GradePrice
@@ -37,3 +38,30 @@ def make_station(station_id: str | None = None, *, at: tuple[float, float] = TAI
 
 def staff(role: str = "manager", *station_ids: str, subject: str = "s_test") -> Principal:
     return Principal(kind=STAFF, subject=subject, role=role, station_ids=frozenset(station_ids))
+
+
+def count_order(station_id: str, at: datetime) -> None:
+    """An order created at `at` counted on its station exactly as the order's own transaction
+    counts it (services/stations/activity.py order_stage), with nothing else of an order."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.services.stations import activity
+    from chalicelib.store.base import get_connection
+    from chalicelib.store.stations import stations as station_store
+
+    stage = activity.order_stage(station_store.read_station(station_id), at, None)
+    with TransactWrite(connection=get_connection()) as tx:
+        stage(tx)
+
+
+def count_fuelling(station_id: str, paid_at: datetime, fuelled_at: datetime) -> None:
+    """A confirmation's paid->fuelled time left on its station exactly as the confirmation's
+    transaction leaves it (services/stations/activity.py fuelled_stage)."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.services.stations import activity
+    from chalicelib.store.base import get_connection
+
+    stage = activity.fuelled_stage(station_id, paid_at, fuelled_at)
+    with TransactWrite(connection=get_connection()) as tx:
+        stage(tx)

@@ -7,6 +7,7 @@ import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_driver, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
@@ -26,7 +27,7 @@ class AlertIn(msgspec.Struct, forbid_unknown_fields=True):
     below_price_fen: Annotated[int, doc_only(minimum=MIN_PRICE_FEN, maximum=MAX_PRICE_FEN)] | None = None
 
 
-class AlertOut(msgspec.Struct):
+class AlertOut(msgspec.Struct, omit_defaults=True):
     station_id: str
     station_name: str
     grade: str
@@ -50,7 +51,8 @@ def create_alert(body: AlertIn):
     from chalicelib.services.notifications import price_alerts as alerts
 
     driver = current_driver(bp.current_request)
-    return alerts.create_alert(driver.subject, body.station_id, body.grade, body.below_price_fen)
+    return shaped(alerts.create_alert(driver.subject, body.station_id, body.grade,
+                                      body.below_price_fen), AlertOut)
 
 
 @route(bp, "/v1/alerts", methods=["GET"], auth="driver", ok=AlertPage,
@@ -58,7 +60,7 @@ def create_alert(body: AlertIn):
 def list_alerts():
     from chalicelib.services.notifications import price_alerts as alerts
 
-    return alerts.list_alerts(current_driver(bp.current_request).subject)
+    return shaped(alerts.list_alerts(current_driver(bp.current_request).subject), AlertPage)
 
 
 @route(bp, "/v1/alerts/{station_id}/{grade}", methods=["DELETE"], auth="driver", status=204,

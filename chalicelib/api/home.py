@@ -11,6 +11,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_driver, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import check_lat_lng, wgs84_to_gcj02
@@ -54,7 +55,7 @@ def get_home(query: HomeQuery):
     from chalicelib.services.marketing import home
 
     driver = current_driver(bp.current_request)
-    return home.home_for(driver.subject, _position(query))
+    return shaped(home.home_for(driver.subject, _position(query)), HomeOut)
 
 
 @route(bp, "/v1/home/popups/{popup_id}/seen", methods=["POST"], auth="driver", ok=ViewRecorded,

@@ -79,5 +79,5 @@ def staff_login(body: StaffLogin):
     from chalicelib.services.identity import logins as identity
 
     source = (bp.current_request.context or {}).get("identity") or {}
-    return identity.login_staff(body.username, body.password,
-                                client_address=source.get("sourceIp"))
+    return shaped(identity.login_staff(body.username, body.password,
+                                       client_address=source.get("sourceIp")), StaffSession)

@@ -3,7 +3,7 @@ response type (the same Struct that documents the answer in the OpenAPI document
 
 `shaped(value, Shape)` reads each field of Shape by name from `value` (an object's attributes
 or properties, a dict's keys, nested to any depth), writes times as API.md's UTC seconds with
-`Z`, and answers JSON-ready builtins in the field order of Shape. A field the domain object
+`Z` and sets as sorted lists, and answers JSON-ready builtins in the field order of Shape. A field the domain object
 lacks fails loudly here, in the test of the route, instead of a view dict drifting from its
 struct.
 """
@@ -45,4 +45,6 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(item) for item in value)  # a set leaves in one stable order
     return _Attributes(value)

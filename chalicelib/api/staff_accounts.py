@@ -7,6 +7,7 @@ import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import current_staff, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN
 
@@ -25,7 +26,7 @@ class AccountView(msgspec.Struct):
     username: str
     staff_id: str
     role: str  # attendant | manager | hq
-    station_ids: list[str]  # empty for hq: every station
+    station_ids: list[str]  # sorted; empty for hq: every station
     display_name: str | None
     disabled: bool
 
@@ -41,8 +42,8 @@ class AccountPage(msgspec.Struct):
 def list_accounts(query: AccountQuery):
     from chalicelib.services.identity import staff_accounts
 
-    return staff_accounts.list_accounts(current_staff(bp.current_request), query.limit,
-                                        query.cursor)
+    return shaped(staff_accounts.list_accounts(current_staff(bp.current_request), query.limit,
+                                               query.cursor), AccountPage)
 
 
 @route(bp, "/v1/staff/logout-all", methods=["POST"], auth="staff", status=204,

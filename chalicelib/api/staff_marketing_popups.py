@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api.contract import literal_of
 from chalicelib.api.http import created, current_staff, route
+from chalicelib.api.shapes import shaped
 from chalicelib.api.stations import doc_only
 from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN
 from chalicelib.domain.marketing.states import PopupStatus
@@ -119,7 +120,7 @@ def create_popup(body: PopupIn):
     staff = current_staff(bp.current_request)
     fields = msgspec.structs.asdict(body)
     fields["rules"] = msgspec.to_builtins(body.rules)
-    return created(marketing_popups.create_popup(staff, **fields))
+    return created(shaped(marketing_popups.create_popup(staff, **fields), PopupAdminView))
 
 
 @route(bp, "/v1/staff/marketing/popups", methods=["GET"], auth="staff", query=PopupListQuery,
@@ -130,7 +131,7 @@ def list_popups(query: PopupListQuery):
     from chalicelib.services.marketing import popups as marketing_popups
 
     staff = current_staff(bp.current_request)
-    return marketing_popups.list_popups(staff, query.limit, query.cursor)
+    return shaped(marketing_popups.list_popups(staff, query.limit, query.cursor), PopupAdminPage)
 
 
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/pause", methods=["POST"], auth="staff",
@@ -138,7 +139,8 @@ def list_popups(query: PopupListQuery):
 def pause_popup(popup_id: str):
     from chalicelib.services.marketing import popups as marketing_popups
 
-    return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "pause")
+    return shaped(marketing_popups.change_popup(current_staff(bp.current_request), popup_id,
+                                                "pause"), PopupAdminView)
 
 
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/resume", methods=["POST"], auth="staff",
@@ -146,7 +148,8 @@ def pause_popup(popup_id: str):
 def resume_popup(popup_id: str):
     from chalicelib.services.marketing import popups as marketing_popups
 
-    return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "resume")
+    return shaped(marketing_popups.change_popup(current_staff(bp.current_request), popup_id,
+                                                "resume"), PopupAdminView)
 
 
 @route(bp, "/v1/staff/marketing/popups/{popup_id}/end", methods=["POST"], auth="staff",
@@ -154,4 +157,5 @@ def resume_popup(popup_id: str):
 def end_popup(popup_id: str):
     from chalicelib.services.marketing import popups as marketing_popups
 
-    return marketing_popups.change_popup(current_staff(bp.current_request), popup_id, "end")
+    return shaped(marketing_popups.change_popup(current_staff(bp.current_request), popup_id,
+                                                "end"), PopupAdminView)

@@ -7,6 +7,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_driver, route
+from chalicelib.api.shapes import shaped
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -38,7 +39,7 @@ def accept_templates(body: AcceptedTemplates):
     from chalicelib.services.notifications import subscriptions
 
     driver = current_driver(bp.current_request)
-    return subscriptions.accept(driver.subject, body.accepted)
+    return shaped(subscriptions.accept(driver.subject, body.accepted), Quotas)
 
 
 @route(bp, "/v1/subscriptions", methods=["GET"], auth="driver", ok=Quotas,
@@ -47,4 +48,4 @@ def list_quotas():
     from chalicelib.services.notifications import subscriptions
 
     driver = current_driver(bp.current_request)
-    return subscriptions.held(driver.subject)
+    return shaped(subscriptions.held(driver.subject), Quotas)

@@ -8,13 +8,16 @@ changed (tests switch between moto and DynamoDB Local), so nothing is read at im
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings, get_settings
+
+T = TypeVar("T")
 
 
 def _meta_for(settings: Settings, logical_name: str) -> dict:
@@ -48,6 +51,15 @@ class StageModel(Model):
                 setattr(cls.Meta, key, value)
             cls._connection = None
         return super()._get_connection()
+
+    @classmethod
+    def get_or_none(cls, key: str, convert: Callable[[Model], T]) -> T | None:
+        """The item under hash key `key` as read now (strongly consistent), converted; None
+        when there is none."""
+        try:
+            return convert(cls.get(key, consistent_read=True))
+        except cls.DoesNotExist:
+            return None
 
 
 @lru_cache(maxsize=4)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, jsonify, request
 
 from devstack.sandboxes.wechat_messages import add_subscribe_routes
-from devstack.sandboxes.wechat_state import SandboxState, valid_access_token
+from devstack.sandboxes.wechat_state import SandboxState, add_fail_next_route, valid_access_token
 
 CODE_TTL_S = 300
 
@@ -50,14 +50,7 @@ def create_app(config: WeChatSandboxConfig, *, clock=time.time) -> Flask:
             state.codes[code] = (openid, clock())
         return jsonify({"code": code})
 
-    @app.post("/sandbox/fail-next")
-    def fail_next():
-        errcode = (request.get_json(silent=True) or {}).get("errcode")
-        if not isinstance(errcode, int):
-            return jsonify({"error": "errcode must be an integer"}), 400
-        with state.lock:
-            state.fail_next.append(errcode)
-        return jsonify({"queued": errcode})
+    add_fail_next_route(app, "/sandbox/fail-next", state.lock, state.fail_next)
 
     @app.get("/sns/jscode2session")
     def jscode2session():
@@ -175,11 +168,4 @@ def _add_shipping_routes(app: Flask, state: SandboxState, clock) -> None:
             items = [dict(u) for u in uploads if wanted in (None, u["transaction_id"])]
         return jsonify({"items": items})
 
-    @app.post("/sandbox/shipping/fail-next")
-    def fail_next_upload():
-        errcode = (request.get_json(silent=True) or {}).get("errcode")
-        if not isinstance(errcode, int):
-            return jsonify({"error": "errcode must be an integer"}), 400
-        with state.lock:
-            fail_next.append(errcode)
-        return jsonify({"queued": errcode})
+    add_fail_next_route(app, "/sandbox/shipping/fail-next", state.lock, fail_next)

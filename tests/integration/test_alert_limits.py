@@ -6,7 +6,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER, Alert
+from chalicelib.domain.notifications.price_alerts import MAX_ALERTS_PER_USER, Alert, SavedAlert
 from chalicelib.domain.errors import DomainError
 from chalicelib.services.notifications import price_alerts as alerts
 from chalicelib.store.notifications import alerts as alert_store
@@ -45,7 +45,7 @@ def test_concurrent_creations_never_pass_the_limit(real_dynamodb):
     results = _together([lambda s=s, g=g: alerts.create_alert(user, s, g, None, now=NOW)
                          for s, g in wanted])
 
-    created = [r for r in results if isinstance(r, dict)]
+    created = [r for r in results if isinstance(r, SavedAlert)]
     assert len(created) == MAX_ALERTS_PER_USER
     assert results.count("ALERT_LIMIT_REACHED") == len(wanted) - MAX_ALERTS_PER_USER
     assert len(alert_store.alerts_of(user)) == alert_store.count_alerts(user) == MAX_ALERTS_PER_USER

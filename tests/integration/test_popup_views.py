@@ -26,7 +26,7 @@ def _popup(frequency: str) -> str:
     return marketing_popups.create_popup(
         staff("hq"), title="并发", image_url="https://img.example.cn/c.png",
         starts_at=(NOW - timedelta(hours=1)).isoformat(),
-        ends_at=(NOW + timedelta(days=1)).isoformat(), frequency=frequency, now=NOW)["id"]
+        ends_at=(NOW + timedelta(days=1)).isoformat(), frequency=frequency, now=NOW).id
 
 
 def _seen_together(user: str, popup_id: str, devices: int) -> list[bool]:

@@ -14,10 +14,12 @@ each is a 422 with its own code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Collection
 
 from chalicelib.domain.errors import InvalidInput, RuleViolation
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
+from chalicelib.domain.stations.stations import GRADE_NAMES
 
 # Enough for every station and grade a driver actually uses, small enough that one user's
 # follows stay one cheap query and cannot be used to multiply a fan-out.
@@ -35,6 +37,35 @@ class Alert:
 
     def __post_init__(self) -> None:
         validate_alert(self)
+
+
+
+@dataclass(frozen=True)
+class SavedAlert:
+    """An alert as stored, with its station's name when it was saved; the alert routes shape it
+    into their answer (api/shapes.py). `created` answers a follow: False when it changed the
+    threshold of an existing alert; None in a list."""
+    alert: Alert
+    station_name: str
+    created_at: datetime
+    updated_at: datetime
+    created: bool | None = None
+
+    @property
+    def station_id(self) -> str:
+        return self.alert.station_id
+
+    @property
+    def grade(self) -> str:
+        return self.alert.grade
+
+    @property
+    def grade_name(self) -> str:
+        return GRADE_NAMES.get(self.alert.grade, self.alert.grade)
+
+    @property
+    def below_price_fen(self) -> int | None:
+        return self.alert.below_price_fen
 
 
 def validate_alert(alert: Alert) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -231,6 +232,15 @@ def accepted_kinds(accepted: list[str], template_ids: Mapping[str, str]) -> list
         if kind not in kinds:
             kinds.append(kind)
     return kinds
+
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How many messages of one kind (its configured template) we may still send a driver."""
+    kind: str
+    template_id: str
+    remaining: int
 
 
 # --- send errors ------------------------------------------------------------------------------

@@ -83,10 +83,7 @@ def login_staff(username: str, password: str, *, client_address: str | None,
                           station_ids=account.station_ids, username=account.username,
                           token_version=account.token_version)
     ttl = settings.staff_token_ttl_s
-    return {"token": issue_token(principal, ttl), "expires_in": ttl,
-            "staff": {"id": account.staff_id, "username": account.username,
-                      "role": account.role, "station_ids": sorted(account.station_ids),
-                      "display_name": account.display_name}}
+    return {"token": issue_token(principal, ttl), "expires_in": ttl, "staff": account}
 
 
 def _wrong_credentials(username: str) -> Unauthenticated:

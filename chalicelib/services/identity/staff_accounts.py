@@ -40,14 +40,12 @@ def disable_account(staff: Principal, username: str) -> None:
 
 
 def list_accounts(staff: Principal, limit: int, cursor: str | None) -> dict:
-    """hq only: the staff accounts, a page at a time, without their password hashes."""
+    """hq only: {"items", "next_cursor"}, the staff accounts a page at a time (the route shapes
+    them, so their password hashes never leave)."""
     _require_hq(staff)
     check_page(limit, cursor, _CURSOR)
     accounts, last = staff_store.page_staff(limit, cursor)
-    return {"items": [{"username": a.username, "staff_id": a.staff_id, "role": a.role,
-                       "station_ids": sorted(a.station_ids), "display_name": a.display_name,
-                       "disabled": a.disabled} for a in accounts],
-            "next_cursor": last}
+    return {"items": accounts, "next_cursor": last}
 
 
 _CURSOR = re.compile(STAFF_CURSOR_PATTERN)

@@ -17,12 +17,12 @@ import time
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.marketing.popup_listings import PopupListing, popup_status
 from chalicelib.domain.marketing.states import PopupStatus
 from chalicelib.domain.marketing.targeting import (
     BANNER, MAX_POPUPS_PER_VISIT, POPUP, UNLIMITED, District, InactiveDays, MemberLevel, NewUser,
     UserFacts, impression_slot, select_for_user)
 from chalicelib.domain import times
-from chalicelib.services.marketing import popups
 from chalicelib.settings import get_settings
 from chalicelib.store.marketing import popup_views
 from chalicelib.store.marketing import popups as popup_store
@@ -36,7 +36,8 @@ _cache: dict = {}
 
 def home_for(user_id: str, position: tuple[float, float] | None,
              now: datetime | None = None) -> dict:
-    """{popup: card | None, banners: [card]} for this user; position is GCJ-02 (lat, lng)."""
+    """{popup: listing | None, banners: [listing]} for this user (the route shapes each into a
+    card); position is GCJ-02 (lat, lng)."""
     now = now or times.now()
     candidates = [r for r in live_popups(now) if r.popup.live(now)]
     if not candidates:
@@ -48,7 +49,8 @@ def home_for(user_id: str, position: tuple[float, float] | None,
 
     def chosen(placement: str, most: int) -> list:
         pool = [r.popup for r in candidates if r.popup.placement == placement]
-        return [card(by_id[p.id]) for p in select_for_user(pool, facts, seen, now, most)]
+        return [PopupListing(by_id[p.id], now)
+                for p in select_for_user(pool, facts, seen, now, most)]
 
     popups = chosen(POPUP, MAX_POPUPS_PER_VISIT)
     return {"popup": popups[0] if popups else None, "banners": chosen(BANNER, MAX_BANNERS)}
@@ -76,18 +78,12 @@ def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> di
     now = now or times.now()
     _existing(popup_id, now)
     record = popup_store.get_popup(popup_id)
-    counted = (record is not None and popups.status_of(record, now) == PopupStatus.LIVE
+    counted = (record is not None and popup_status(record, now) == PopupStatus.LIVE
                and popup_views.claim_view(user_id, popup_id, popup_views.CLICK_SLOT, now,
                                           record.popup.ends_at + timedelta(days=1)))
     if counted:
         popup_store.count(popup_id, "clicked")
     return {"popup_id": popup_id, "counted": counted}
-
-
-def card(record: popup_store.PopupRecord) -> dict:
-    return {"id": record.popup.id, "placement": record.popup.placement, "title": record.title,
-            "image_url": record.image_url, "link": record.link,
-            "ends_at": times.iso_z(record.popup.ends_at)}
 
 
 def live_popups(now: datetime) -> list[popup_store.PopupRecord]:

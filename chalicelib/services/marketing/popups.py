@@ -15,8 +15,8 @@ from chalicelib.domain.cursors import POPUP_CURSOR_PATTERN, check_page
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.identity.roles import Role
 from chalicelib.domain.wallet.membership import DEFAULT_LEVELS
-from chalicelib.domain.marketing.targeting import Popup, parse_rules, rule_to_dict, validate_popup
-from chalicelib.domain.marketing.states import PopupStatus
+from chalicelib.domain.marketing.popup_listings import PopupListing, popup_status
+from chalicelib.domain.marketing.targeting import Popup, parse_rules, validate_popup
 from chalicelib.domain.times import parse_time
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
@@ -37,7 +37,7 @@ TRANSITIONS = {"pause": ((store.ACTIVE,), store.PAUSED, "POPUP_NOT_ACTIVE"),
 def create_popup(staff: Principal, *, title: str, image_url: str, starts_at: str, ends_at: str,
                  link: str | None = None, placement: str = "popup", priority: int = 0,
                  frequency: str = "once_per_day", rules: list | None = None,
-                 now: datetime | None = None) -> dict:
+                 now: datetime | None = None) -> PopupListing:
     now = now or times.now()
     _require_marketer(staff)
     if not title.strip():
@@ -60,7 +60,7 @@ def create_popup(staff: Principal, *, title: str, image_url: str, starts_at: str
     if not store.create_popup(record):
         raise Conflict("try again", code="POPUP_ID_TAKEN")
     get_logger().info("popup created", extra={"popup_id": popup.id, "staff_id": staff.subject})
-    return admin_view(record, now)
+    return PopupListing(record, now)
 
 
 def list_popups(staff: Principal, limit: int, cursor: str | None,
@@ -70,11 +70,12 @@ def list_popups(staff: Principal, limit: int, cursor: str | None,
     check_page(limit, cursor, _CURSOR)
     now = now or times.now()
     page, following = store.page_popups(cursor, limit)
-    return {"items": [admin_view(store.with_stats(r), now) for r in page],
+    return {"items": [PopupListing(store.with_stats(r), now) for r in page],
             "next_cursor": following}
 
 
-def change_popup(staff: Principal, popup_id: str, action: str, now: datetime | None = None) -> dict:
+def change_popup(staff: Principal, popup_id: str, action: str,
+                 now: datetime | None = None) -> PopupListing:
     """Pause, resume or end a popup (see TRANSITIONS)."""
     _require_marketer(staff)
     now = now or times.now()
@@ -85,31 +86,11 @@ def change_popup(staff: Principal, popup_id: str, action: str, now: datetime | N
         if record is None:
             raise NotFound(f"no popup {popup_id}", code="POPUP_NOT_FOUND")
         ended = record.status == store.ENDED or record.popup.ends_at <= now
-        raise Conflict(f"cannot {action} a popup that is {status_of(record, now)}",
+        raise Conflict(f"cannot {action} a popup that is {popup_status(record, now)}",
                        code="POPUP_ENDED" if ended else refusal)
     get_logger().info("popup changed", extra={"popup_id": popup_id, "action": action,
                                               "staff_id": staff.subject})
-    return admin_view(store.with_stats(store.get_popup(popup_id)), now)
-
-
-def status_of(record: store.PopupRecord, now: datetime) -> PopupStatus:
-    """ended, paused, scheduled (not started yet) or live."""
-    if record.status == store.ENDED or record.popup.ends_at <= now:
-        return PopupStatus.ENDED
-    if record.status == store.PAUSED:
-        return PopupStatus.PAUSED
-    return PopupStatus.SCHEDULED if now < record.popup.starts_at else PopupStatus.LIVE
-
-
-def admin_view(record: store.PopupRecord, now: datetime) -> dict:
-    p = record.popup
-    return {"id": p.id, "placement": p.placement, "title": record.title,
-            "image_url": record.image_url, "link": record.link,
-            "starts_at": times.iso_z(p.starts_at), "ends_at": times.iso_z(p.ends_at),
-            "priority": p.priority, "frequency": p.frequency,
-            "rules": [rule_to_dict(rule) for rule in p.rules], "status": status_of(record, now),
-            "created_by": record.created_by, "created_at": times.iso_z(record.created_at),
-            "stats": {"shown": record.shown, "clicked": record.clicked}}
+    return PopupListing(store.with_stats(store.get_popup(popup_id)), now)
 
 
 def _require_marketer(staff: Principal) -> None:

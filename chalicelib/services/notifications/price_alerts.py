@@ -18,10 +18,11 @@ follower as one subscribe message, fanned out off the request path.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.notifications.price_alerts import (
-    MAX_ALERTS_PER_USER, Alert, check_alert_limit, check_grade_sold, should_alert)
+    MAX_ALERTS_PER_USER, Alert, SavedAlert, check_alert_limit, check_grade_sold, should_alert)
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.outbox.messages import OutboxMessage, OutboxQueue, new_message
 from chalicelib.domain.stations.stations import GRADE_NAMES
@@ -34,7 +35,7 @@ PRICE_DROP = "price_drop"
 
 
 def create_alert(user_id: str, station_id: str, grade: str, below_price_fen: int | None,
-                 now: datetime | None = None) -> dict:
+                 now: datetime | None = None) -> SavedAlert:
     """Follow (station, grade), or change the threshold of an existing follow."""
     if grade not in GRADE_NAMES:
         raise InvalidInput(f"unknown grade {grade!r}", code="UNKNOWN_GRADE", field="grade")
@@ -50,17 +51,17 @@ def create_alert(user_id: str, station_id: str, grade: str, below_price_fen: int
         raise Conflict("your alerts kept changing; try again", code="ALERTS_BUSY") from err
     if outcome == alert_store.LIMIT_REACHED:
         check_alert_limit(MAX_ALERTS_PER_USER)
-    fresh = alert_store.SavedAlert(alert, station.name, now, now)
     if outcome == alert_store.CREATED:
-        return {**alert_view(fresh), "created": True}
+        return SavedAlert(alert, station.name, now, now, created=True)
     stored = next((s for s in alert_store.alerts_of(user_id)
-                   if (s.alert.station_id, s.alert.grade) == (station_id, grade)), fresh)
-    return {**alert_view(stored), "created": False}
+                   if (s.alert.station_id, s.alert.grade) == (station_id, grade)),
+                  SavedAlert(alert, station.name, now, now))
+    return replace(stored, created=False)
 
 
 def list_alerts(user_id: str) -> dict:
     """All of the user's follows (at most MAX_ALERTS_PER_USER: one page)."""
-    return {"items": [alert_view(s) for s in alert_store.alerts_of(user_id)], "next_cursor": None}
+    return {"items": alert_store.alerts_of(user_id), "next_cursor": None}
 
 
 def delete_alert(user_id: str, station_id: str, grade: str) -> None:
@@ -71,13 +72,6 @@ def delete_alert(user_id: str, station_id: str, grade: str) -> None:
         raise Conflict("your alerts kept changing; try again", code="ALERTS_BUSY") from err
     if not removed:
         raise NotFound(f"no alert for {station_id} {grade}", code="ALERT_NOT_FOUND")
-
-
-def alert_view(saved: alert_store.SavedAlert) -> dict:
-    a = saved.alert
-    return {"station_id": a.station_id, "station_name": saved.station_name, "grade": a.grade,
-            "grade_name": GRADE_NAMES.get(a.grade, a.grade), "below_price_fen": a.below_price_fen,
-            "created_at": times.iso_z(saved.created_at), "updated_at": times.iso_z(saved.updated_at)}
 
 
 # --- fan-out ----------------------------------------------------------------------------------

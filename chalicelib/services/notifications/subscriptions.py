@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain import times
-from chalicelib.domain.notifications.subscribe_messages import accepted_kinds
+from chalicelib.domain.notifications.subscribe_messages import Quota, accepted_kinds
 from chalicelib.settings import get_settings
 from chalicelib.store.notifications import subscriptions as subs
 
@@ -21,8 +21,7 @@ def held(user_id: str) -> dict:
     """The quota held for each configured message kind (0 when none)."""
     remaining = subs.quotas(user_id)
     configured = sorted(get_settings().subscribe_template_ids.items())
-    return {"quotas": [{"kind": kind, "template_id": template_id,
-                        "remaining": remaining.get(template_id, 0)}
+    return {"quotas": [Quota(kind, template_id, remaining.get(template_id, 0))
                        for kind, template_id in configured]}
 
 

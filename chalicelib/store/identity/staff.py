@@ -39,6 +39,11 @@ class StaffAccount:
     token_version: int = 0
     disabled: bool = False
 
+    @property
+    def id(self) -> str:
+        """The staff id under the name a staff session's answer gives it (api/identity.py)."""
+        return self.staff_id
+
 
 def _to_account(model: StaffModel) -> StaffAccount:
     return StaffAccount(username=model.username, staff_id=model.staff_id, role=model.role,
@@ -49,10 +54,7 @@ def _to_account(model: StaffModel) -> StaffAccount:
 
 
 def get_staff(username: str) -> StaffAccount | None:
-    try:
-        return _to_account(StaffModel.get(username, consistent_read=True))
-    except StaffModel.DoesNotExist:
-        return None
+    return StaffModel.get_or_none(username, _to_account)
 
 
 def put_staff(account: StaffAccount) -> int:

@@ -49,10 +49,7 @@ def _to_user(model: UserModel) -> User:
 
 
 def get_user(user_id: str) -> User | None:
-    try:
-        return _to_user(UserModel.get(user_id, consistent_read=True))
-    except UserModel.DoesNotExist:
-        return None
+    return UserModel.get_or_none(user_id, _to_user)
 
 
 def read(user_id: str):

@@ -273,10 +273,7 @@ def create_invoice(invoice: Invoice, claims: list[OrderClaim], due_at: str) -> b
 
 
 def get_invoice(invoice_id: str) -> Invoice | None:
-    try:
-        return _to_invoice(InvoiceModel.get(invoice_id, consistent_read=True))
-    except InvoiceModel.DoesNotExist:
-        return None
+    return InvoiceModel.get_or_none(invoice_id, _to_invoice)
 
 
 def list_for_user(user_id: str, limit: int,

@@ -125,10 +125,7 @@ def put_template(t: CouponTemplate, created_by: str, now: datetime) -> None:
 
 def get_template(template_id: str) -> StoredTemplate | None:
     """The template as stored now (strongly consistent), or None."""
-    try:
-        return _stored(CouponTemplateModel.get(template_id, consistent_read=True))
-    except CouponTemplateModel.DoesNotExist:
-        return None
+    return CouponTemplateModel.get_or_none(template_id, _stored)
 
 
 def list_claimable_templates(now: datetime) -> list[CouponTemplate]:

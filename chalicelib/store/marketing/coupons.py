@@ -108,10 +108,7 @@ def get_coupon(coupon_id: str) -> Coupon | None:
 
     Callers check ownership themselves (domain coupons.coupon_discount refuses another user's
     coupon as COUPON_NOT_YOURS)."""
-    try:
-        return to_coupon(CouponModel.get(coupon_id, consistent_read=True))
-    except CouponModel.DoesNotExist:
-        return None
+    return CouponModel.get_or_none(coupon_id, to_coupon)
 
 
 def read(coupon_id: str):

@@ -12,7 +12,6 @@ tried again (store/retries.py), a bounded number of times.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -20,7 +19,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.notifications.price_alerts import Alert
+from chalicelib.domain.notifications.price_alerts import Alert, SavedAlert
 from chalicelib.store.base import StageModel, error_code, get_connection
 from chalicelib.store.retries import retry_lost_writes
 
@@ -59,14 +58,6 @@ class AlertModel(StageModel):
     updated_at = UTCDateTimeAttribute(null=True)
     alert_count = NumberAttribute(null=True)  # the COUNT item only
     followers = FollowersIndex()
-
-
-@dataclass(frozen=True)
-class SavedAlert:
-    alert: Alert
-    station_name: str
-    created_at: datetime
-    updated_at: datetime
 
 
 def follow_key(station_id: str, grade: str) -> str:

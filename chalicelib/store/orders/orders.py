@@ -196,10 +196,7 @@ def to_order(model: OrderModel) -> Order:
 
 
 def get_order(order_id: str) -> Order | None:
-    try:
-        return to_order(OrderModel.get(order_id, consistent_read=True))
-    except OrderModel.DoesNotExist:
-        return None
+    return OrderModel.get_or_none(order_id, to_order)
 
 
 def read(order_id: str):

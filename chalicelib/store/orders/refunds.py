@@ -78,10 +78,7 @@ def to_refund(model: RefundModel) -> Refund:
 
 
 def get_refund(out_refund_no: str) -> Refund | None:
-    try:
-        return to_refund(RefundModel.get(out_refund_no, consistent_read=True))
-    except RefundModel.DoesNotExist:
-        return None
+    return RefundModel.get_or_none(out_refund_no, to_refund)
 
 
 def refunds_in_flight(requested_before: datetime, limit: int) -> list[Refund]:

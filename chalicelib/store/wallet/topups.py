@@ -119,10 +119,7 @@ def to_topup(model: TopupModel) -> Topup:
 
 
 def get_topup(topup_id: str) -> Topup | None:
-    try:
-        return to_topup(TopupModel.get(topup_id, consistent_read=True))
-    except TopupModel.DoesNotExist:
-        return None
+    return TopupModel.get_or_none(topup_id, to_topup)
 
 
 def create(topup: Topup) -> bool:

@@ -1,5 +1,6 @@
 """Races on one order, over HTTP against the app on DynamoDB Local: copies of a notification
-arriving at once pay once; refunds and a confirmation at once never return more than was paid."""
+arriving at once pay once; refunds and a confirmation at once never return more than was paid.
+Races on one station: orders and confirmations at once are each counted on its queue once."""
 from __future__ import annotations
 
 import uuid
@@ -9,6 +10,7 @@ import requests
 
 from chalicelib.store.orders import events as order_events
 from chalicelib.store.orders import orders as order_store
+from chalicelib.store.stations import stations as station_store
 from tests import paystack
 from tests.paystack import driver_auth, staff_auth, staff_principal, wait_for
 from tests.races import all_at_once
@@ -89,3 +91,46 @@ def test_concurrent_refunds_and_a_confirmation_never_refund_more_than_was_paid(p
     assert at_wechatpay <= 30000
     if settled.fuelled_at is not None:  # the confirmation got in: the driver pays its amount at most
         assert settled.pay_amount_fen - settled.refunded_fen <= settled.actual_amount_fen
+
+
+def test_orders_created_at_once_at_one_station_are_each_counted_once(pay):
+    station = paystack.seed_station()
+    drivers = [paystack.seed_driver() for _ in range(8)]
+
+    def order(driver):
+        return lambda: requests.post(f"{pay.api_url}/v1/orders", headers={
+            **driver_auth(driver), "Idempotency-Key": uuid.uuid4().hex},
+            json={"station_id": station.id, "nozzle_no": 1, "amount_fen": 30000}, timeout=60)
+
+    answers = all_at_once([order(d) for d in drivers])
+
+    # One that lost every retry answers 409 ORDER_BUSY and wrote nothing, so counts nothing.
+    assert {a.status_code for a in answers} <= {201, 409}, [a.text for a in answers]
+    created = [a for a in answers if a.status_code == 201]
+    assert created
+    assert sum(station_store.read_station(station.id).queue.arrivals.values()) == len(created)
+
+
+def test_fuellings_confirmed_at_once_at_one_station_each_leave_their_service_time(pay):
+    station = paystack.seed_station()
+    paid = []
+    for _ in range(3):
+        created = _create(pay, paystack.seed_driver(), station)
+        assert pay.pay(created["payment"]["package"].split("=", 1)[1]).status_code == 200
+        paid.append(created["order"]["id"])
+    for order_id in paid:
+        wait_for(lambda: order_store.get_order(order_id).status == "PAID", timeout_s=30)
+    attendant = staff_auth(staff_principal("attendant", station.id))
+
+    def confirm(order_id):
+        return lambda: requests.post(f"{pay.api_url}/v1/staff/orders/{order_id}/confirm",
+                                     headers=attendant, json={}, timeout=60)
+
+    answers = all_at_once([confirm(o) for o in paid])
+
+    assert {a.status_code for a in answers} <= {200, 409}, [a.text for a in answers]
+    confirmed = sum(a.status_code == 200 for a in answers)
+    assert confirmed
+    queue = station_store.read_station(station.id).queue
+    # Paid and fuelled seconds apart: every sample is clamped up to a minute.
+    assert (queue.service_samples, queue.service_mean_s) == (confirmed, 60.0)

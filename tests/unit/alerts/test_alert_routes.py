@@ -3,6 +3,7 @@ documented contract by the client fixture)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -33,11 +34,15 @@ def post_alert(api, body, who=DRIVER_1):
 
 def test_a_driver_follows_lists_and_unfollows(api):
     created = post_alert(api, {"station_id": "ty-r1", "grade": "92", "below_price_fen": 700})
-    assert created.status_code == 200 and created.json_body["created"] is True
+    assert created.status_code == 200
+    at = created.json_body["created_at"]
+    alert = {"station_id": "ty-r1", "station_name": "测试加油站", "grade": "92",
+             "grade_name": "92#汽油", "below_price_fen": 700, "created_at": at, "updated_at": at}
+    assert created.json_body == {**alert, "created": True}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at)
 
     listed = api.http.get("/v1/alerts", headers=bearer(DRIVER_1))
-    assert [(a["station_id"], a["grade"], a["below_price_fen"]) for a in listed.json_body["items"]] \
-        == [("ty-r1", "92", 700)]
+    assert listed.json_body == {"items": [alert], "next_cursor": None}  # no "created" in a list
 
     removed = api.http.delete("/v1/alerts/ty-r1/92", headers=bearer(DRIVER_1))
     assert removed.status_code == 204

@@ -23,10 +23,10 @@ def refused(call, *args, **kwargs) -> tuple[str, str]:
 def test_a_driver_follows_a_grade_and_sees_it_listed(station):
     created = alerts.create_alert("u1", station.id, "92", None, now=NOW)
 
-    assert created["created"] is True and created["station_name"] == station.name
-    assert created["grade_name"] == "92#汽油" and created["below_price_fen"] is None
+    assert created.created is True and created.station_name == station.name
+    assert created.grade_name == "92#汽油" and created.below_price_fen is None
     listed = alerts.list_alerts("u1")
-    assert [(a["station_id"], a["grade"]) for a in listed["items"]] == [(station.id, "92")]
+    assert [(a.station_id, a.grade) for a in listed["items"]] == [(station.id, "92")]
     assert listed["next_cursor"] is None
 
 
@@ -35,7 +35,7 @@ def test_the_same_station_and_grade_again_changes_the_threshold(station):
 
     again = alerts.create_alert("u1", station.id, "92", 700, now=NOW)
 
-    assert again["created"] is False and again["below_price_fen"] == 700
+    assert again.created is False and again.below_price_fen == 700
     assert len(alerts.list_alerts("u1")["items"]) == 1
 
 
@@ -58,10 +58,10 @@ def test_a_driver_cannot_follow_more_than_the_limit(aws):
 
     assert refused(alerts.create_alert, "u1", f"ty-lim-{MAX_ALERTS_PER_USER}", "92", None,
                    now=NOW) == ("RuleViolation", "ALERT_LIMIT_REACHED")
-    assert alerts.create_alert("u1", "ty-lim-0", "92", 650, now=NOW)["created"] is False
+    assert alerts.create_alert("u1", "ty-lim-0", "92", 650, now=NOW).created is False
     alerts.delete_alert("u1", "ty-lim-0", "92")
     assert alerts.create_alert("u1", f"ty-lim-{MAX_ALERTS_PER_USER}", "92", None,
-                               now=NOW)["created"] is True
+                               now=NOW).created is True
 
 
 def test_unfollowing_removes_the_alert_and_an_unknown_one_is_not_found(station):

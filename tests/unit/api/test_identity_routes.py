@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from chalicelib.domain.passwords import hash_password
+from chalicelib.settings import get_settings
 from chalicelib.store.identity import staff as staff_store
 
 JSON = {"Content-Type": "application/json"}
@@ -146,14 +147,16 @@ def make_staff(username="mgr-1", password="correct horse", role="manager", stati
 
 
 def test_staff_login_returns_a_token_with_role_and_stations(client):
-    make_staff()
+    make_staff(stations=("ty-009", "ty-001"))
 
     response = post(client, "/v1/staff/login", {"username": "mgr-1", "password": "correct horse"})
 
     assert response.status_code == 200
-    staff = response.json_body["staff"]
-    assert staff["role"] == "manager" and staff["station_ids"] == ["ty-001"]
-    assert response.json_body["token"]
+    token = response.json_body["token"]
+    assert token and response.json_body == {
+        "token": token, "expires_in": get_settings().staff_token_ttl_s,
+        "staff": {"id": "s_mgr-1", "username": "mgr-1", "role": "manager",
+                  "station_ids": ["ty-001", "ty-009"], "display_name": None}}
 
 
 def test_staff_token_on_a_driver_route_is_403(client):

@@ -60,3 +60,12 @@ def test_a_domain_object_leaves_as_its_response_type_only():
         "id": "t-1", "made_at": "2026-12-06T01:30:15Z", "closed_at": None, "line_count": 1,
         "lines": [{"grade": "92", "at": "2026-12-06T01:30:15Z"}]}], "next_cursor": None})
     assert "o-secret" not in json.dumps(answer)
+
+
+class Tagged(msgspec.Struct):
+    tags: list[str]
+
+
+def test_a_set_leaves_as_a_sorted_list():
+    assert shaped({"tags": frozenset({"ty-009", "ty-002", "ty-005"})}, Tagged) == {
+        "tags": ["ty-002", "ty-005", "ty-009"]}

@@ -9,7 +9,7 @@ import requests
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from chalicelib.providers import wechatpay_crypto as crypto
+from chalicelib.providers.wechatpay import crypto
 from chalicelib.providers.wechatpay import (
     BillNotFound, BillNotReady, InvalidNotification, WeChatPayClient, WeChatPayError)
 from devstack.sandboxes.wechatpay import (

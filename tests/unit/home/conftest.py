@@ -45,4 +45,4 @@ class World:
             starts_at=(NOW + starts).isoformat(), ends_at=(NOW + ends).isoformat(),
             placement=placement, priority=priority, frequency=frequency, rules=rules or [],
             now=NOW)
-        return created["id"]
+        return created.id

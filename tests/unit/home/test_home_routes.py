@@ -45,10 +45,23 @@ def test_hq_creates_a_popup_a_driver_sees_it_once_and_hq_sees_the_counts(api):
     created = create_popup(api, frequency="once_ever",
                            rules=[{"kind": "near_station", "station_id": "ty-hr1", "radius_m": 500}])
     assert created.status_code == 201
-    popup_id = created.json_body["id"]
+    popup_id, window = created.json_body["id"], created.json_body
+    assert created.json_body == {
+        "id": popup_id, "placement": "popup", "title": "周末加油",
+        "image_url": "https://img.example.cn/w.png", "link": None,
+        "starts_at": window["starts_at"], "ends_at": window["ends_at"], "priority": 0,
+        "frequency": "once_ever", "rules": [{"kind": "near_station", "station_id": "ty-hr1",
+                                             "lat": window["rules"][0]["lat"],
+                                             "lng": window["rules"][0]["lng"], "radius_m": 500}],
+        "status": "live", "created_by": "s_mkt", "created_at": window["created_at"],
+        "stats": {"shown": 0, "clicked": 0}}
 
     home = api.http.get(f"/v1/home?lat={TAIYUAN[0]}&lng={TAIYUAN[1]}", headers=bearer(DRIVER_1))
-    assert home.status_code == 200 and home.json_body["popup"]["id"] == popup_id
+    assert home.status_code == 200
+    assert home.json_body == {"popup": {
+        "id": popup_id, "placement": "popup", "title": "周末加油",
+        "image_url": "https://img.example.cn/w.png", "link": None,
+        "ends_at": window["ends_at"]}, "banners": []}
     seen = api.http.post(f"/v1/home/popups/{popup_id}/seen", headers=bearer(DRIVER_1))
     assert seen.json_body == {"popup_id": popup_id, "counted": True}
     api.http.post(f"/v1/home/popups/{popup_id}/clicked", headers=bearer(DRIVER_1))

@@ -20,7 +20,8 @@ NEXT_DAY = NOW + timedelta(days=1)
 
 def shown(user_id, now=NOW, position=None) -> tuple[str | None, list[str]]:
     answer = home.home_for(user_id, position, now=now)
-    return (answer["popup"] or {}).get("title"), [b["title"] for b in answer["banners"]]
+    popup = answer["popup"]
+    return popup.title if popup else None, [b.title for b in answer["banners"]]
 
 
 def test_nothing_to_show_is_an_empty_home(world):

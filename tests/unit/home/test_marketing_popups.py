@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.api.staff_marketing_popups import PopupAdminView
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.errors import DomainError
 from chalicelib.services.marketing import home, popups as marketing_popups
 from tests.station_factory import staff
@@ -13,10 +15,11 @@ from tests.unit.home.conftest import HQ, NOW
 WINDOW = {"starts_at": "2026-11-26T00:00:00Z", "ends_at": "2026-12-03T00:00:00+08:00"}
 
 
-def create(who=HQ, **changes):
+def create(who=HQ, **changes) -> dict:
+    """The new popup as the staff route answers it."""
     fields = {"title": "双十二加油节", "image_url": "https://img.example.cn/a.png", **WINDOW,
               **changes}
-    return marketing_popups.create_popup(who, now=NOW, **fields)
+    return shaped(marketing_popups.create_popup(who, now=NOW, **fields), PopupAdminView)
 
 
 def refused(call, *args, **kwargs) -> tuple[str, str]:
@@ -76,22 +79,22 @@ def test_the_list_pages_latest_end_first_with_shown_and_clicked(world):
     first = marketing_popups.list_popups(HQ, 2, None, now=NOW)
     second = marketing_popups.list_popups(HQ, 2, first["next_cursor"], now=NOW)
 
-    assert [p["id"] for p in first["items"] + second["items"]] == [ids[1], ids[2], ids[0]]
+    assert [p.id for p in first["items"] + second["items"]] == [ids[1], ids[2], ids[0]]
     assert second["next_cursor"] is None
-    assert second["items"][0]["stats"] == {"shown": 2, "clicked": 1}
+    assert second["items"][0].stats == {"shown": 2, "clicked": 1}
     assert refused(marketing_popups.list_popups, HQ, 2, "nonsense") == ("InvalidInput", "INVALID_CURSOR")
 
 
 def test_pause_resume_and_end_move_only_from_where_they_may(world):
     popup_id = create()["id"]
 
-    assert marketing_popups.change_popup(HQ, popup_id, "pause", now=NOW)["status"] == "paused"
+    assert marketing_popups.change_popup(HQ, popup_id, "pause", now=NOW).status == "paused"
     assert refused(marketing_popups.change_popup, HQ, popup_id, "pause", now=NOW) == \
         ("Conflict", "POPUP_NOT_ACTIVE")
-    assert marketing_popups.change_popup(HQ, popup_id, "resume", now=NOW)["status"] == "live"
+    assert marketing_popups.change_popup(HQ, popup_id, "resume", now=NOW).status == "live"
     assert refused(marketing_popups.change_popup, HQ, popup_id, "resume", now=NOW) == \
         ("Conflict", "POPUP_NOT_PAUSED")
-    assert marketing_popups.change_popup(HQ, popup_id, "end", now=NOW)["status"] == "ended"
+    assert marketing_popups.change_popup(HQ, popup_id, "end", now=NOW).status == "ended"
     for action in ("pause", "resume", "end"):
         assert refused(marketing_popups.change_popup, HQ, popup_id, action, now=NOW) == \
             ("Conflict", "POPUP_ENDED")

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.promotions import PER_LITRE_OFF, Promotion
-from chalicelib.providers import wechatpay_crypto as crypto
+from chalicelib.providers.wechatpay import crypto
 from tests import paystack
 from tests.order_flows import create_order, get_order, prepay_id
 from tests.paystack import APPID, driver_auth

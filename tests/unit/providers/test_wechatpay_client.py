@@ -11,10 +11,10 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from chalicelib.domain.errors import Unauthenticated, UpstreamUnavailable
-from chalicelib.providers import http, secrets, wechatpay_crypto as crypto
+from chalicelib.providers import http, secrets
 from chalicelib.providers.wechatpay import (
     InvalidNotification, InvalidResponse, WeChatPayClient, WeChatPayError, WeChatPayUnavailable,
-    get_wechatpay)
+    crypto, get_wechatpay)
 from chalicelib.settings import get_settings
 from devstack.sandboxes.wechatpay import (
     WeChatPaySandboxConfig, build_notification, generate_keys, sign_notification)

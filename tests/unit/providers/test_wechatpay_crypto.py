@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.providers import wechatpay_crypto as crypto
+from chalicelib.providers.wechatpay import crypto
 
 APIV3_KEY = "0123456789abcdef0123456789abcdef"
 NONCE = "abcdefghijkl"

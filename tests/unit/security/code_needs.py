@@ -21,8 +21,8 @@ from pathlib import Path
 from tests.unit.test_import_cycles import imports_in
 
 ROOT = Path(__file__).resolve().parents[3]
-READS = {"get", "query", "scan", "batch_get", "count", "exists", "refresh", "condition_check",
-         "batch_get_item", "get_item"}
+READS = {"get", "get_or_none", "query", "scan", "batch_get", "count", "exists", "refresh",
+         "condition_check", "batch_get_item", "get_item"}
 PUTS = {"save", "put_item"}
 UPDATES = {"update", "update_item"}
 DELETES = {"delete", "delete_item", "batch_write"}

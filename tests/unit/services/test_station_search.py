@@ -11,9 +11,8 @@ from chalicelib.domain.stations.geo import haversine_m
 from chalicelib.domain.stations.nearby import nearby_request
 from chalicelib.domain.stations.pricing import quote
 from chalicelib.services.stations import admin as station_admin, search as stations
-from chalicelib.services.stations.activity import record_order_created, record_order_fuelled
 from chalicelib.store.stations import stations as station_store
-from tests.station_factory import TAIYUAN, make_station, staff
+from tests.station_factory import TAIYUAN, count_fuelling, count_order, make_station, staff
 
 NOW = datetime(2025, 3, 14, 2, 30, tzinfo=timezone.utc)  # 10:30 in Taiyuan
 HQ = staff("hq", subject="s_hq")
@@ -194,9 +193,9 @@ def test_get_station_carries_its_own_and_chain_wide_active_promotions(aws):
 def test_queue_estimate_follows_the_erlang_c_formula_from_recorded_orders(aws):
     station, = put(make_station(distance_m=100, nozzles=4))
     for k in range(24):  # 24 orders over the last 48 minutes: 30 an hour
-        record_order_created(station.id, NOW - timedelta(minutes=2 * k, seconds=30))
+        count_order(station.id, NOW - timedelta(minutes=2 * k, seconds=30))
     for _ in range(25):  # 25 fuellings of 6 minutes: the learned mean is used
-        record_order_fuelled(station.id, NOW, NOW + timedelta(minutes=6))
+        count_fuelling(station.id, NOW, NOW + timedelta(minutes=6))
 
     queue = stations.station_detail(station.id, now=NOW)["queue"]
 
@@ -212,7 +211,7 @@ def test_queue_estimate_follows_the_erlang_c_formula_from_recorded_orders(aws):
 
 def test_a_quiet_station_has_no_estimate_and_says_why(aws):
     station, = put(make_station(distance_m=100))
-    record_order_created(station.id, NOW - timedelta(minutes=5))
+    count_order(station.id, NOW - timedelta(minutes=5))
 
     queue = search()["items"][0]["queue"]
 
