@@ -104,3 +104,103 @@ def test_csv_gives_the_station_settlement_for_accounting(client, reconciled_day)
         "refund_yuan,fee_yuan,net_yuan",
         f"{DAY},st-a,92,2,69.638,503.00,3.00,500.00,,,,",
         f"{DAY},st-a,TOTAL,2,69.638,503.00,3.00,500.00,1,10.00,2.94,487.06"]
+
+
+RECORDED_AT = datetime(2026, 1, 16, 2, 3, 4, 567000, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def stored_day(aws):
+    """A day as daily.py stores it: differences with every key it writes, the whole summary."""
+    assert store.begin_run(DAY, "t", RECORDED_AT, timedelta(minutes=1))
+    store.put_settlements(DAY, [_settlement("st-a", 50000), _settlement("st-b", 20000)])
+    order = "FO" + "A" * 26
+    store.record_difference(DAY, store.difference_entry("PAID_NOT_RECORDED", order, None, 3),
+                            "st-a", {
+        "kind": "PAID_NOT_RECORDED", "out_trade_no": order, "out_refund_no": None,
+        "order_id": order, "station_id": "st-a", "bill_line": 3,
+        "transaction_id": "4200" + "1" * 24, "expected": {"status": "PENDING_PAYMENT",
+                                                        "amount_fen": 30000},
+        "actual": {"status": "SUCCESS", "amount_fen": 30000}, "action": "mark_paid",
+        "order_transaction_id": None}, "PENDING")
+    store.set_outcome(DAY, store.difference_entry("PAID_NOT_RECORDED", order, None, 3),
+                      "PENDING", "HEALED", "order PAID with transaction 4200")
+    topup = "TU" + "B" * 26
+    store.record_difference(DAY, store.difference_entry("REFUND_MISMATCH", topup, topup + "-R", 0),
+                            "WALLET_TOPUPS", {
+        "kind": "REFUND_MISMATCH", "out_trade_no": topup, "out_refund_no": topup + "-R",
+        "order_id": None, "station_id": "WALLET_TOPUPS", "bill_line": None,
+        "transaction_id": None, "expected": {"status": "SUCCESS", "amount_fen": 5000},
+        "actual": None, "action": "query_refund", "order_transaction_id": "4200"}, "REPORTED")
+    store.finish_run(DAY, "t", "DONE", {"summary": {
+        "bill_rows": 7, "matched_count": 4, "matched_amount_fen": 70000,
+        "refunds_matched_count": 1, "refunds_matched_amount_fen": 1000, "fee_milli_fen": 294000,
+        "fee_fen": 294, "differences": 2, "by_kind": {"PAID_NOT_RECORDED": 1,
+                                                       "REFUND_MISMATCH": 1},
+        "healed": 1, "topups": {"bill_rows": 1, "matched_count": 0, "matched_amount_fen": 0,
+                                "refunds_matched_count": 0, "refunds_matched_amount_fen": 0,
+                                "fee_milli_fen": 0, "differences": 1}}}, RECORDED_AT)
+    return DAY
+
+
+def _raw(client, principal, path):
+    answer = client.http._http.get(path, headers=staff_auth(principal))
+    assert answer.status_code == 200
+    return answer.body.decode("utf-8")
+
+
+def _settlement_text(station_id, paid):
+    return (f'{{"station_id":"{station_id}","orders":2,"matched_count":2,'
+            f'"matched_amount_fen":{paid},"paid_fen":{paid},"settled_fen":{paid},'
+            f'"discount_fen":300,"refunds":1,"refund_fen":1000,"fee_milli_fen":294000,'
+            f'"fee_fen":294,"net_fen":{paid - 1294},"grades":[{{"grade":"92","orders":2,'
+            f'"liters_ml":69638,"gross_fen":{paid + 300},"discount_fen":300,'
+            f'"paid_fen":{paid}}}]}}')
+
+
+HEALED_TEXT = ('{"kind":"PAID_NOT_RECORDED","out_trade_no":"FO' + "A" * 26 + '",'
+               '"out_refund_no":null,"order_id":"FO' + "A" * 26 + '","station_id":"st-a",'
+               '"bill_line":3,"transaction_id":"4200' + "1" * 24 + '","expected":{"status":'
+               '"PENDING_PAYMENT","amount_fen":30000},"actual":{"status":"SUCCESS",'
+               '"amount_fen":30000},"action":"mark_paid","outcome":"HEALED",'
+               '"outcome_detail":"order PAID with transaction 4200"}')
+
+
+def test_hq_reads_the_stored_day_exactly_as_it_was_stored(client, stored_day):
+    topup = "TU" + "B" * 26
+    assert _raw(client, staff_principal("hq"), f"/v1/staff/reconciliation/{DAY}") == (
+        '{"bill_date":"2026-01-15","status":"DONE","station_id":null,'
+        '"updated_at":"2026-01-16T02:03:04.567000Z","error":null,"summary":{"bill_rows":7,'
+        '"matched_count":4,"matched_amount_fen":70000,"refunds_matched_count":1,'
+        '"refunds_matched_amount_fen":1000,"fee_milli_fen":294000,"fee_fen":294,'
+        '"differences":2,"by_kind":{"PAID_NOT_RECORDED":1,"REFUND_MISMATCH":1},"healed":1,'
+        '"topups":{"bill_rows":1,"matched_count":0,"matched_amount_fen":0,'
+        '"refunds_matched_count":0,"refunds_matched_amount_fen":0,"fee_milli_fen":0,'
+        '"differences":1}},"differences":[' + HEALED_TEXT + ',{"kind":"REFUND_MISMATCH",'
+        f'"out_trade_no":"{topup}","out_refund_no":"{topup}-R","order_id":null,'
+        '"station_id":"WALLET_TOPUPS","bill_line":null,"transaction_id":null,'
+        '"expected":{"status":"SUCCESS","amount_fen":5000},"actual":null,'
+        '"action":"query_refund","outcome":"REPORTED","outcome_detail":null}],'
+        '"settlements":[' + _settlement_text("st-a", 50000) + ","
+        + _settlement_text("st-b", 20000) + "]}")
+
+
+def test_a_manager_reads_the_stored_day_of_their_station(client, stored_day):
+    assert _raw(client, staff_principal("manager", "st-a"),
+                f"/v1/staff/reconciliation/{DAY}") == (
+        '{"bill_date":"2026-01-15","status":"DONE","station_id":"st-a",'
+        '"updated_at":"2026-01-16T02:03:04.567000Z","error":null,"summary":{'
+        '"matched_count":2,"matched_amount_fen":50000,"differences":1,"healed":1},'
+        '"differences":[' + HEALED_TEXT + '],"settlements":['
+        + _settlement_text("st-a", 50000) + "]}")
+
+
+def test_a_day_not_ready_answers_its_error(client, aws):
+    assert store.begin_run(DAY, "t", RECORDED_AT, timedelta(minutes=1))
+    store.finish_run(DAY, "t", "NOT_READY", {"error": {
+        "code": "BILL_NOT_READY", "message": "the bill is not ready"}}, RECORDED_AT)
+
+    assert _raw(client, staff_principal("hq"), f"/v1/staff/reconciliation/{DAY}") == (
+        '{"bill_date":"2026-01-15","status":"NOT_READY","station_id":null,'
+        '"updated_at":"2026-01-16T02:03:04.567000Z","error":{"code":"BILL_NOT_READY",'
+        '"message":"the bill is not ready"},"summary":null,"differences":[],"settlements":[]}')
