@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.contract import one_of
 from chalicelib.api.http import current_staff, route
+from chalicelib.api.shapes import shaped
 from chalicelib.domain import times
 from chalicelib.domain.reconciliation.matching import Outcome
 
@@ -25,11 +26,9 @@ class Seen(msgspec.Struct):
     amount_fen: int
 
 
-class DifferenceView(msgspec.Struct):
+class DifferenceView(msgspec.Struct, kw_only=True):
     kind: str  # PAID_NOT_RECORDED | MISSING_IN_BILL | AMOUNT_MISMATCH | REFUND_MISMATCH | ...
     out_trade_no: str
-    action: str  # mark_paid | refund | query_payment | query_refund | investigate
-    outcome: one_of(Outcome)
     out_refund_no: str | None = None
     order_id: str | None = None
     station_id: str | None = None
@@ -37,6 +36,8 @@ class DifferenceView(msgspec.Struct):
     transaction_id: str | None = None
     expected: Seen | None = None  # our records when first found
     actual: Seen | None = None  # the bill
+    action: str  # mark_paid | refund | query_payment | query_refund | investigate
+    outcome: one_of(Outcome)
     outcome_detail: str | None = None
 
 
@@ -72,6 +73,7 @@ class RunError(msgspec.Struct):
 
 class TopupSummary(msgspec.Struct):
     """Wallet top-ups in the bill (chain money, in no station's settlement)."""
+    bill_rows: int
     matched_count: int
     matched_amount_fen: int
     refunds_matched_count: int
@@ -80,30 +82,30 @@ class TopupSummary(msgspec.Struct):
     differences: int
 
 
-class DaySummary(msgspec.Struct):
+class DaySummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The whole day for hq; for one station only its matched figures and differences."""
+    bill_rows: int | None = None
     matched_count: int
     matched_amount_fen: int
-    differences: int
-    healed: int
-    bill_rows: int | None = None
     refunds_matched_count: int | None = None
     refunds_matched_amount_fen: int | None = None
     fee_milli_fen: int | None = None
     fee_fen: int | None = None
+    differences: int
     by_kind: dict[str, int] | None = None
+    healed: int
     topups: TopupSummary | None = None
 
 
-class ReconciliationReport(msgspec.Struct):
+class ReconciliationReport(msgspec.Struct, kw_only=True):
     bill_date: str
     status: str  # DONE | NOT_READY (retried by the schedule) | REJECTED (bad bill, reported)
-    differences: list[DifferenceView]
-    settlements: list[StationSettlementView]
     station_id: str | None = None
     updated_at: str | None = None
     error: RunError | None = None
     summary: DaySummary | None = None
+    differences: list[DifferenceView]
+    settlements: list[StationSettlementView]
 
 
 @route(bp, "/v1/staff/reconciliation/{date}", methods=["GET"], auth="staff",
@@ -121,8 +123,8 @@ def reconciliation_day(date, query: ReconciliationQuery):
     now = times.now()
     report = reports.day_report(staff, date, query.station_id, now=now)
     if query.format == "csv":
-        name = f"settlement-{report['bill_date']}.csv"
+        name = f"settlement-{report.bill_date}.csv"
         return Response(body=reports.settlement_csv(report), status_code=200,
                         headers={"Content-Type": "text/csv; charset=utf-8",
                                  "Content-Disposition": f'attachment; filename="{name}"'})
-    return report
+    return shaped(report, ReconciliationReport)

@@ -46,7 +46,7 @@ def _heals_left(bill_date: str) -> bool:
     from chalicelib.services.reconciliation import healing
     from chalicelib.store.reconciliation import results as store
 
-    return any(d["outcome"] in healing.RETRYABLE for d in store.differences(bill_date))
+    return any(d.outcome in healing.RETRYABLE for d in store.differences(bill_date))
 
 
 def reconcile_yesterday(scheduled_at: datetime | str | None = None, *,

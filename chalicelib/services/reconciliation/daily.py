@@ -19,8 +19,8 @@ from chalicelib.domain.errors import DomainError, UpstreamUnavailable
 from chalicelib.domain.orders.ids import is_order_id, is_refund_no
 from chalicelib.domain.reconciliation.matching import (
     MARK_PAID, REFUND, Difference, OrderRecord, RefundRecord, reconcile)
-from chalicelib.domain.reconciliation.settlement import (
-    UNATTRIBUTED, OrderFacts, StationSettlement, settle)
+from chalicelib.domain.reconciliation.report import RecordedDifference, station_day
+from chalicelib.domain.reconciliation.settlement import UNATTRIBUTED, OrderFacts, settle
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.reconciliation.tradebill import (
     BillFormatError, BillSummary, TradeBill, parse_trade_bill)
@@ -69,7 +69,7 @@ def _count_differences(key: str, summary: dict) -> None:
     """The day's differences by kind, and how many are left open (not healed) for people."""
     for kind, n in summary["by_kind"].items():
         metrics.count(metrics.Metric.RECONCILIATION_DIFFERENCES, n, kind=kind)
-    left = sum(1 for d in store.differences(key) if d.get("outcome") != healing.HEALED)
+    left = sum(1 for d in store.differences(key) if d.outcome != healing.HEALED)
     metrics.count(metrics.Metric.RECONCILIATION_OPEN, left)
 
 
@@ -115,14 +115,14 @@ def _load(bill_date: date, bill: TradeBill):
     return paid, refunds, queries.orders_by_id(refunded_orders - paid.keys())
 
 
-def _records(paid: dict, earlier: list[dict]) -> list[OrderRecord]:
+def _records(paid: dict, earlier: list[RecordedDifference]) -> list[OrderRecord]:
     """Our orders for the matching, each healed one as it stood when first found different."""
-    before = {d["out_trade_no"]: d for d in earlier if d["action"] in HEAL_ACTIONS}
+    before = {d.out_trade_no: d for d in earlier if d.action in HEAL_ACTIONS}
     records = []
     for order in paid.values():
         snapshot = before.get(order.order_id)
-        status = snapshot["expected"]["status"] if snapshot else order.status
-        transaction_id = snapshot["order_transaction_id"] if snapshot else order.transaction_id
+        status = snapshot.expected.status if snapshot else order.status
+        transaction_id = snapshot.order_transaction_id if snapshot else order.transaction_id
         records.append(OrderRecord(order.order_id, order.order_id, order.station_id, status,
                                    order.pay_amount_fen, transaction_id))
     return records
@@ -143,8 +143,8 @@ def _reconcile_day(bill_date: date, bill: TradeBill, now: datetime) -> dict:
     stations = settle(bill, {o.order_id: _facts(o) for o in owners.values()})
     unmatched = {d.bill_line for d in result.differences if d.out_refund_no is None}
     matched = _matched_by_station(bill, unmatched, owners)
-    store.put_settlements(key, [settlement_view(s, matched) for s in stations])
-    outcomes = Counter(d["outcome"] for d in store.differences(key))
+    store.put_settlements(key, [station_day(s, matched) for s in stations])
+    outcomes = Counter(d.outcome for d in store.differences(key))
     return {"summary": {
         "bill_rows": len(bill.payments) + len(bill.refunds),
         "matched_count": result.matched_count, "matched_amount_fen": result.matched_amount_fen,
@@ -190,7 +190,7 @@ def _facts(order: queries.PaidOrder) -> OrderFacts:
 
 
 def _matched_by_station(bill: TradeBill, unmatched: set, owners: dict) -> dict:
-    """station id -> (count, fen) of its bill payments that matched without a difference."""
+    """station id -> [count, fen] of its bill payments that matched without a difference."""
     matched: dict[str, list[int]] = {}
     for row in bill.payments:
         if row.line not in unmatched:
@@ -200,14 +200,3 @@ def _matched_by_station(bill: TradeBill, unmatched: set, owners: dict) -> dict:
             figures[1] += row.order_amount_fen
     return matched
 
-
-def settlement_view(s: StationSettlement, matched: dict) -> dict:
-    count, amount = matched.get(s.station_id, (0, 0))
-    return {"station_id": s.station_id, "orders": s.orders, "matched_count": count,
-            "matched_amount_fen": amount,
-            "paid_fen": s.paid_fen, "settled_fen": s.settled_fen, "discount_fen": s.discount_fen,
-            "refunds": s.refunds, "refund_fen": s.refund_fen, "fee_milli_fen": s.fee_milli_fen,
-            "fee_fen": s.fee_fen, "net_fen": s.net_fen,
-            "grades": [{"grade": grade, "orders": g.orders, "liters_ml": g.liters_ml,
-                        "gross_fen": g.gross_fen, "discount_fen": g.discount_fen,
-                        "paid_fen": g.paid_fen} for grade, g in sorted(s.grades.items())]}

@@ -7,10 +7,12 @@ import io
 import re
 from datetime import date, datetime
 
+import msgspec
+
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.money import yuan_text
-from chalicelib.domain.reconciliation.matching import Outcome
+from chalicelib.domain.reconciliation.report import DayReport, DaySummary, station_summary
 from chalicelib.domain.times import business_day
 from chalicelib.domain.reconciliation.settlement import spreadsheet_safe
 from chalicelib.store.reconciliation import results as store
@@ -18,7 +20,6 @@ from chalicelib.store.reconciliation import results as store
 REPORT_ROLES = MANAGERS
 CSV_COLUMNS = ("bill_date", "station_id", "grade", "orders", "litres", "gross_yuan",
                "discount_yuan", "paid_yuan", "refunds", "refund_yuan", "fee_yuan", "net_yuan")
-_PRIVATE = ("order_transaction_id",)
 
 
 def parse_bill_date(text: str, now: datetime) -> date:
@@ -50,47 +51,40 @@ def _scope(staff, station_id: str | None) -> str | None:
     raise InvalidInput("station_id is required", code="STATION_REQUIRED", field="station_id")
 
 
-def day_report(staff, date_text: str, station_id: str | None, *, now: datetime) -> dict:
+def day_report(staff, date_text: str, station_id: str | None, *, now: datetime) -> DayReport:
+    """The day as stored, for the station in scope or every station (the route shapes it)."""
     bill_date = parse_bill_date(date_text, now).isoformat()
     scope = _scope(staff, station_id)
     day = store.read_day(bill_date)
     if day is None or day["status"] is None:
         raise NotFound("that day has not been reconciled yet", code="RECONCILIATION_NOT_FOUND")
     settlements = store.settlements(bill_date, scope)
-    differences = [{k: v for k, v in d.items() if k not in _PRIVATE}
-                   for d in store.differences(bill_date)
-                   if scope is None or d.get("station_id") == scope]
+    differences = [d for d in store.differences(bill_date)
+                   if scope is None or d.station_id == scope]
     summary = day["data"].get("summary")
-    if scope is not None and summary is not None:
-        summary = {"matched_count": sum(s["matched_count"] for s in settlements),
-                   "matched_amount_fen": sum(s["matched_amount_fen"] for s in settlements),
-                   "differences": len(differences),
-                   "healed": sum(d["outcome"] == Outcome.HEALED for d in differences)}
-    updated = day["updated_at"]
-    return {"bill_date": bill_date, "status": day["status"], "station_id": scope,
-            "updated_at": updated.isoformat().replace("+00:00", "Z") if updated else None,
-            "error": day["data"].get("error"), "summary": summary,
-            "differences": differences, "settlements": settlements}
+    if summary is not None:
+        summary = (station_summary(settlements, differences) if scope is not None
+                   else msgspec.convert(summary, DaySummary))
+    return DayReport(bill_date, day["status"], scope, day["updated_at"], day["data"].get("error"),
+                     summary, tuple(differences), tuple(settlements))
 
 
-def settlement_csv(report: dict) -> str:
+def settlement_csv(report: DayReport) -> str:
     """One line per station and grade, then the station's TOTAL line with refunds, fees, net."""
     out = io.StringIO()
     writer = _SafeWriter(csv.writer(out, lineterminator="\r\n"))
     writer.writerow(CSV_COLUMNS)
-    day = report["bill_date"]
-    for s in report["settlements"]:
-        for g in s["grades"]:
-            writer.writerow((day, s["station_id"], g["grade"], g["orders"],
-                             _litres(g["liters_ml"]), yuan_text(g["gross_fen"]),
-                             yuan_text(g["discount_fen"]), yuan_text(g["paid_fen"]), "", "", "",
-                             ""))
-        writer.writerow((day, s["station_id"], "TOTAL", s["orders"],
-                         _litres(sum(g["liters_ml"] for g in s["grades"])),
-                         yuan_text(sum(g["gross_fen"] for g in s["grades"])),
-                         yuan_text(s["discount_fen"]), yuan_text(s["paid_fen"]), s["refunds"],
-                         yuan_text(s["refund_fen"]), yuan_text(s["fee_fen"]),
-                         yuan_text(s["net_fen"])))
+    day = report.bill_date
+    for s in report.settlements:
+        for g in s.grades:
+            writer.writerow((day, s.station_id, g.grade, g.orders, _litres(g.liters_ml),
+                             yuan_text(g.gross_fen), yuan_text(g.discount_fen),
+                             yuan_text(g.paid_fen), "", "", "", ""))
+        writer.writerow((day, s.station_id, "TOTAL", s.orders,
+                         _litres(sum(g.liters_ml for g in s.grades)),
+                         yuan_text(sum(g.gross_fen for g in s.grades)),
+                         yuan_text(s.discount_fen), yuan_text(s.paid_fen), s.refunds,
+                         yuan_text(s.refund_fen), yuan_text(s.fee_fen), yuan_text(s.net_fen)))
     return out.getvalue()
 
 

@@ -22,6 +22,7 @@ from chalicelib.domain.reconciliation.matching import (
 from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.topups import (
     CLOSED, PENDING_PAYMENT, REFUNDED, Topup, is_topup_id, refund_no_of)
+from chalicelib.domain.reconciliation.report import RecordedDifference
 from chalicelib.domain.reconciliation.tradebill import TradeBill
 from chalicelib.providers.wechatpay import WeChatPayError
 from chalicelib.services.reconciliation import healing
@@ -70,15 +71,15 @@ def _day(moment: datetime | None) -> str | None:
     return business_day(moment).isoformat() if moment else None
 
 
-def _records(ours: dict[str, Topup], earlier: list[dict]) -> list[OrderRecord]:
+def _records(ours: dict[str, Topup], earlier: list[RecordedDifference]) -> list[OrderRecord]:
     """Our top-ups for the matching, each healed one as it stood when first found different (so
     a re-run classifies the day as the first run did, like the orders)."""
-    before = {d["out_trade_no"]: d for d in earlier if d["action"] in HEAL_ACTIONS}
+    before = {d.out_trade_no: d for d in earlier if d.action in HEAL_ACTIONS}
     records = []
     for topup in ours.values():
         snapshot = before.get(topup.id)
-        status = snapshot["expected"]["status"] if snapshot else _AS_ORDER.get(topup.status, "PAID")
-        transaction_id = snapshot["order_transaction_id"] if snapshot else topup.transaction_id
+        status = snapshot.expected.status if snapshot else _AS_ORDER.get(topup.status, "PAID")
+        transaction_id = snapshot.order_transaction_id if snapshot else topup.transaction_id
         records.append(OrderRecord(topup.id, topup.id, TOPUPS, status, topup.amount_fen,
                                    transaction_id))
     return records

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import msgspec
 from pynamodb.attributes import (JSONAttribute, NumberAttribute, UnicodeAttribute,
                                  UTCDateTimeAttribute)
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.domain.reconciliation.matching import Outcome
+from chalicelib.domain.reconciliation.report import RecordedDifference, StationDay
 from chalicelib.store.base import StageModel, error_code
 
 DAY, DIFF, STATION = "DAY", "DIFF#", "STATION#"
@@ -145,9 +147,10 @@ def _entries(bill_date: str, prefix: str):
                                      consistent_read=True)
 
 
-def differences(bill_date: str) -> list[dict]:
+def differences(bill_date: str) -> list[RecordedDifference]:
     """Every difference recorded for the day, each with its outcome, in entry order."""
-    return [{**model.data, "outcome": model.outcome, "outcome_detail": model.outcome_detail}
+    return [msgspec.convert({**model.data, "outcome": model.outcome,
+                             "outcome_detail": model.outcome_detail}, RecordedDifference)
             for model in _entries(bill_date, DIFF)]
 
 
@@ -163,19 +166,19 @@ def drop_reported_except(bill_date: str, keep: set[str]) -> None:
                     raise
 
 
-def put_settlements(bill_date: str, settlements: list[dict]) -> None:
+def put_settlements(bill_date: str, settlements: list[StationDay]) -> None:
     """Replace the day's station settlements (the caller holds the day's lease)."""
-    wanted = {STATION + s["station_id"]: s for s in settlements}
+    wanted = {STATION + s.station_id: s for s in settlements}
     stale = [m.entry for m in _entries(bill_date, STATION) if m.entry not in wanted]
     with ReconciliationModel.batch_write() as batch:
         for entry, settlement in wanted.items():
-            batch.save(ReconciliationModel(bill_date, entry, station_id=settlement["station_id"],
-                                           data=settlement))
+            batch.save(ReconciliationModel(bill_date, entry, station_id=settlement.station_id,
+                                           data=msgspec.to_builtins(settlement)))
         for entry in stale:
             batch.delete(ReconciliationModel(bill_date, entry))
 
 
-def settlements(bill_date: str, station_id: str | None = None) -> list[dict]:
+def settlements(bill_date: str, station_id: str | None = None) -> list[StationDay]:
     prefix = STATION + station_id if station_id else STATION
-    return [model.data for model in _entries(bill_date, prefix)
+    return [msgspec.convert(model.data, StationDay) for model in _entries(bill_date, prefix)
             if station_id is None or model.station_id == station_id]

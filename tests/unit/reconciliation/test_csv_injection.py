@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from chalicelib.domain.reconciliation.report import DayReport, GradeDay, StationDay
 from chalicelib.domain.reconciliation.settlement import spreadsheet_safe
 from chalicelib.services.reconciliation.reports import settlement_csv
 
@@ -23,11 +24,12 @@ def test_plain_values_are_left_alone(cell):
 
 
 def test_the_settlement_csv_escapes_a_station_id_that_starts_a_formula():
-    report = {"bill_date": "2026-12-05", "settlements": [{
-        "station_id": "=cmd|' /C calc'!A0", "orders": 1, "discount_fen": 0, "paid_fen": 100,
-        "refunds": 0, "refund_fen": 0, "fee_fen": 1, "net_fen": 99,
-        "grades": [{"grade": "@92#", "orders": 1, "liters_ml": 1000, "gross_fen": 100,
-                    "discount_fen": 0, "paid_fen": 100}]}]}
+    settlement = StationDay("=cmd|' /C calc'!A0", orders=1, matched_count=1,
+                            matched_amount_fen=100, paid_fen=100, settled_fen=100,
+                            discount_fen=0, refunds=0, refund_fen=0, fee_milli_fen=600,
+                            fee_fen=1, net_fen=99,
+                            grades=(GradeDay("@92#", 1, 1000, 100, 0, 100),))
+    report = DayReport("2026-12-05", "DONE", None, None, None, None, (), (settlement,))
 
     rows = list(csv.reader(io.StringIO(settlement_csv(report))))
 

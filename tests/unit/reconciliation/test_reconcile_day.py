@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from chalicelib.api.shapes import shaped
+from chalicelib.api.staff_reconciliation import ReconciliationReport
 from chalicelib.domain.reconciliation import matching as rc
 from chalicelib.domain.orders.ids import late_payment_refund_no
 from chalicelib.domain.orders.lifecycle import close, pay as pay_transition
@@ -56,7 +58,8 @@ def _history(order_id):
 
 def _report(day=None):
     hq = staff_principal("hq")
-    report = day_report(hq, (day or _today()).isoformat(), None, now=datetime.now(timezone.utc))
+    report = shaped(day_report(hq, (day or _today()).isoformat(), None,
+                               now=datetime.now(timezone.utc)), ReconciliationReport)
     report.pop("updated_at")
     return report
 
@@ -150,8 +153,9 @@ def test_settlement_adds_up_to_the_bill_per_station(pay, client, station, driver
     result = reconciliation.run_day(_today())
 
     assert result["summary"]["differences"] == 0
-    (settled,) = day_report(manager, _today().isoformat(), None,
-                            now=datetime.now(timezone.utc))["settlements"]
+    (settled,) = shaped(day_report(manager, _today().isoformat(), None,
+                                   now=datetime.now(timezone.utc)),
+                        ReconciliationReport)["settlements"]
     assert (settled["orders"], settled["paid_fen"], settled["refund_fen"]) == (3, 60000, 3000)
     # 0.60% of 600.00 paid, less 0.60% of 30.00 given back: 360 - 18 fen.
     assert (settled["fee_fen"], settled["net_fen"]) == (342, 60000 - 3000 - 342)

@@ -93,6 +93,7 @@ def _done_with(outcome: str) -> None:
     assert store.begin_run("2026-01-15", "t", FIRED_AT, timedelta(minutes=1))
     store.record_difference("2026-01-15", store.difference_entry(
         "PAID_NOT_RECORDED", "FO1", None, 3), "ty-001", {"kind": "PAID_NOT_RECORDED",
+                                                         "out_trade_no": "FO1",
                                                          "action": "mark_paid"}, outcome)
     store.finish_run("2026-01-15", "t", "DONE", {"summary": {}}, FIRED_AT)
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import msgspec
 import pytest
 
+from chalicelib.domain.reconciliation.report import StationDay
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.store.reconciliation import results as store
 from tests.paystack import staff_auth, staff_principal
@@ -12,13 +14,14 @@ from tests.paystack import staff_auth, staff_principal
 DAY = "2026-01-15"
 
 
-def _settlement(station_id: str, paid_fen: int) -> dict:
-    return {"station_id": station_id, "orders": 2, "matched_count": 2,
+def _settlement(station_id: str, paid_fen: int) -> StationDay:
+    return msgspec.convert({"station_id": station_id, "orders": 2, "matched_count": 2,
             "matched_amount_fen": paid_fen, "paid_fen": paid_fen, "settled_fen": paid_fen,
             "discount_fen": 300, "refunds": 1, "refund_fen": 1000, "fee_milli_fen": 294000,
             "fee_fen": 294, "net_fen": paid_fen - 1000 - 294,
             "grades": [{"grade": "92", "orders": 2, "liters_ml": 69_638,
-                        "gross_fen": paid_fen + 300, "discount_fen": 300, "paid_fen": paid_fen}]}
+                        "gross_fen": paid_fen + 300, "discount_fen": 300, "paid_fen": paid_fen}]},
+        StationDay)
 
 
 @pytest.fixture

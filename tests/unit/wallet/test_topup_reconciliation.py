@@ -47,8 +47,8 @@ def test_topups_are_matched_healed_and_kept_out_of_station_settlements(pay, clie
         "refunds_matched_count": 1, "refunds_matched_amount_fen": 300_000,
         "fee_milli_fen": result["summary"]["topups"]["fee_milli_fen"], "differences": 1}
     (difference,) = reconciliation_store.differences(_today().isoformat())
-    assert (difference["kind"], difference["out_trade_no"], difference["station_id"],
-            difference["outcome"]) == ("PAID_NOT_RECORDED", lost_id, "WALLET_TOPUPS", "HEALED")
+    assert (difference.kind, difference.out_trade_no, difference.station_id,
+            difference.outcome) == ("PAID_NOT_RECORDED", lost_id, "WALLET_TOPUPS", "HEALED")
     assert topup_store.get_topup(lost_id).status == "PAID"
     assert account_store.get_account(driver.id).balance_fen == 312_000 + 10_000
     assert reconciliation_store.settlements(_today().isoformat()) == []
