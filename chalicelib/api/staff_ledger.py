@@ -5,6 +5,7 @@ import msgspec
 from chalice import Blueprint
 
 from chalicelib.api.http import current_staff, route
+from chalicelib.api.shapes import shaped
 
 # Services are imported inside the views that use them: a cold start loads only its route's.
 
@@ -37,4 +38,4 @@ def verify_ledger(user_id):
     from chalicelib.services.wallet import ledger_audit
 
     staff = current_staff(bp.current_request)
-    return ledger_audit.verify_account(staff, user_id)
+    return shaped(ledger_audit.verify_account(staff, user_id), LedgerReport)

@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterable
 
 from chalicelib.domain.wallet.ledger import BALANCE, POINTS
+from chalicelib.domain.wallet.ledger_audits import chain_audit
 from chalicelib.domain.wallet.ledger_keys import mac_message
 from chalicelib.providers import ledger_key
-from chalicelib.services.wallet.ledger_audit import chain_report
 from chalicelib.store.wallet import accounts as store
 from chalicelib.store.wallet import ledger_seals
 
@@ -30,7 +30,7 @@ def seal_legacy_heads(user_ids: Iterable[str] | None = None) -> dict:
                 counts["empty"] += 1
             elif any(entry.mac for entry in entries):
                 counts["already_sealed"] += 1
-            elif not chain_report(account, kind, entries)["ok"]:
+            elif not chain_audit(account, kind, entries).ok:
                 counts["broken"].append(f"{user_id}#{kind}")
             else:
                 counts[_seal(entries[-1])] += 1
