@@ -64,7 +64,8 @@ def get_home(query: HomeQuery):
 def popup_seen(popup_id: str):
     from chalicelib.services.marketing import home
 
-    return home.record_seen(current_driver(bp.current_request).subject, popup_id)
+    counted = home.record_seen(current_driver(bp.current_request).subject, popup_id)
+    return msgspec.to_builtins(ViewRecorded(popup_id, counted))
 
 
 @route(bp, "/v1/home/popups/{popup_id}/clicked", methods=["POST"], auth="driver",
@@ -73,7 +74,8 @@ def popup_seen(popup_id: str):
 def popup_clicked(popup_id: str):
     from chalicelib.services.marketing import home
 
-    return home.record_click(current_driver(bp.current_request).subject, popup_id)
+    counted = home.record_click(current_driver(bp.current_request).subject, popup_id)
+    return msgspec.to_builtins(ViewRecorded(popup_id, counted))
 
 
 def _position(query: HomeQuery) -> tuple[float, float] | None:

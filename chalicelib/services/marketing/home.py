@@ -56,9 +56,9 @@ def home_for(user_id: str, position: tuple[float, float] | None,
     return {"popup": popups[0] if popups else None, "banners": chosen(BANNER, MAX_BANNERS)}
 
 
-def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> dict:
-    """Record that the user saw the popup; `counted` is False when this view's impression slot
-    (the day, or ever) was already taken, e.g. by another of the user's devices."""
+def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> bool:
+    """Record that the user saw the popup; whether it counted: not when this view's impression
+    slot (the day, or ever) was already taken, e.g. by another of the user's devices."""
     now = now or times.now()
     record = _existing(popup_id, now)
     slot = impression_slot(record.popup.frequency, now)
@@ -69,12 +69,13 @@ def record_seen(user_id: str, popup_id: str, now: datetime | None = None) -> dic
         counted = popup_views.claim_view(user_id, popup_id, slot, now, max(expires, now))
     if counted:
         popup_store.count(popup_id, "shown")
-    return {"popup_id": popup_id, "counted": counted}
+    return counted
 
 
-def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> dict:
-    """Count the user's click once per popup, and only while it is live; read afresh, not from
-    the cached list, so a popup paused a moment ago stops counting at once."""
+def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> bool:
+    """Count the user's click once per popup, and only while it is live (whether it counted);
+    read afresh, not from the cached list, so a popup paused a moment ago stops counting at
+    once."""
     now = now or times.now()
     _existing(popup_id, now)
     record = popup_store.get_popup(popup_id)
@@ -83,7 +84,7 @@ def record_click(user_id: str, popup_id: str, now: datetime | None = None) -> di
                                           record.popup.ends_at + timedelta(days=1)))
     if counted:
         popup_store.count(popup_id, "clicked")
-    return {"popup_id": popup_id, "counted": counted}
+    return counted
 
 
 def live_popups(now: datetime) -> list[popup_store.PopupRecord]:

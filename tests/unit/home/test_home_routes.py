@@ -63,8 +63,9 @@ def test_hq_creates_a_popup_a_driver_sees_it_once_and_hq_sees_the_counts(api):
         "image_url": "https://img.example.cn/w.png", "link": None,
         "ends_at": window["ends_at"]}, "banners": []}
     seen = api.http.post(f"/v1/home/popups/{popup_id}/seen", headers=bearer(DRIVER_1))
-    assert seen.json_body == {"popup_id": popup_id, "counted": True}
-    api.http.post(f"/v1/home/popups/{popup_id}/clicked", headers=bearer(DRIVER_1))
+    assert seen.body == f'{{"popup_id":"{popup_id}","counted":true}}'.encode()
+    clicked = api.http.post(f"/v1/home/popups/{popup_id}/clicked", headers=bearer(DRIVER_1))
+    assert clicked.body == f'{{"popup_id":"{popup_id}","counted":true}}'.encode()
     again = api.http.get(f"/v1/home?lat={TAIYUAN[0]}&lng={TAIYUAN[1]}", headers=bearer(DRIVER_1))
     assert again.json_body["popup"] is None
 
