@@ -97,8 +97,6 @@ def create_order(body: OrderCreate):
     return created(shaped(orders.create_order(driver.subject, order_request,
                                               request.headers.get("idempotency-key"),
                                               now=times.now()), OrderCreated))
-    return created(orders.create_order(driver.subject, order_request,
-                                       request.headers.get("idempotency-key"), now=times.now()))
 
 
 @route(bp, "/v1/orders", methods=["GET"], auth="driver", query=OrderListQuery, ok=OrderPage,
@@ -133,4 +131,3 @@ def cancel_order(order_id):
 
     driver = current_driver(bp.current_request)
     return shaped(orders.cancel_order(driver.subject, order_id, now=times.now()), OrderView)
-    return orders.cancel_order(driver.subject, order_id, now=times.now())

@@ -76,8 +76,6 @@ def confirm_fuelling(order_id, body: ConfirmRequest):
     staff = current_staff(bp.current_request)
     return shaped(fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen,
                                             body.liters_ml, now=times.now()), OrderView)
-    return fuelling.confirm_fuelling(staff, order_id, body.actual_amount_fen, body.liters_ml,
-                                     now=times.now())
 
 
 @route(bp, "/v1/staff/orders/{order_id}/refund", methods=["POST"], auth="staff",
