@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.reconciliation.matching import Outcome, Seen
+from chalicelib.domain.reconciliation.matching import Difference, Outcome, Seen
 from chalicelib.domain.reconciliation.settlement import StationSettlement
 
 
@@ -57,8 +57,6 @@ class RecordedDifference:
     """A difference as first recorded (what our records said then), and its outcome now."""
     kind: str
     out_trade_no: str
-    action: str
-    outcome: Outcome
     out_refund_no: str | None = None
     order_id: str | None = None
     station_id: str | None = None
@@ -66,8 +64,21 @@ class RecordedDifference:
     transaction_id: str | None = None
     expected: Seen | None = None
     actual: Seen | None = None
+    action: str
     order_transaction_id: str | None = None  # ours when first found; never leaves the service
+    outcome: Outcome
     outcome_detail: str | None = None
+
+
+def first_seen(d: Difference, *, order_id: str | None, station_id: str | None,
+               order_transaction_id: str | None, outcome: Outcome) -> RecordedDifference:
+    """The difference as it is recorded when first found, with whose it is and what our own
+    record of its payment said then (a re-run classifies the day from this)."""
+    return RecordedDifference(
+        kind=d.kind, out_trade_no=d.out_trade_no, out_refund_no=d.out_refund_no,
+        order_id=order_id, station_id=station_id, bill_line=d.bill_line,
+        transaction_id=d.transaction_id, expected=d.expected, actual=d.actual, action=d.action,
+        order_transaction_id=order_transaction_id, outcome=outcome)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,7 @@ from chalicelib.domain.errors import DomainError, UpstreamUnavailable
 from chalicelib.domain.orders.ids import is_order_id, is_refund_no
 from chalicelib.domain.reconciliation.matching import (
     MARK_PAID, REFUND, Difference, OrderRecord, RefundRecord, reconcile)
-from chalicelib.domain.reconciliation.report import RecordedDifference, station_day
+from chalicelib.domain.reconciliation.report import RecordedDifference, first_seen, station_day
 from chalicelib.domain.reconciliation.settlement import UNATTRIBUTED, OrderFacts, settle
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.domain.reconciliation.tradebill import (
@@ -161,24 +161,16 @@ def _record(key: str, d: Difference, paid: dict, owners: dict, now: datetime) ->
     entry = store.difference_entry(d.kind, d.out_trade_no, d.out_refund_no, d.bill_line)
     order = paid.get(d.out_trade_no)
     owner = owners.get(d.out_trade_no)
-    station_id = d.station_id or (owner.station_id if owner else None)
-    data = {"kind": d.kind, "out_trade_no": d.out_trade_no, "out_refund_no": d.out_refund_no,
-            "order_id": d.order_id or (owner.order_id if owner else None),
-            "station_id": station_id, "bill_line": d.bill_line,
-            "transaction_id": d.transaction_id, "expected": _seen(d.expected),
-            "actual": _seen(d.actual), "action": d.action,
-            "order_transaction_id": order.transaction_id if order else None}
     heal = d.action in HEAL_ACTIONS
-    _, outcome = store.record_difference(key, entry, station_id, data,
-                                         healing.PENDING if heal else healing.REPORTED)
+    outcome = store.record_difference(key, entry, first_seen(
+        d, order_id=d.order_id or (owner.order_id if owner else None),
+        station_id=d.station_id or (owner.station_id if owner else None),
+        order_transaction_id=order.transaction_id if order else None,
+        outcome=healing.PENDING if heal else healing.REPORTED))
     if heal and outcome in healing.RETRYABLE:
         new_outcome, detail = healing.heal_payment(d.order_id, now=now)
         store.set_outcome(key, entry, outcome, new_outcome, detail)
     return entry
-
-
-def _seen(seen) -> dict | None:
-    return None if seen is None else {"status": seen.status, "amount_fen": seen.amount_fen}
 
 
 def _facts(order: queries.PaidOrder) -> OrderFacts:

@@ -22,7 +22,7 @@ from chalicelib.domain.reconciliation.matching import (
 from chalicelib.domain.times import business_day
 from chalicelib.domain.wallet.topups import (
     CLOSED, PENDING_PAYMENT, REFUNDED, Topup, is_topup_id, refund_no_of)
-from chalicelib.domain.reconciliation.report import RecordedDifference
+from chalicelib.domain.reconciliation.report import RecordedDifference, first_seen
 from chalicelib.domain.reconciliation.tradebill import TradeBill
 from chalicelib.providers.wechatpay import WeChatPayError
 from chalicelib.services.reconciliation import healing
@@ -92,17 +92,11 @@ def _refund_record(topup: Topup) -> RefundRecord:
 def _record(key: str, d: Difference, ours: dict[str, Topup], now: datetime) -> str:
     entry = store.difference_entry(d.kind, d.out_trade_no, d.out_refund_no, d.bill_line)
     held = ours.get(d.out_trade_no)
-    data = {"kind": d.kind, "out_trade_no": d.out_trade_no, "out_refund_no": d.out_refund_no,
-            "order_id": None, "station_id": TOPUPS, "bill_line": d.bill_line,
-            "transaction_id": d.transaction_id,
-            "expected": None if d.expected is None else {"status": d.expected.status,
-                                                         "amount_fen": d.expected.amount_fen},
-            "actual": None if d.actual is None else {"status": d.actual.status,
-                                                     "amount_fen": d.actual.amount_fen},
-            "action": d.action, "order_transaction_id": held.transaction_id if held else None}
     heal = d.action in HEAL_ACTIONS and held is not None
-    _, outcome = store.record_difference(key, entry, TOPUPS, data,
-                                         healing.PENDING if heal else healing.REPORTED)
+    outcome = store.record_difference(key, entry, first_seen(
+        d, order_id=None, station_id=TOPUPS,
+        order_transaction_id=held.transaction_id if held else None,
+        outcome=healing.PENDING if heal else healing.REPORTED))
     if heal and outcome in healing.RETRYABLE:
         new_outcome, detail = _heal(held, now)
         store.set_outcome(key, entry, outcome, new_outcome, detail)

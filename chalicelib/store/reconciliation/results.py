@@ -112,19 +112,19 @@ def read_day(bill_date: str) -> dict | None:
             "data": model.data or {}}
 
 
-def record_difference(bill_date: str, entry: str, station_id: str | None, data: dict,
-                      outcome: str, detail: str | None = None) -> tuple[dict, str]:
-    """Put the difference if it is new; answers the stored (first-seen) data and outcome."""
-    model = ReconciliationModel(bill_date, entry, station_id=station_id, outcome=outcome,
-                                outcome_detail=detail, data=data)
+def record_difference(bill_date: str, entry: str, difference: RecordedDifference) -> str:
+    """Put the difference if it is new; answers its stored outcome (the first-seen data stays)."""
+    data = msgspec.to_builtins(difference)
+    outcome, detail = data.pop("outcome"), data.pop("outcome_detail")
+    model = ReconciliationModel(bill_date, entry, station_id=difference.station_id,
+                                outcome=outcome, outcome_detail=detail, data=data)
     try:
         model.save(condition=ReconciliationModel.entry.does_not_exist())
-        return data, outcome
+        return outcome
     except PutError as err:
         if not _lost(err):
             raise
-    stored = ReconciliationModel.get(bill_date, entry, consistent_read=True)
-    return stored.data, stored.outcome
+    return ReconciliationModel.get(bill_date, entry, consistent_read=True).outcome
 
 
 def set_outcome(bill_date: str, entry: str, previous: str, outcome: str,

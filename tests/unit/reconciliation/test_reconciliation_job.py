@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from chalicelib.domain.reconciliation.report import RecordedDifference
 from chalicelib.jobs import reconciliation as job
 from chalicelib.services.reconciliation import daily as reconciliation
 from chalicelib.store.reconciliation import results as store
@@ -92,9 +93,9 @@ def test_the_app_schedule_hands_its_event_time_to_the_job(client, monkeypatch):
 def _done_with(outcome: str) -> None:
     assert store.begin_run("2026-01-15", "t", FIRED_AT, timedelta(minutes=1))
     store.record_difference("2026-01-15", store.difference_entry(
-        "PAID_NOT_RECORDED", "FO1", None, 3), "ty-001", {"kind": "PAID_NOT_RECORDED",
-                                                         "out_trade_no": "FO1",
-                                                         "action": "mark_paid"}, outcome)
+        "PAID_NOT_RECORDED", "FO1", None, 3), RecordedDifference(
+            kind="PAID_NOT_RECORDED", out_trade_no="FO1", station_id="ty-001",
+            action="mark_paid", outcome=outcome))
     store.finish_run("2026-01-15", "t", "DONE", {"summary": {}}, FIRED_AT)
 
 

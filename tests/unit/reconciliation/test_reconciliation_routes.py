@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 import pytest
 
-from chalicelib.domain.reconciliation.report import StationDay
+from chalicelib.domain.reconciliation.report import RecordedDifference, StationDay
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.store.reconciliation import results as store
 from tests.paystack import staff_auth, staff_principal
@@ -24,6 +24,10 @@ def _settlement(station_id: str, paid_fen: int) -> StationDay:
         StationDay)
 
 
+def _difference(stored: dict, outcome: str) -> RecordedDifference:
+    return msgspec.convert({**stored, "outcome": outcome}, RecordedDifference)
+
+
 @pytest.fixture
 def reconciled_day(aws):
     now = datetime.now(timezone.utc)
@@ -31,11 +35,11 @@ def reconciled_day(aws):
     store.put_settlements(DAY, [_settlement("st-a", 50000), _settlement("st-b", 20000)])
     for station_id, order in (("st-a", "FO" + "A" * 26), ("st-b", "FO" + "B" * 26)):
         store.record_difference(DAY, store.difference_entry("MISSING_IN_BILL", order, None, None),
-                                station_id, {"kind": "MISSING_IN_BILL", "out_trade_no": order,
+                                _difference({"kind": "MISSING_IN_BILL", "out_trade_no": order,
                                              "station_id": station_id, "action": "query_payment",
                                              "expected": {"status": "PAID", "amount_fen": 100},
                                              "actual": None, "order_transaction_id": "4200"},
-                                "REPORTED")
+                                            "REPORTED"))
     store.finish_run(DAY, "t", "DONE", {"summary": {
         "matched_count": 4, "matched_amount_fen": 70000, "differences": 2, "healed": 0}}, now)
     return DAY
@@ -119,22 +123,22 @@ def stored_day(aws):
     store.put_settlements(DAY, [_settlement("st-a", 50000), _settlement("st-b", 20000)])
     order = "FO" + "A" * 26
     store.record_difference(DAY, store.difference_entry("PAID_NOT_RECORDED", order, None, 3),
-                            "st-a", {
+                            _difference({
         "kind": "PAID_NOT_RECORDED", "out_trade_no": order, "out_refund_no": None,
         "order_id": order, "station_id": "st-a", "bill_line": 3,
         "transaction_id": "4200" + "1" * 24, "expected": {"status": "PENDING_PAYMENT",
                                                         "amount_fen": 30000},
         "actual": {"status": "SUCCESS", "amount_fen": 30000}, "action": "mark_paid",
-        "order_transaction_id": None}, "PENDING")
+        "order_transaction_id": None}, "PENDING"))
     store.set_outcome(DAY, store.difference_entry("PAID_NOT_RECORDED", order, None, 3),
                       "PENDING", "HEALED", "order PAID with transaction 4200")
     topup = "TU" + "B" * 26
     store.record_difference(DAY, store.difference_entry("REFUND_MISMATCH", topup, topup + "-R", 0),
-                            "WALLET_TOPUPS", {
+                            _difference({
         "kind": "REFUND_MISMATCH", "out_trade_no": topup, "out_refund_no": topup + "-R",
         "order_id": None, "station_id": "WALLET_TOPUPS", "bill_line": None,
         "transaction_id": None, "expected": {"status": "SUCCESS", "amount_fen": 5000},
-        "actual": None, "action": "query_refund", "order_transaction_id": "4200"}, "REPORTED")
+        "actual": None, "action": "query_refund", "order_transaction_id": "4200"}, "REPORTED"))
     store.finish_run(DAY, "t", "DONE", {"summary": {
         "bill_rows": 7, "matched_count": 4, "matched_amount_fen": 70000,
         "refunds_matched_count": 1, "refunds_matched_amount_fen": 1000, "fee_milli_fen": 294000,
