@@ -26,9 +26,11 @@ class Seen(msgspec.Struct):
     amount_fen: int
 
 
-class DifferenceView(msgspec.Struct, kw_only=True):
+class DifferenceView(msgspec.Struct):
     kind: str  # PAID_NOT_RECORDED | MISSING_IN_BILL | AMOUNT_MISMATCH | REFUND_MISMATCH | ...
     out_trade_no: str
+    action: str  # mark_paid | refund | query_payment | query_refund | investigate
+    outcome: one_of(Outcome)
     out_refund_no: str | None = None
     order_id: str | None = None
     station_id: str | None = None
@@ -36,8 +38,6 @@ class DifferenceView(msgspec.Struct, kw_only=True):
     transaction_id: str | None = None
     expected: Seen | None = None  # our records when first found
     actual: Seen | None = None  # the bill
-    action: str  # mark_paid | refund | query_payment | query_refund | investigate
-    outcome: one_of(Outcome)
     outcome_detail: str | None = None
 
 
@@ -82,30 +82,30 @@ class TopupSummary(msgspec.Struct):
     differences: int
 
 
-class DaySummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DaySummary(msgspec.Struct, omit_defaults=True):
     """The whole day for hq; for one station only its matched figures and differences."""
-    bill_rows: int | None = None
     matched_count: int
     matched_amount_fen: int
+    differences: int
+    healed: int
+    bill_rows: int | None = None
     refunds_matched_count: int | None = None
     refunds_matched_amount_fen: int | None = None
     fee_milli_fen: int | None = None
     fee_fen: int | None = None
-    differences: int
     by_kind: dict[str, int] | None = None
-    healed: int
     topups: TopupSummary | None = None
 
 
-class ReconciliationReport(msgspec.Struct, kw_only=True):
+class ReconciliationReport(msgspec.Struct):
     bill_date: str
     status: str  # DONE | NOT_READY (retried by the schedule) | REJECTED (bad bill, reported)
+    differences: list[DifferenceView]
+    settlements: list[StationSettlementView]
     station_id: str | None = None
     updated_at: str | None = None
     error: RunError | None = None
     summary: DaySummary | None = None
-    differences: list[DifferenceView]
-    settlements: list[StationSettlementView]
 
 
 @route(bp, "/v1/staff/reconciliation/{date}", methods=["GET"], auth="staff",

@@ -1,11 +1,13 @@
 """GET /v1/staff/reconciliation/{date}: who may read which station, bad dates, JSON and CSV."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import msgspec
 import pytest
 
+from chalicelib.api.staff_reconciliation import ReconciliationReport
 from chalicelib.domain.reconciliation.report import RecordedDifference, StationDay
 from chalicelib.domain.times import SHANGHAI
 from chalicelib.store.reconciliation import results as store
@@ -150,10 +152,26 @@ def stored_day(aws):
     return DAY
 
 
+class _Sent:
+    """The answer's text, equal to `sent_before` (what the hand-built answer was) when it holds
+    the same keys and values, in the order ReconciliationReport documents."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, sent_before: str) -> bool:
+        documented = msgspec.convert(json.loads(sent_before), ReconciliationReport)
+        return (json.loads(self.text) == json.loads(sent_before)
+                and self.text == msgspec.json.encode(documented).decode("utf-8"))
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _raw(client, principal, path):
     answer = client.http._http.get(path, headers=staff_auth(principal))
     assert answer.status_code == 200
-    return answer.body.decode("utf-8")
+    return _Sent(answer.body.decode("utf-8"))
 
 
 def _settlement_text(station_id, paid):
