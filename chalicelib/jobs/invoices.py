@@ -24,8 +24,9 @@ def handle_messages(event) -> dict:
 def _handle(record) -> None:
     from chalicelib.services.invoices.work import advance
 
-    invoice_id = decode(record.body, InvoiceWork).invoice_id
-    status = advance(invoice_id)
+    work = decode(record.body, InvoiceWork)
+    invoice_id = work.invoice_id
+    status = advance(invoice_id, fresh=work.fresh)
     get_logger().info("invoice message handled", extra={"invoice_id": invoice_id,
                                                         "status": status})
 

@@ -86,30 +86,41 @@ def compose(invoice: store.Invoice, ttl_s: int) -> tuple[str, str]:
     return subject, "\n".join(text)
 
 
+def mail_lease_until(now) -> str:
+    """Until when a claim taken now on a mail holds (the sender's lease)."""
+    return times.iso_z(now + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
+
+
 def send_mail(invoice: store.Invoice, now) -> store.Invoice | None:
     """Send the mail that is due, if this caller wins the claim on it. Returns the invoice as
     left by this attempt, or None when another caller holds or finished the mail."""
-    from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
-
-    sent = invoice.mails_sent
-    until = times.iso_z(now + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
-    claimed = moves.claim_mail(invoice.id, sent, times.iso_z(now, micro=True), until)
+    claimed = moves.claim_mail(invoice.id, invoice.mails_sent, times.iso_z(now, micro=True),
+                               mail_lease_until(now))
     if claimed is None:
         return None   # sent already, or another worker holds the claim
+    return send_claimed(claimed, now)
+
+
+def send_claimed(claimed: store.Invoice, now) -> store.Invoice | None:
+    """Send the mail due on an invoice whose claim this caller holds (`claimed` is the invoice
+    as the claiming write left it), and record the outcome, which gives the claim back."""
+    from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
+
+    sent = claimed.mails_sent
     subject, text = compose(claimed, get_settings().invoice_mail_link_ttl_s)
     sender = get_settings().mail_sender
     message = build_message(claimed.email, subject, text, sender=sender,
-                            message_id=f"<{invoice.id}.{sent + 1}@{sender.rpartition('@')[2]}>")
+                            message_id=f"<{claimed.id}.{sent + 1}@{sender.rpartition('@')[2]}>")
     try:
         smtp_send(message)
     except MailError as err:
-        attempts = invoice.mail_attempts + 1
+        attempts = claimed.mail_attempts   # the claim counted this attempt
         give_up = not err.retryable or attempts >= flow.MAX_MAIL_ATTEMPTS
         next_at = None if give_up else times.iso_z(
             now + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
         log = get_logger().error if give_up else get_logger().warning
-        log("invoice mail not sent", extra={"invoice_id": invoice.id, "error": str(err),
+        log("invoice mail not sent", extra={"invoice_id": claimed.id, "error": str(err),
                                             "gave_up": give_up})
-        return moves.mail_not_sent(invoice.id, sent, str(err), next_at)
-    get_logger().info("invoice mailed", extra={"invoice_id": invoice.id, "mail": sent + 1})
-    return moves.mark_mail_sent(invoice.id, sent, times.iso_z(now, micro=True))
+        return moves.mail_not_sent(claimed.id, sent, str(err), next_at)
+    get_logger().info("invoice mailed", extra={"invoice_id": claimed.id, "mail": sent + 1})
+    return moves.mark_mail_sent(claimed.id, sent, times.iso_z(now, micro=True))

@@ -112,7 +112,7 @@ def request_invoice(user_id: str, order_ids, title, email) -> dict:
     due = times.iso_z(now + timedelta(seconds=flow.REDRIVE_AFTER_S), micro=True)
     if not store.create_invoice(invoice, claims, due):
         _explain_lost_reservation(order_ids, user_id)
-    enqueue(invoice_id)
+    enqueue(invoice_id, fresh=True)
     get_logger().info("invoice requested", extra={"invoice_id": invoice_id,
                                                   "orders": len(order_ids)})
     return invoice_view(invoice)
@@ -127,15 +127,16 @@ def _explain_lost_reservation(order_ids: list[str], user_id: str):
                    code="ORDER_CHANGED", field="order_ids")
 
 
-def enqueue(invoice_id: str) -> None:
-    """Hand the invoice to the worker. If the queue cannot be reached the invoice stays
-    REQUESTED, and the sweeper re-drives it a few minutes later: nothing is lost."""
+def enqueue(invoice_id: str, *, fresh: bool = False) -> None:
+    """Hand the invoice to the worker (`fresh`: it was just created, see jobs.messages). If the
+    queue cannot be reached the invoice stays REQUESTED, and the sweeper re-drives it a few
+    minutes later: nothing is lost."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib.providers.queues import send_invoice_message
 
     try:
-        send_invoice_message({"invoice_id": invoice_id})
+        send_invoice_message({"invoice_id": invoice_id, **({"fresh": True} if fresh else {})})
     except (BotoCoreError, ClientError):
         get_logger().warning("invoice not queued; the sweeper will re-drive it",
                              extra={"invoice_id": invoice_id}, exc_info=True)

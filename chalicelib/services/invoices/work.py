@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 from chalicelib import metrics, tracing
 from chalicelib.domain.invoices import flow
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssuerFinalError,
-                                                 InvoiceNotSubmitted, get_invoice_issuer)
+                                                 InvoiceNotSubmitted, IssueResult,
+                                                 get_invoice_issuer)
 from chalicelib.services.invoices import delivery
 from chalicelib.services.notifications import events as notifications
 from chalicelib.services.outbox import delivery as outbox
@@ -48,24 +50,35 @@ def _document(invoice: store.Invoice) -> dict:
 
 
 @tracing.use_case("invoice_advance")
-def advance(invoice_id: str, *, scheduled: bool = False) -> str:
+def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
-    sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting."""
+    sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting.
+    `fresh` is the word of the message sent at creation (REQUESTED, never tried): the worker
+    then starts issuing without reading the invoice first, the write being conditional on
+    exactly that state, and reads it only if the write finds it moved on."""
     tracing.annotate(invoice_id=invoice_id)
-    invoice = _load(invoice_id)
-    due = not invoice.next_attempt_at or invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
-    if scheduled and not due:
-        return invoice.status   # the index lags: someone already moved it on
-    if invoice.status == flow.REQUESTED:
-        invoice = _redrive(invoice) if scheduled else _submit(invoice)
-    elif invoice.status == flow.ISSUING:
-        # A message arriving before the next poll is due may look, but does not use up a try.
-        invoice = _poll(invoice, count_wait=due)
+    held: list[str] = []   # the mail claim the ISSUED write took for this call, if it did
+    started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0) if fresh else None
+    if started is not None:
+        invoice = _send(started, held)
+    else:
+        invoice = _load(invoice_id)
+        due = not invoice.next_attempt_at or \
+            invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
+        if scheduled and not due:
+            return invoice.status   # the index lags: someone already moved it on
+        if invoice.status == flow.REQUESTED:
+            invoice = _redrive(invoice) if scheduled else _submit(invoice, held)
+        elif invoice.status == flow.ISSUING:
+            # A message arriving before the next poll is due may look, but does not use up a try.
+            invoice = _poll(invoice, held, count_wait=due)
     if invoice.status == flow.ISSUED:
         if not invoice.pdf_key:
             invoice = delivery.store_files(invoice) or _load(invoice_id)
         if invoice.reversal_due:
             invoice = _reverse(invoice)
+        elif held:
+            invoice = delivery.send_claimed(invoice, times.now()) or _load(invoice_id)
         elif invoice.mail_due:
             invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
     if invoice.status == flow.REVERSED and invoice.mail_due:
@@ -91,31 +104,40 @@ def _redrive(invoice: store.Invoice) -> store.Invoice:
     return _load(invoice.id)
 
 
-def _submit(invoice: store.Invoice) -> store.Invoice:
-    if not _document(invoice)["clerk"]:
-        # Never submitted: nothing can be issued, the orders are free again; ops must add the
-        # seller's drawer to INVOICE_SELLER_TAX_IDS.
-        get_logger().error("invoice seller has no drawer configured",
-                           extra={"invoice_id": invoice.id, "seller": invoice.seller["name"]})
-        moves.mark_failed(invoice, "SELLER_NOT_CONFIGURED", "the seller has no invoice drawer "
-                          "(clerk) configured", release_orders=True)
-        return _load(invoice.id)
+def _submit(invoice: store.Invoice, held: list[str]) -> store.Invoice:
     started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
     if started is None:
-        return _poll(_load(invoice.id), count_wait=False)   # another worker started it
-    invoice = started
+        return _poll(_load(invoice.id), held, count_wait=False)   # another worker started it
+    return _send(started, held)
+
+
+def _no_drawer(invoice: store.Invoice) -> store.Invoice:
+    """Never submitted: nothing can be issued, the orders are free again; ops must add the
+    seller's drawer to INVOICE_SELLER_TAX_IDS."""
+    get_logger().error("invoice seller has no drawer configured",
+                       extra={"invoice_id": invoice.id, "seller": invoice.seller["name"]})
+    moves.mark_failed(invoice, "SELLER_NOT_CONFIGURED", "the seller has no invoice drawer "
+                      "(clerk) configured", release_orders=True)
+    return _load(invoice.id)
+
+
+def _send(invoice: store.Invoice, held: list[str]) -> store.Invoice:
+    """Submit an invoice this worker has just moved to ISSUING, then ask for the result."""
+    document = _document(invoice)
+    if not document["clerk"]:
+        return _no_drawer(invoice)
     try:
-        get_invoice_issuer().submit(invoice.issuer_serial, _document(invoice))
+        get_invoice_issuer().submit(invoice.issuer_serial, document)
     except InvoiceIssuerFinalError as err:
         return _fail(invoice, "ISSUER_REFUSED", str(err), release=True)
     except InvoiceIssuerError as err:
         get_logger().warning("invoice submission failed; retrying later",
                              extra={"invoice_id": invoice.id, "error": str(err)})
         return invoice
-    return _poll(invoice, count_wait=False)
+    return _poll(invoice, held, count_wait=False)
 
 
-def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
+def _poll(invoice: store.Invoice, held: list[str], *, count_wait: bool = True) -> store.Invoice:
     """Ask the issuer once. Still ISSUING counts as a try only with count_wait (a due poll)."""
     if invoice.status != flow.ISSUING:
         return invoice
@@ -127,28 +149,7 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
     except InvoiceIssuerError as err:
         return _retry_later(invoice, str(err))
     if result.status == "ISSUED":
-        # The files first, so one write records the number and the files together; if they
-        # cannot be fetched now, the number is recorded and the files follow (store_files).
-        issued_at = result.issued_at or times.iso_z(times.now(), micro=True)
-        try:
-            keys = delivery.put_files(invoice.id, result.number, result)
-        except InvoiceIssuerError as err:
-            get_logger().warning("invoice files not copied yet",
-                                 extra={"invoice_id": invoice.id, "error": str(err)})
-            keys = (None, None)
-        # Only the worker whose write makes it ISSUED tells the driver: the message is written
-        # with that write, and sent once it is committed (or by the outbox sweeper).
-        told = notifications.outbox_messages(
-            [notifications.invoice_issued(replace(invoice, number=result.number))], times.now())
-        issued = moves.mark_issued(invoice.id, result.number, issued_at,
-                                   times.iso_z(times.now(), micro=True), *keys,
-                                   also=outbox.staged(told))
-        if issued is not None:
-            metrics.count(metrics.Metric.INVOICES_ISSUED)
-            outbox.send_now(told)
-        get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
-                                                   "number": result.number})
-        return issued or _load(invoice.id)
+        return _issued(invoice, result, held)
     if result.status == "FAILED":
         if result.numbered and invoice.attempts >= flow.MAX_ATTEMPTS:
             # 签章失败 holds a number: the orders stay on this invoice, people resolve it.
@@ -163,6 +164,38 @@ def _poll(invoice: store.Invoice, *, count_wait: bool = True) -> store.Invoice:
             return _retry_later(invoice, str(err))
         return _retry_later(invoice, result.fail_reason)
     return _retry_later(invoice, None) if count_wait else invoice
+
+
+def _issued(invoice: store.Invoice, result: IssueResult, held: list[str]) -> store.Invoice:
+    """Record ISSUED. The files first, so one write records the number and the files together;
+    if they cannot be fetched now, the number is recorded and the files follow (store_files).
+    With the files, the same write claims the invoice's mail (appended to `held`), so it goes
+    out next without a write of its own; a reversal asked for meanwhile leaves the claim out."""
+    issued_at = result.issued_at or times.iso_z(times.now(), micro=True)
+    try:
+        keys = delivery.put_files(invoice.id, result.number, result)
+    except InvoiceIssuerError as err:
+        get_logger().warning("invoice files not copied yet",
+                             extra={"invoice_id": invoice.id, "error": str(err)})
+        keys = (None, None)
+    # Only the worker whose write makes it ISSUED tells the driver: the message is written
+    # with that write, and sent once it is committed (or by the outbox sweeper).
+    now = times.now()
+    told = notifications.outbox_messages(
+        [notifications.invoice_issued(replace(invoice, number=result.number))], now)
+    mark = partial(moves.mark_issued, invoice, result.number, issued_at,
+                   times.iso_z(now, micro=True), *keys, also=outbox.staged(told))
+    issued = mark(mail_until=delivery.mail_lease_until(now)) if keys[0] else None
+    if issued is not None:
+        held.append(issued.mail_claimed_until)
+    else:
+        issued = mark()
+    if issued is not None:
+        metrics.count(metrics.Metric.INVOICES_ISSUED)
+        outbox.send_now(told)
+    get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
+                                               "number": result.number})
+    return issued or _load(invoice.id)
 
 
 def _resubmit(invoice: store.Invoice) -> store.Invoice:

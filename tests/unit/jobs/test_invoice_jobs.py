@@ -115,6 +115,47 @@ def test_redelivered_and_duplicate_messages_give_one_number_and_one_mail(invoici
     assert len(invoicing.mails(EMAIL)) == 1
 
 
+def test_the_message_of_a_new_invoice_issues_it_once_however_often_it_arrives(invoicing,
+                                                                             submissions):
+    user = new_user()
+    view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
+    (message,) = invoicing.queued()
+
+    first = deliver((message_id(), message))
+    again = deliver((message_id(), message), (message_id(), message))
+
+    invoice = store.get_invoice(view["id"])
+    assert message["fresh"] is True and first == again == []
+    assert invoice.status == "ISSUED" and invoice.attempts == 1 and invoice.mails_sent == 1
+    assert submissions == [invoice.issuer_serial]
+    (mail,) = invoicing.mails(EMAIL)
+    assert invoice.number in mail["subject"] and invoice.next_attempt_at is None
+
+
+def test_a_refund_while_issuing_reverses_the_invoice_instead_of_mailing_it(invoicing,
+                                                                           monkeypatch):
+    from chalicelib.services.invoices import delivery
+
+    _, invoice_id = requested(invoicing)
+    order_id = store.get_invoice(invoice_id).order_ids[0]
+    put_files, refunds = delivery.put_files, []
+
+    def refunded_meanwhile(*args):
+        if not refunds:   # between the issuer's answer and the ISSUED write
+            refunds.append(invoices.on_order_refunded(order_id))
+        return put_files(*args)
+
+    monkeypatch.setattr(delivery, "put_files", refunded_meanwhile)
+    deliver((message_id(), invoice_id))
+
+    invoice = store.get_invoice(invoice_id)
+    assert refunds == ["reversal requested"]
+    assert invoice.number and invoice.reversal_requested_at and invoice.mail_claimed_until is None
+    # The only mail is the red-letter one of the reversal, if it is done already.
+    assert all(mail["subject"].startswith("红字") for mail in invoicing.mails(EMAIL))
+    assert invoice.mails_sent == (1 if invoice.status == "REVERSED" else 0)
+
+
 def test_a_slow_issuer_is_polled_by_the_sweeper(invoicing, clock):
     invoicing.issuer(delay_s=0.3)
     _, invoice_id = requested(invoicing)

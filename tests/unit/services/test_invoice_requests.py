@@ -25,7 +25,7 @@ def test_request_answers_requested_with_lines_that_add_up_and_queues_the_invoice
     assert [line["name"] for line in view["lines"]] == ["*汽油*92号车用汽油(VIB)",
                                                         "*柴油*0号车用柴油(VI)"]
     assert view["title"]["tax_id"] == COMPANY_TITLE["tax_id"]
-    assert invoicing.queued() == [{"invoice_id": view["id"]}]
+    assert invoicing.queued() == [{"invoice_id": view["id"], "fresh": True}]
 
 
 def test_orders_are_reserved_for_the_invoice(invoicing):
