@@ -12,6 +12,7 @@ from functools import partial
 
 from chalicelib import metrics, tracing
 from chalicelib.domain.invoices import flow
+from chalicelib.domain.invoices.invoice import Invoice
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import (InvoiceIssuerError, InvoiceIssuerFinalError,
@@ -31,7 +32,7 @@ class InvoiceMissing(LookupError):
     pass
 
 
-def _load(invoice_id: str) -> store.Invoice:
+def _load(invoice_id: str) -> Invoice:
     invoice = store.get_invoice(invoice_id)
     if invoice is None:
         raise InvoiceMissing(invoice_id)
@@ -42,7 +43,7 @@ def _later(attempts: int) -> str:
     return times.iso_z(times.now() + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
 
 
-def _document(invoice: store.Invoice) -> dict:
+def _document(invoice: Invoice) -> dict:
     """What the issuer is asked to issue. The drawer is read now, not at creation: it is the
     one bound to the seller's invoicing account at the time of issuing."""
     return {"seller": invoice.seller, "buyer": invoice.buyer, "lines": list(invoice.lines),
@@ -89,7 +90,7 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False) ->
     return invoice.status
 
 
-def _redrive(invoice: store.Invoice) -> store.Invoice:
+def _redrive(invoice: Invoice) -> Invoice:
     """A REQUESTED invoice whose message went missing goes back on the queue."""
     if invoice.attempts >= flow.MAX_ATTEMPTS:
         moves.mark_failed(invoice, "NOT_PROCESSED", "the invoice was never picked up for issuing",
@@ -104,14 +105,14 @@ def _redrive(invoice: store.Invoice) -> store.Invoice:
     return _load(invoice.id)
 
 
-def _submit(invoice: store.Invoice, held: list[str]) -> store.Invoice:
+def _submit(invoice: Invoice, held: list[str]) -> Invoice:
     started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
     if started is None:
         return _poll(_load(invoice.id), held, count_wait=False)   # another worker started it
     return _send(started, held)
 
 
-def _no_drawer(invoice: store.Invoice) -> store.Invoice:
+def _no_drawer(invoice: Invoice) -> Invoice:
     """Never submitted: nothing can be issued, the orders are free again; ops must add the
     seller's drawer to INVOICE_SELLER_TAX_IDS."""
     get_logger().error("invoice seller has no drawer configured",
@@ -121,7 +122,7 @@ def _no_drawer(invoice: store.Invoice) -> store.Invoice:
     return _load(invoice.id)
 
 
-def _send(invoice: store.Invoice, held: list[str]) -> store.Invoice:
+def _send(invoice: Invoice, held: list[str]) -> Invoice:
     """Submit an invoice this worker has just moved to ISSUING, then ask for the result."""
     document = _document(invoice)
     if not document["clerk"]:
@@ -137,7 +138,7 @@ def _send(invoice: store.Invoice, held: list[str]) -> store.Invoice:
     return _poll(invoice, held, count_wait=False)
 
 
-def _poll(invoice: store.Invoice, held: list[str], *, count_wait: bool = True) -> store.Invoice:
+def _poll(invoice: Invoice, held: list[str], *, count_wait: bool = True) -> Invoice:
     """Ask the issuer once. Still ISSUING counts as a try only with count_wait (a due poll)."""
     if invoice.status != flow.ISSUING:
         return invoice
@@ -166,7 +167,7 @@ def _poll(invoice: store.Invoice, held: list[str], *, count_wait: bool = True) -
     return _retry_later(invoice, None) if count_wait else invoice
 
 
-def _issued(invoice: store.Invoice, result: IssueResult, held: list[str]) -> store.Invoice:
+def _issued(invoice: Invoice, result: IssueResult, held: list[str]) -> Invoice:
     """Record ISSUED. The files first, so one write records the number and the files together;
     if they cannot be fetched now, the number is recorded and the files follow (store_files).
     With the files, the same write claims the invoice's mail (appended to `held`), so it goes
@@ -198,7 +199,7 @@ def _issued(invoice: store.Invoice, result: IssueResult, held: list[str]) -> sto
     return issued or _load(invoice.id)
 
 
-def _resubmit(invoice: store.Invoice) -> store.Invoice:
+def _resubmit(invoice: Invoice) -> Invoice:
     """The issuer holds nothing under the serial (the submission was lost): send it again."""
     if invoice.attempts >= flow.MAX_ATTEMPTS:
         return _fail(invoice, "ISSUER_UNAVAILABLE", invoice.last_error or "never accepted",
@@ -212,7 +213,7 @@ def _resubmit(invoice: store.Invoice) -> store.Invoice:
     return _retry_later(invoice, None)
 
 
-def _retry_later(invoice: store.Invoice, error: str | None) -> store.Invoice:
+def _retry_later(invoice: Invoice, error: str | None) -> Invoice:
     if invoice.attempts >= flow.MAX_ATTEMPTS:
         # The issuer may still complete a request it accepted: keep the orders reserved to
         # this invoice, so they can never receive a second number; people resolve it.
@@ -224,7 +225,7 @@ def _retry_later(invoice: store.Invoice, error: str | None) -> store.Invoice:
                                 _later(invoice.attempts + 1), error) or _load(invoice.id)
 
 
-def _fail(invoice: store.Invoice, code: str, reason: str, *, release: bool) -> store.Invoice:
+def _fail(invoice: Invoice, code: str, reason: str, *, release: bool) -> Invoice:
     if moves.mark_failed(invoice, code, reason, release_orders=release):
         metrics.count(metrics.Metric.INVOICES_FAILED)
     get_logger().warning("invoice failed", extra={"invoice_id": invoice.id, "code": code,
@@ -232,7 +233,7 @@ def _fail(invoice: store.Invoice, code: str, reason: str, *, release: bool) -> s
     return _load(invoice.id)
 
 
-def _reverse(invoice: store.Invoice) -> store.Invoice:
+def _reverse(invoice: Invoice) -> Invoice:
     """Apply for (or follow) the red-letter reversal; REVERSED releases the orders."""
     reverse(invoice)
     return _load(invoice.id)

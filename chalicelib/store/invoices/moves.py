@@ -14,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.invoices.flow import FAILED, ISSUED, ISSUING, REQUESTED, REVERSED
 from chalicelib.store.base import get_connection
 # M is the model: every condition below names it, several times.
-from chalicelib.store.invoices.invoices import Invoice, InvoiceModel as M, get_invoice, lost_race
+from chalicelib.domain.invoices.invoice import Invoice
+from chalicelib.store.invoices.invoices import InvoiceModel as M, get_invoice, lost_race
 from chalicelib.store.invoices.invoices import due_actions as due
 from chalicelib.store.invoices.invoices import leave_in_flight_actions as leave_in_flight
 from chalicelib.store.invoices.invoices import update_invoice as update

@@ -59,7 +59,7 @@ def requested(invoicing, user: str | None = None, **order) -> tuple[str, str]:
     user = user or new_user()
     view = invoices.request_invoice(user, [fuelled_order(user, **order)], PERSONAL_TITLE, EMAIL)
     invoicing.queued()   # the tests hand the messages over themselves
-    return user, view["id"]
+    return user, view.id
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +124,7 @@ def test_the_message_of_a_new_invoice_issues_it_once_however_often_it_arrives(in
     first = deliver((message_id(), message))
     again = deliver((message_id(), message), (message_id(), message))
 
-    invoice = store.get_invoice(view["id"])
+    invoice = store.get_invoice(view.id)
     assert message["fresh"] is True and first == again == []
     assert invoice.status == "ISSUED" and invoice.attempts == 1 and invoice.mails_sent == 1
     assert submissions == [invoice.issuer_serial]
@@ -200,7 +200,7 @@ def test_an_invoice_the_issuer_refuses_for_good_fails_and_frees_its_orders(invoi
     assert OrderModel.get(invoice.order_ids[0]).invoice_id is None
     invoicing.issuer()
     again = invoices.request_invoice(user, list(invoice.order_ids), PERSONAL_TITLE, EMAIL)
-    assert again["status"] == "REQUESTED"
+    assert again.status == "REQUESTED"
 
 
 def test_a_transient_issuer_failure_is_retried_under_the_same_serial(invoicing, clock,
@@ -315,8 +315,8 @@ def test_a_refund_reverses_the_issued_invoice_with_its_own_number_once(invoicing
     assert reversed_.reversal_number != invoice.number
     assert OrderModel.get(order_id).invoice_id is None
     view = invoices.get_invoice(user, invoice_id)
-    assert view["reversal"]["number"] == reversed_.reversal_number
-    assert invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL)["status"] == \
+    assert view.reversal.number == reversed_.reversal_number
+    assert invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL).status == \
         "REQUESTED"
 
 
