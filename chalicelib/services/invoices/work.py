@@ -6,7 +6,7 @@ duplicate, never a second number), and mail goes out only under a claim.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 
@@ -32,6 +32,13 @@ class InvoiceMissing(LookupError):
     pass
 
 
+@dataclass
+class _Call:
+    """What one advance call carries down its steps."""
+    told: list | None           # where the outbox messages go (None: sent at once)
+    mail_claimed: bool = False  # the ISSUED write of this call claimed the mail
+
+
 def _load(invoice_id: str) -> Invoice:
     invoice = store.get_invoice(invoice_id)
     if invoice is None:
@@ -51,14 +58,18 @@ def _document(invoice: Invoice) -> dict:
 
 
 @tracing.use_case("invoice_advance")
-def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False) -> str:
+def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
+            told: list | None = None) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
     sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting.
     `fresh` is the word of the message sent at creation (REQUESTED, never tried): the worker
     then starts issuing without reading the invoice first, the write being conditional on
-    exactly that state, and reads it only if the write finds it moved on."""
+    exactly that state, and reads it only if the write finds it moved on. With `told`, the
+    outbox messages an ISSUED write stages are added to it for the caller to send (a batch's
+    together, jobs/invoices.py) instead of being sent at once; the outbox sweeper sends them if
+    the caller never does."""
     tracing.annotate(invoice_id=invoice_id)
-    held: list[str] = []   # the mail claim the ISSUED write took for this call, if it did
+    held = _Call(told)
     started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0) if fresh else None
     if started is not None:
         invoice = _send(started, held)
@@ -78,7 +89,7 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False) ->
             invoice = delivery.store_files(invoice) or _load(invoice_id)
         if invoice.reversal_due:
             invoice = _reverse(invoice)
-        elif held:
+        elif held.mail_claimed:
             invoice = delivery.send_claimed(invoice, times.now()) or _load(invoice_id)
         elif invoice.mail_due:
             invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
@@ -105,7 +116,7 @@ def _redrive(invoice: Invoice) -> Invoice:
     return _load(invoice.id)
 
 
-def _submit(invoice: Invoice, held: list[str]) -> Invoice:
+def _submit(invoice: Invoice, held: _Call) -> Invoice:
     started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
     if started is None:
         return _poll(_load(invoice.id), held, count_wait=False)   # another worker started it
@@ -122,7 +133,7 @@ def _no_drawer(invoice: Invoice) -> Invoice:
     return _load(invoice.id)
 
 
-def _send(invoice: Invoice, held: list[str]) -> Invoice:
+def _send(invoice: Invoice, held: _Call) -> Invoice:
     """Submit an invoice this worker has just moved to ISSUING, then ask for the result."""
     document = _document(invoice)
     if not document["clerk"]:
@@ -138,7 +149,7 @@ def _send(invoice: Invoice, held: list[str]) -> Invoice:
     return _poll(invoice, held, count_wait=False)
 
 
-def _poll(invoice: Invoice, held: list[str], *, count_wait: bool = True) -> Invoice:
+def _poll(invoice: Invoice, held: _Call, *, count_wait: bool = True) -> Invoice:
     """Ask the issuer once. Still ISSUING counts as a try only with count_wait (a due poll)."""
     if invoice.status != flow.ISSUING:
         return invoice
@@ -167,10 +178,10 @@ def _poll(invoice: Invoice, held: list[str], *, count_wait: bool = True) -> Invo
     return _retry_later(invoice, None) if count_wait else invoice
 
 
-def _issued(invoice: Invoice, result: IssueResult, held: list[str]) -> Invoice:
+def _issued(invoice: Invoice, result: IssueResult, held: _Call) -> Invoice:
     """Record ISSUED. The files first, so one write records the number and the files together;
     if they cannot be fetched now, the number is recorded and the files follow (store_files).
-    With the files, the same write claims the invoice's mail (appended to `held`), so it goes
+    With the files, the same write claims the invoice's mail (held.mail_claimed), so it goes
     out next without a write of its own; a reversal asked for meanwhile leaves the claim out."""
     issued_at = result.issued_at or times.iso_z(times.now(), micro=True)
     try:
@@ -187,13 +198,14 @@ def _issued(invoice: Invoice, result: IssueResult, held: list[str]) -> Invoice:
     mark = partial(moves.mark_issued, invoice, result.number, issued_at,
                    times.iso_z(now, micro=True), *keys, also=outbox.staged(told))
     issued = mark(mail_until=delivery.mail_lease_until(now)) if keys[0] else None
-    if issued is not None:
-        held.append(issued.mail_claimed_until)
-    else:
-        issued = mark()
+    held.mail_claimed = issued is not None
+    issued = issued or mark()
     if issued is not None:
         metrics.count(metrics.Metric.INVOICES_ISSUED)
-        outbox.send_now(told)
+        if held.told is None:
+            outbox.send_now(told)
+        else:
+            held.told.extend(told)
     get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                "number": result.number})
     return issued or _load(invoice.id)

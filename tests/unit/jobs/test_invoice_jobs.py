@@ -370,3 +370,24 @@ def test_a_batch_of_different_invoices_is_worked_side_by_side(invoicing, monkeyp
     assert failed == []
     assert {store.get_invoice(i).status for i in ids} == {"ISSUED"}
     assert len(invoicing.mails(EMAIL)) == 5
+
+
+def test_a_batch_tells_each_driver_once_and_leaves_nothing_in_the_outbox(invoicing, monkeypatch):
+    import json
+    from datetime import datetime, timezone
+
+    from chalicelib.store.outbox import messages as outbox_store
+    from tests.unit.notifications.fixtures import drain
+
+    monkeypatch.setattr(jobs, "MAX_PARALLEL", 10)
+    requests = [requested(invoicing) for _ in range(4)]
+
+    assert deliver(*[(message_id(), invoice_id) for _, invoice_id in requests]) == []
+
+    told = [json.loads(body) for body in drain(invoicing.resources["NotificationQueue"]["Ref"])]
+    assert sorted(event["event_id"] for event in told) == sorted(
+        f"invoice:{invoice_id}" for _, invoice_id in requests)
+    assert {event["user_id"] for event in told} == {user for user, _ in requests}
+    far_future = datetime(2100, 1, 1, tzinfo=timezone.utc)
+    assert outbox_store.pending_page(far_future, 100, None)[0] == []
+
