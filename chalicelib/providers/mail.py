@@ -115,11 +115,12 @@ def _send(smtp, message: EmailMessage, key: tuple) -> None:
     except BaseException:
         _discard(smtp)
         raise
-    with _kept_lock:
-        if len(_kept) < MAX_KEPT:
-            _kept.append((key, time.monotonic(), smtp))
-            return
-    _discard(smtp)
+    with _kept_lock:   # the newest kept; the oldest beyond MAX_KEPT closed
+        _kept.append((key, time.monotonic(), smtp))
+        evicted = [kept for _, _, kept in _kept[:-MAX_KEPT]]
+        del _kept[:-MAX_KEPT]
+    for old in evicted:
+        _discard(old)
 
 
 def _take(key: tuple):
