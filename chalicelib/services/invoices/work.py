@@ -69,10 +69,10 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
     together, jobs/invoices.py) instead of being sent at once; the outbox sweeper sends them if
     the caller never does."""
     tracing.annotate(invoice_id=invoice_id)
-    held = _Call(told)
+    call = _Call(told)
     started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0) if fresh else None
     if started is not None:
-        invoice = _send(started, held)
+        invoice = _send(started, call)
     else:
         invoice = _load(invoice_id)
         due = not invoice.next_attempt_at or \
@@ -80,16 +80,16 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
         if scheduled and not due:
             return invoice.status   # the index lags: someone already moved it on
         if invoice.status == flow.REQUESTED:
-            invoice = _redrive(invoice) if scheduled else _submit(invoice, held)
+            invoice = _redrive(invoice) if scheduled else _submit(invoice, call)
         elif invoice.status == flow.ISSUING:
             # A message arriving before the next poll is due may look, but does not use up a try.
-            invoice = _poll(invoice, held, count_wait=due)
+            invoice = _poll(invoice, call, count_wait=due)
     if invoice.status == flow.ISSUED:
         if not invoice.pdf_key:
             invoice = delivery.store_files(invoice) or _load(invoice_id)
         if invoice.reversal_due:
             invoice = _reverse(invoice)
-        elif held.mail_claimed:
+        elif call.mail_claimed:
             invoice = delivery.send_claimed(invoice, times.now()) or _load(invoice_id)
         elif invoice.mail_due:
             invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
@@ -116,11 +116,11 @@ def _redrive(invoice: Invoice) -> Invoice:
     return _load(invoice.id)
 
 
-def _submit(invoice: Invoice, held: _Call) -> Invoice:
+def _submit(invoice: Invoice, call: _Call) -> Invoice:
     started = moves.start_issuing(invoice.id, _later(invoice.attempts + 1))
     if started is None:
-        return _poll(_load(invoice.id), held, count_wait=False)   # another worker started it
-    return _send(started, held)
+        return _poll(_load(invoice.id), call, count_wait=False)   # another worker started it
+    return _send(started, call)
 
 
 def _no_drawer(invoice: Invoice) -> Invoice:
@@ -133,7 +133,7 @@ def _no_drawer(invoice: Invoice) -> Invoice:
     return _load(invoice.id)
 
 
-def _send(invoice: Invoice, held: _Call) -> Invoice:
+def _send(invoice: Invoice, call: _Call) -> Invoice:
     """Submit an invoice this worker has just moved to ISSUING, then ask for the result."""
     document = _document(invoice)
     if not document["clerk"]:
@@ -146,10 +146,10 @@ def _send(invoice: Invoice, held: _Call) -> Invoice:
         get_logger().warning("invoice submission failed; retrying later",
                              extra={"invoice_id": invoice.id, "error": str(err)})
         return invoice
-    return _poll(invoice, held, count_wait=False)
+    return _poll(invoice, call, count_wait=False)
 
 
-def _poll(invoice: Invoice, held: _Call, *, count_wait: bool = True) -> Invoice:
+def _poll(invoice: Invoice, call: _Call, *, count_wait: bool = True) -> Invoice:
     """Ask the issuer once. Still ISSUING counts as a try only with count_wait (a due poll)."""
     if invoice.status != flow.ISSUING:
         return invoice
@@ -161,7 +161,7 @@ def _poll(invoice: Invoice, held: _Call, *, count_wait: bool = True) -> Invoice:
     except InvoiceIssuerError as err:
         return _retry_later(invoice, str(err))
     if result.status == "ISSUED":
-        return _issued(invoice, result, held)
+        return _issued(invoice, result, call)
     if result.status == "FAILED":
         if result.numbered and invoice.attempts >= flow.MAX_ATTEMPTS:
             # 签章失败 holds a number: the orders stay on this invoice, people resolve it.
@@ -178,10 +178,10 @@ def _poll(invoice: Invoice, held: _Call, *, count_wait: bool = True) -> Invoice:
     return _retry_later(invoice, None) if count_wait else invoice
 
 
-def _issued(invoice: Invoice, result: IssueResult, held: _Call) -> Invoice:
+def _issued(invoice: Invoice, result: IssueResult, call: _Call) -> Invoice:
     """Record ISSUED. The files first, so one write records the number and the files together;
     if they cannot be fetched now, the number is recorded and the files follow (store_files).
-    With the files, the same write claims the invoice's mail (held.mail_claimed), so it goes
+    With the files, the same write claims the invoice's mail (call.mail_claimed), so it goes
     out next without a write of its own; a reversal asked for meanwhile leaves the claim out."""
     issued_at = result.issued_at or times.iso_z(times.now(), micro=True)
     try:
@@ -198,14 +198,14 @@ def _issued(invoice: Invoice, result: IssueResult, held: _Call) -> Invoice:
     mark = partial(moves.mark_issued, invoice, result.number, issued_at,
                    times.iso_z(now, micro=True), *keys, also=outbox.staged(told))
     issued = mark(mail_until=delivery.mail_lease_until(now)) if keys[0] else None
-    held.mail_claimed = issued is not None
+    call.mail_claimed = issued is not None
     issued = issued or mark()
     if issued is not None:
         metrics.count(metrics.Metric.INVOICES_ISSUED)
-        if held.told is None:
+        if call.told is None:
             outbox.send_now(told)
         else:
-            held.told.extend(told)
+            call.told.extend(told)
     get_logger().info("invoice issued", extra={"invoice_id": invoice.id,
                                                "number": result.number})
     return issued or _load(invoice.id)
