@@ -183,7 +183,7 @@ def main() -> None:
         orders = fuelled_orders(user_id, station, args.invoices)
         title = {"type": "personal", "name": "基准测试"}
         started = time.perf_counter()
-        ids = [invoices.request_invoice(user_id, [order_id], title, "bench@example.com")["id"]
+        ids = [invoices.request_invoice(user_id, [order_id], title, "bench@example.com").id
                for order_id in orders]
         request_s = time.perf_counter() - started
 

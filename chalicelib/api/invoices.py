@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.contract import one_of
 from chalicelib.api.http import accepted, current_driver, json_object, route
+from chalicelib.api.shapes import shaped
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
 from chalicelib.domain.invoices.flow import InvoiceStatus
 
@@ -49,7 +50,9 @@ class InvoiceListQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: Annotated[str, msgspec.Meta(pattern=INVOICE_CURSOR_PATTERN)] | None = None
 
 
-class InvoiceParty(msgspec.Struct):
+# The buyer (the title the driver gave) or the seller: only the fields it has are answered, as
+# they were stored (omit_defaults), never a null for an absent one.
+class InvoiceParty(msgspec.Struct, omit_defaults=True):
     name: str
     tax_id: str | None = None
     type: str | None = None
@@ -128,7 +131,8 @@ def request_invoice(body: InvoiceRequest):
 
     driver = current_driver(bp.current_request)
     title = {k: v for k, v in msgspec.structs.asdict(body.title).items() if v is not None}
-    return accepted(invoices.request_invoice(driver.subject, body.order_ids, title, body.email))
+    return accepted(shaped(invoices.request_invoice(driver.subject, body.order_ids, title,
+                                                    body.email), InvoiceView))
 
 
 @route(bp, "/v1/invoices", methods=["GET"], auth="driver", query=InvoiceListQuery,
@@ -138,7 +142,7 @@ def list_invoices(query: InvoiceListQuery):
     from chalicelib.services.invoices import requests as invoices
 
     driver = current_driver(bp.current_request)
-    return invoices.list_invoices(driver.subject, query.limit, query.cursor)
+    return shaped(invoices.list_invoices(driver.subject, query.limit, query.cursor), InvoicePage)
 
 
 @route(bp, "/v1/invoices/{invoice_id}", methods=["GET"], auth="driver", ok=InvoiceView,
@@ -147,7 +151,7 @@ def get_invoice(invoice_id: str):
     from chalicelib.services.invoices import requests as invoices
 
     driver = current_driver(bp.current_request)
-    return invoices.get_invoice(driver.subject, invoice_id)
+    return shaped(invoices.get_invoice(driver.subject, invoice_id), InvoiceView)
 
 
 @route(bp, "/v1/invoices/{invoice_id}/resend", methods=["POST"], auth="driver", ok=InvoiceView,
@@ -161,7 +165,7 @@ def resend_invoice(invoice_id: str):
     request = bp.current_request
     driver = current_driver(request)
     email = json_object(request).get("email") if (request.raw_body or b"").strip() else None
-    return accepted(invoices.resend_invoice(driver.subject, invoice_id, email))
+    return accepted(shaped(invoices.resend_invoice(driver.subject, invoice_id, email), InvoiceView))
 
 
 @route(bp, "/v1/invoice-files/{token}", methods=["GET"], status=302,

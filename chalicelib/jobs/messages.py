@@ -14,8 +14,10 @@ Id = Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class InvoiceWork(msgspec.Struct, frozen=True):
-    """Advance one invoice (services/invoices/work.advance)."""
+    """Advance one invoice (services/invoices/work.advance). `fresh`: sent by the request that
+    created it, so it is REQUESTED and never tried unless someone moved it on since."""
     invoice_id: Id
+    fresh: bool = False
 
 
 class CampaignChunk(msgspec.Struct, frozen=True):

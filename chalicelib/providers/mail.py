@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -50,17 +52,24 @@ def _connect(settings) -> smtplib.SMTP:
 
 
 def send_mail(message: EmailMessage) -> None:
-    """Hand the message to the SMTP server; raises MailError when it is not accepted."""
+    """Hand the message to the SMTP server; raises MailError when it is not accepted.
+
+    The connection (TLS and login included) is kept for the next mail of this process, as long
+    as it stays idle under REUSE_IDLE_S and answers NOOP; a kept one the server dropped
+    meanwhile is replaced once by a fresh one."""
     settings = get_settings()
     if not settings.smtp_host:
         raise MailError("SMTP_HOST is not configured", retryable=False)
+    key = (settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.smtp_user)
+    kept = _take(key)
     try:
-        with _connect(settings) as smtp:
-            if settings.smtp_user:
-                from chalicelib.providers.secrets import get_secret
-
-                smtp.login(settings.smtp_user, get_secret("smtp_password"))
-            smtp.send_message(message)
+        if kept is not None:
+            try:
+                _send(kept, message, key)
+                return
+            except smtplib.SMTPServerDisconnected:
+                pass   # dropped while idle, before it took anything: once more, afresh
+        _send(_open(settings), message, key)
     except smtplib.SMTPRecipientsRefused as err:
         # A permanent (5xx) refusal of the address will not change on a retry.
         permanent = all(code >= 500 for code, _ in err.recipients.values())
@@ -74,3 +83,65 @@ def send_mail(message: EmailMessage) -> None:
                         retryable=err.smtp_code < 500) from err
     except (smtplib.SMTPException, OSError) as err:
         raise MailError(f"SMTP server unreachable: {err}", retryable=True) from err
+
+
+# -- connections kept between mails ------------------------------------------------------------
+
+# A connection idle longer than this is closed, not reused (servers drop idle clients after a
+# few minutes; a Lambda frozen between invocations may find its connection gone).
+REUSE_IDLE_S = 30
+MAX_KEPT = 10   # one per thread of the invoice worker's batch
+_kept: list[tuple[tuple, float, object]] = []
+_kept_lock = threading.Lock()
+
+
+def _open(settings):
+    smtp = _connect(settings)
+    try:
+        if settings.smtp_user:
+            from chalicelib.providers.secrets import get_secret
+
+            smtp.login(settings.smtp_user, get_secret("smtp_password"))
+    except BaseException:
+        _discard(smtp)
+        raise
+    return smtp
+
+
+def _send(smtp, message: EmailMessage, key: tuple) -> None:
+    """Send on `smtp`; keep it afterwards if that went well, else close it."""
+    try:
+        smtp.send_message(message)
+    except BaseException:
+        _discard(smtp)
+        raise
+    with _kept_lock:   # the newest kept; the oldest beyond MAX_KEPT closed
+        _kept.append((key, time.monotonic(), smtp))
+        evicted = [kept for _, _, kept in _kept[:-MAX_KEPT]]
+        del _kept[:-MAX_KEPT]
+    for old in evicted:
+        _discard(old)
+
+
+def _take(key: tuple):
+    """A kept connection to the same server that still answers, or None."""
+    while True:
+        with _kept_lock:
+            found = next((i for i, (k, _, _) in enumerate(_kept) if k == key), None)
+            if found is None:
+                return None
+            _, idle_since, smtp = _kept.pop(found)
+        if time.monotonic() - idle_since < REUSE_IDLE_S:
+            try:
+                if smtp.noop()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+        _discard(smtp)
+
+
+def _discard(smtp) -> None:
+    try:
+        smtp.__exit__(None, None, None)   # QUIT if it still listens, then close
+    except (smtplib.SMTPException, OSError):
+        pass

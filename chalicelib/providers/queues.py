@@ -14,7 +14,7 @@ from chalicelib.settings import get_settings
 BATCH_SIZE = 10  # SendMessageBatch takes at most 10 entries
 
 
-@lru_cache(maxsize=1)
+@aws.one_per_process
 def get_sqs():
     return aws.client("sqs")
 

@@ -6,15 +6,12 @@ plain http://host:port/bucket/key that any HTTP client can download.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
+from chalicelib.providers import aws  # light: boto3 loads on the first client
 from chalicelib.settings import get_settings
 
 
-@lru_cache(maxsize=1)
+@aws.one_per_process
 def get_s3():
-    from chalicelib.providers import aws  # boto3 on first use: a cold start never pays for it
-
     style = "path" if get_settings().endpoint_for("s3") else "auto"
     return aws.client("s3", signature_version="s3v4", s3={"addressing_style": style})
 

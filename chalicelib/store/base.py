@@ -8,6 +8,7 @@ changed (tests switch between moto and DynamoDB Local), so nothing is read at im
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import ClassVar, TypeVar
@@ -46,11 +47,18 @@ class StageModel(Model):
     @classmethod
     def _get_connection(cls):
         wanted = _meta_for(get_settings(), cls.logical_name)
-        if any(getattr(cls.Meta, key, None) != value for key, value in wanted.items()):
-            for key, value in wanted.items():
-                setattr(cls.Meta, key, value)
-            cls._connection = None
-        return super()._get_connection()
+        stale = any(getattr(cls.Meta, key, None) != value for key, value in wanted.items())
+        if not stale and cls._connection is not None \
+                and cls._connection.table_name == cls.Meta.table_name:
+            return cls._connection
+        with _BUILDING:   # the threads of a batch share one connection and one botocore client
+            if any(getattr(cls.Meta, key, None) != value for key, value in wanted.items()):
+                for key, value in wanted.items():
+                    setattr(cls.Meta, key, value)
+                cls._connection = None
+            connection = super()._get_connection()
+            connection.connection.client   # noqa: B018 - built here, once, not per thread
+            return connection
 
     @classmethod
     def get_or_none(cls, key: str, convert: Callable[[Model], T]) -> T | None:
@@ -62,17 +70,26 @@ class StageModel(Model):
             return None
 
 
+# Building a botocore client takes tens of milliseconds of CPU, and PynamoDB builds one per
+# connection lazily without a lock: a queue worker's threads starting together would each build
+# their own. Connections and their clients are built under this lock instead.
+_BUILDING = threading.RLock()
+
+
 @lru_cache(maxsize=4)
 def _connection(host: str | None, region: str, connect_s: float, read_s: float) -> Connection:
-    return Connection(region=region, host=host, connect_timeout_seconds=connect_s,
-                      read_timeout_seconds=read_s, max_retry_attempts=3)
+    connection = Connection(region=region, host=host, connect_timeout_seconds=connect_s,
+                            read_timeout_seconds=read_s, max_retry_attempts=3)
+    connection.client   # noqa: B018 - built now, under the lock (see _BUILDING)
+    return connection
 
 
 def get_connection() -> Connection:
     """The connection for TransactWrite / TransactGet across tables."""
     s = get_settings()
-    return _connection(s.endpoint_for("dynamodb"), s.aws_region, s.ddb_connect_timeout_s,
-                       s.ddb_read_timeout_s)
+    with _BUILDING:
+        return _connection(s.endpoint_for("dynamodb"), s.aws_region, s.ddb_connect_timeout_s,
+                           s.ddb_read_timeout_s)
 
 
 def transaction_condition_failed(err: Exception) -> bool:

@@ -112,8 +112,7 @@ def create_app(config: InvoiceIssuerSandboxConfig | None = None) -> Flask:
 
     @app.get("/files/<name>")
     def files(name: str):
-        with issuer.lock:
-            data = issuer.file(name)
+        data = issuer.file(name)
         if data is None:
             return Response("not found", status=404)
         kind = "application/pdf" if name.endswith(".pdf") else "application/ofd"

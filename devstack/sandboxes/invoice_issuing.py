@@ -138,16 +138,21 @@ class Issuer:
         return f"{self.base_url}/files/{req.issuer_serial}.{kind}"
 
     def file(self, name: str) -> bytes | None:
-        """The bytes of a file, drawn once and kept, so every download is the same file."""
-        req = self.files_by_name.get(name)
-        if req is None:
-            return None
-        if name not in self.file_bytes:
+        """The bytes of a file, drawn once and kept, so every download is the same file. Called
+        without the lock: only reading and keeping take it, so a download being drawn does not
+        hold up the API calls and the other downloads."""
+        with self.lock:
+            req = self.files_by_name.get(name)
+            if req is None:
+                return None
+            if name in self.file_bytes:
+                return self.file_bytes[name]
             doc = invoice_files.document(req.order, req.number, req.issued_at_ms,
                                          req.original_number)
-            render = invoice_files.render_pdf if name.endswith(".pdf") else invoice_files.render_ofd
-            self.file_bytes[name] = render(doc)
-        return self.file_bytes[name]
+        render = invoice_files.render_pdf if name.endswith(".pdf") else invoice_files.render_ofd
+        drawn = render(doc)
+        with self.lock:   # two drawing at once: the first kept is the file
+            return self.file_bytes.setdefault(name, drawn)
 
     def red_view(self, req: Request) -> dict:
         self.settle(req)

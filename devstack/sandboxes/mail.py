@@ -8,6 +8,7 @@ deployed.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -56,13 +57,17 @@ def parse(raw: bytes, recipients: list[str]) -> list[dict]:
 class _Handler:
     def __init__(self, outbox: Outbox):
         self.outbox = outbox
+        self.connections = itertools.count(1)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         code = self.outbox.take_failure()
         if code is not None:
             return f"{code} sandbox refuses this delivery"
+        # Numbered per connection (aiosmtpd's session), to tell which mails came over one.
+        if getattr(session, "sink_connection", None) is None:
+            session.sink_connection = next(self.connections)
         for item in parse(envelope.original_content or envelope.content, envelope.rcpt_tos):
-            self.outbox.add(item)
+            self.outbox.add({**item, "connection": session.sink_connection})
         return "250 OK"
 
 

@@ -44,13 +44,13 @@ def local_invoicing(real_dynamodb, issuer_server, smtp_sink, base_environment, m
     objects: dict[str, bytes] = {}
     monkeypatch.setattr(storage, "put_file", lambda key, data, name: objects.__setitem__(key, data))
     monkeypatch.setattr(storage, "presigned_get", lambda key, ttl: f"https://files.test/{key}")
-    monkeypatch.setattr(invoices, "enqueue", lambda invoice_id: None)
+    monkeypatch.setattr(invoices, "enqueue", lambda invoice_id, fresh=False: None)
     return smtp_sink.outbox
 
 
 def _attempt(user: str, order_ids: list[str]) -> str | None:
     try:
-        return invoices.request_invoice(user, order_ids, PERSONAL_TITLE, EMAIL)["id"]
+        return invoices.request_invoice(user, order_ids, PERSONAL_TITLE, EMAIL).id
     except (RuleViolation, Conflict):
         return None
 
@@ -83,7 +83,7 @@ def test_twenty_concurrent_overlapping_requests_leave_each_order_on_one_invoice(
 def test_two_workers_on_one_invoice_give_one_number_and_one_mail(local_invoicing):
     user = new_user()
     invoice_id = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE,
-                                          f"{uuid.uuid4().hex[:8]}@example.com")["id"]
+                                          f"{uuid.uuid4().hex[:8]}@example.com").id
     address = store.get_invoice(invoice_id).email
     start = threading.Barrier(4)
 

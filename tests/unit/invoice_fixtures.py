@@ -157,11 +157,13 @@ def clock(monkeypatch):
     return fake
 
 
-def sqs_event(*records: tuple[str, str]) -> dict:
-    """An SQS event of (messageId, invoice_id) records, as Lambda hands it to the worker."""
+def sqs_event(*records: tuple[str, str | dict]) -> dict:
+    """An SQS event of (messageId, invoice_id) records, as Lambda hands it to the worker; a
+    dict in place of the invoice_id is the whole message body (as queued by the use case)."""
     return {"Records": [{
         "messageId": message_id, "receiptHandle": f"rh-{uuid.uuid4().hex}",
-        "body": json.dumps({"invoice_id": invoice_id}),
+        "body": json.dumps(invoice_id if isinstance(invoice_id, dict)
+                           else {"invoice_id": invoice_id}),
         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
         "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": QUEUE_ARN,
         "awsRegion": REGION} for message_id, invoice_id in records]}

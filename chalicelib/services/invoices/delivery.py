@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain.invoices.invoice import Invoice
 from chalicelib.domain.money import yuan_text
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
@@ -21,7 +22,6 @@ from chalicelib.providers.invoice_issuer import (IssueResult, InvoiceIssuerRetry
 from chalicelib.services.invoices.links import file_link
 from chalicelib.settings import get_settings
 from chalicelib.store.invoices import moves
-from chalicelib.store.invoices import invoices as store
 
 
 def put_files(invoice_id: str, number: str, result: IssueResult) -> tuple[str, str | None]:
@@ -43,7 +43,7 @@ def put_files(invoice_id: str, number: str, result: IssueResult) -> tuple[str, s
     return keys[0], keys[1]
 
 
-def store_files(invoice: store.Invoice) -> store.Invoice | None:
+def store_files(invoice: Invoice) -> Invoice | None:
     """The files of an invoice recorded ISSUED without them (their download failed then): ask
     the issuer for its result again and copy them; None if another worker recorded them."""
     result = get_invoice_issuer().query(invoice.issuer_serial)
@@ -55,7 +55,7 @@ def _links(keys, ttl: int) -> list[str]:
     return [file_link(key, ttl) for key in keys if key]
 
 
-def compose(invoice: store.Invoice, ttl_s: int) -> tuple[str, str]:
+def compose(invoice: Invoice, ttl_s: int) -> tuple[str, str]:
     """Subject and plain-text body: the number, what it covers, and links to the files; for a
     reversed invoice, the red-letter invoice that cancelled it and its files."""
     days = max(ttl_s // 86400, 1)
@@ -86,30 +86,41 @@ def compose(invoice: store.Invoice, ttl_s: int) -> tuple[str, str]:
     return subject, "\n".join(text)
 
 
-def send_mail(invoice: store.Invoice, now) -> store.Invoice | None:
+def mail_lease_until(now) -> str:
+    """Until when a claim taken now on a mail holds (the sender's lease)."""
+    return times.iso_z(now + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
+
+
+def send_mail(invoice: Invoice, now) -> Invoice | None:
     """Send the mail that is due, if this caller wins the claim on it. Returns the invoice as
     left by this attempt, or None when another caller holds or finished the mail."""
-    from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
-
-    sent = invoice.mails_sent
-    until = times.iso_z(now + timedelta(seconds=flow.MAIL_LEASE_S), micro=True)
-    claimed = moves.claim_mail(invoice.id, sent, times.iso_z(now, micro=True), until)
+    claimed = moves.claim_mail(invoice.id, invoice.mails_sent, times.iso_z(now, micro=True),
+                               mail_lease_until(now))
     if claimed is None:
         return None   # sent already, or another worker holds the claim
+    return send_claimed(claimed, now)
+
+
+def send_claimed(claimed: Invoice, now) -> Invoice | None:
+    """Send the mail due on an invoice whose claim this caller holds (`claimed` is the invoice
+    as the claiming write left it), and record the outcome, which gives the claim back."""
+    from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
+
+    sent = claimed.mails_sent
     subject, text = compose(claimed, get_settings().invoice_mail_link_ttl_s)
     sender = get_settings().mail_sender
     message = build_message(claimed.email, subject, text, sender=sender,
-                            message_id=f"<{invoice.id}.{sent + 1}@{sender.rpartition('@')[2]}>")
+                            message_id=f"<{claimed.id}.{sent + 1}@{sender.rpartition('@')[2]}>")
     try:
         smtp_send(message)
     except MailError as err:
-        attempts = invoice.mail_attempts + 1
+        attempts = claimed.mail_attempts   # the claim counted this attempt
         give_up = not err.retryable or attempts >= flow.MAX_MAIL_ATTEMPTS
         next_at = None if give_up else times.iso_z(
             now + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
         log = get_logger().error if give_up else get_logger().warning
-        log("invoice mail not sent", extra={"invoice_id": invoice.id, "error": str(err),
+        log("invoice mail not sent", extra={"invoice_id": claimed.id, "error": str(err),
                                             "gave_up": give_up})
-        return moves.mail_not_sent(invoice.id, sent, str(err), next_at)
-    get_logger().info("invoice mailed", extra={"invoice_id": invoice.id, "mail": sent + 1})
-    return moves.mark_mail_sent(invoice.id, sent, times.iso_z(now, micro=True))
+        return moves.mail_not_sent(claimed.id, sent, str(err), next_at)
+    get_logger().info("invoice mailed", extra={"invoice_id": claimed.id, "mail": sent + 1})
+    return moves.mark_mail_sent(claimed.id, sent, times.iso_z(now, micro=True))

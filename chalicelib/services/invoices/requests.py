@@ -9,6 +9,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain.invoices.invoice import (DriverInvoice, DriverInvoicePage, FileLinks,
+                                               Invoice)
 from chalicelib.domain.cursors import INVOICE_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, RuleViolation
 from chalicelib.domain.invoices.lines import Fill, build_lines, invoice_totals
@@ -86,7 +88,7 @@ def _seller(station_ids: set[str]) -> tuple[dict, str]:
     return {"name": payee, "tax_id": tax_id}, stations[0].name
 
 
-def request_invoice(user_id: str, order_ids, title, email) -> dict:
+def request_invoice(user_id: str, order_ids, title, email) -> DriverInvoice:
     """Create the invoice (REQUESTED) and reserve its orders in one transaction; issue later."""
     order_ids = _order_ids(order_ids)
     orders = store.read_orders(order_ids)
@@ -103,7 +105,7 @@ def request_invoice(user_id: str, order_ids, title, email) -> dict:
     totals = invoice_totals(lines)
     now = times.now()
     invoice_id = f"inv_{uuid.uuid4().hex}"
-    invoice = store.Invoice(
+    invoice = Invoice(
         id=invoice_id, user_id=user_id, created_at=times.iso_z(now, micro=True), status=flow.REQUESTED,
         order_ids=tuple(order_ids), station_id=claims[0].station_id, email=address,
         seller=seller, buyer=buyer.to_dict(), lines=tuple(line.to_dict() for line in lines),
@@ -112,10 +114,10 @@ def request_invoice(user_id: str, order_ids, title, email) -> dict:
     due = times.iso_z(now + timedelta(seconds=flow.REDRIVE_AFTER_S), micro=True)
     if not store.create_invoice(invoice, claims, due):
         _explain_lost_reservation(order_ids, user_id)
-    enqueue(invoice_id)
+    enqueue(invoice_id, fresh=True)
     get_logger().info("invoice requested", extra={"invoice_id": invoice_id,
                                                   "orders": len(order_ids)})
-    return invoice_view(invoice)
+    return driver_invoice(invoice)
 
 
 def _explain_lost_reservation(order_ids: list[str], user_id: str):
@@ -127,32 +129,33 @@ def _explain_lost_reservation(order_ids: list[str], user_id: str):
                    code="ORDER_CHANGED", field="order_ids")
 
 
-def enqueue(invoice_id: str) -> None:
-    """Hand the invoice to the worker. If the queue cannot be reached the invoice stays
-    REQUESTED, and the sweeper re-drives it a few minutes later: nothing is lost."""
+def enqueue(invoice_id: str, *, fresh: bool = False) -> None:
+    """Hand the invoice to the worker (`fresh`: it was just created, see jobs.messages). If the
+    queue cannot be reached the invoice stays REQUESTED, and the sweeper re-drives it a few
+    minutes later: nothing is lost."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib.providers.queues import send_invoice_message
 
     try:
-        send_invoice_message({"invoice_id": invoice_id})
+        send_invoice_message({"invoice_id": invoice_id, **({"fresh": True} if fresh else {})})
     except (BotoCoreError, ClientError):
         get_logger().warning("invoice not queued; the sweeper will re-drive it",
                              extra={"invoice_id": invoice_id}, exc_info=True)
 
 
-def _own(user_id: str, invoice_id: str) -> store.Invoice:
+def _own(user_id: str, invoice_id: str) -> Invoice:
     invoice = store.get_invoice(invoice_id) if len(invoice_id) <= 64 else None
     if invoice is None or invoice.user_id != user_id:
         raise NotFound("no such invoice", code="INVOICE_NOT_FOUND")
     return invoice
 
 
-def get_invoice(user_id: str, invoice_id: str) -> dict:
-    return invoice_view(_own(user_id, invoice_id))
+def get_invoice(user_id: str, invoice_id: str) -> DriverInvoice:
+    return driver_invoice(_own(user_id, invoice_id))
 
 
-def list_invoices(user_id: str, limit: int, cursor: str | None) -> dict:
+def list_invoices(user_id: str, limit: int, cursor: str | None) -> DriverInvoicePage:
     """Newest first. The cursor is the position after the last invoice of the page, as
     `<created_at>~<invoice_id>`: every text of that shape is a position, so the API can describe
     valid cursors exactly (INVOICE_CURSOR_PATTERN); the user always comes from the token."""
@@ -164,11 +167,11 @@ def list_invoices(user_id: str, limit: int, cursor: str | None) -> dict:
         created_at, _, invoice_id = cursor.rstrip("\n").partition("~")
         after = {"invoice_id": invoice_id, "user_id": user_id, "created_at": created_at}
     items, last = store.list_for_user(user_id, limit, after)
-    return {"items": [invoice_view(item) for item in items],
-            "next_cursor": f"{last['created_at']}~{last['invoice_id']}" if last else None}
+    return DriverInvoicePage([driver_invoice(item) for item in items],
+                             f"{last['created_at']}~{last['invoice_id']}" if last else None)
 
 
-def resend_invoice(user_id: str, invoice_id: str, email=None) -> dict:
+def resend_invoice(user_id: str, invoice_id: str, email=None) -> DriverInvoice:
     """Mail the invoice again (to a new address if given); 202, the worker sends it."""
     invoice = _own(user_id, invoice_id)
     address = validate_email(email) if email is not None else invoice.email
@@ -183,7 +186,7 @@ def resend_invoice(user_id: str, invoice_id: str, email=None) -> dict:
             raise RateLimited(f"an invoice is mailed at most {flow.MAX_MAILS} times",
                               code="RESEND_LIMIT")
     enqueue(invoice_id)
-    return invoice_view(_own(user_id, invoice_id))
+    return driver_invoice(_own(user_id, invoice_id))
 
 
 def on_order_refunded(order_id: str, *, refunded_at: datetime | None = None) -> str:
@@ -213,29 +216,14 @@ def on_order_refunded(order_id: str, *, refunded_at: datetime | None = None) -> 
     raise Conflict("the invoice kept changing; try again", code="INVOICE_BUSY")
 
 
-def invoice_view(invoice: store.Invoice) -> dict:
-    view = {
-        "id": invoice.id, "status": invoice.status, "order_ids": list(invoice.order_ids),
-        "station_id": invoice.station_id, "title": invoice.buyer, "email": invoice.email,
-        "seller": invoice.seller, "lines": list(invoice.lines), "net_fen": invoice.net_fen,
-        "tax_fen": invoice.tax_fen, "total_fen": invoice.total_fen,
-        "created_at": _api_time(invoice.created_at), "number": invoice.number,
-        "issued_at": invoice.issued_at, "pdf_url": None, "ofd_url": None,
-        "pdf_url_expires_at": None,
-        "fail_code": invoice.fail_code, "fail_reason": invoice.fail_reason,
-        "reversal": ({"number": invoice.reversal_number, "reversed_at": invoice.reversed_at}
-                     if invoice.reversal_number else None),
-    }
-    if invoice.pdf_key:
-        from chalicelib.providers.storage import presigned_get
+def driver_invoice(invoice: Invoice) -> DriverInvoice:
+    """The invoice as its driver reads it, with fresh presigned links once its files are stored."""
+    if not invoice.pdf_key:
+        return DriverInvoice(invoice)
+    from chalicelib.providers.storage import presigned_get
 
-        ttl = get_settings().invoice_pdf_url_ttl_s
-        view["pdf_url"] = presigned_get(invoice.pdf_key, ttl)
-        view["ofd_url"] = presigned_get(invoice.ofd_key, ttl) if invoice.ofd_key else None
-        expires = times.now() + timedelta(seconds=ttl)
-        view["pdf_url_expires_at"] = _api_time(times.iso_z(expires, micro=True))
-    return view
-
-
-def _api_time(stored: str | None) -> str | None:
-    return f"{stored[:19]}Z" if stored else None
+    ttl = get_settings().invoice_pdf_url_ttl_s
+    return DriverInvoice(invoice, FileLinks(
+        pdf_url=presigned_get(invoice.pdf_key, ttl),
+        ofd_url=presigned_get(invoice.ofd_key, ttl) if invoice.ofd_key else None,
+        expires_at=times.now() + timedelta(seconds=ttl)))

@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.invoices import flow
+from chalicelib.domain.invoices.invoice import Invoice
 from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.providers.invoice_issuer import InvoiceIssuerError, InvoiceNotSubmitted, \
     get_invoice_issuer
 from chalicelib.services.invoices.delivery import put_files
 from chalicelib.store.invoices import moves
-from chalicelib.store.invoices import invoices as store
 
 REASON = "SALES_RETURN"
 
 
-def reverse(invoice: store.Invoice) -> None:
+def reverse(invoice: Invoice) -> None:
     if invoice.reversal_attempts >= flow.MAX_REVERSAL_ATTEMPTS:
         moves.reversal_failed(invoice.id, times.iso_z(times.now(), micro=True),
                               invoice.reversal_error or "gave up")
@@ -56,7 +56,7 @@ def reverse(invoice: store.Invoice) -> None:
         _later(invoice, None)
 
 
-def _later(invoice: store.Invoice, error: str | None, new_serial: str | None = None) -> None:
+def _later(invoice: Invoice, error: str | None, new_serial: str | None = None) -> None:
     attempts = invoice.reversal_attempts + 1
     next_at = times.iso_z(times.now() + timedelta(seconds=flow.backoff_s(attempts)), micro=True)
     moves.record_reversal_attempt(invoice.id, invoice.reversal_attempts, next_at, error,

@@ -18,6 +18,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invoices.flow import REQUESTED, InvoiceStatus, work_shard
+from chalicelib.domain.invoices.invoice import Invoice
 from chalicelib.domain.orders.orders import OrderStatus
 from chalicelib.store.base import (StageModel, error_code, get_connection,
                                    transaction_condition_failed)
@@ -90,57 +91,6 @@ class InvoiceModel(StageModel):
     next_attempt_at = UnicodeAttribute(null=True)
     by_user = ByUserIndex()
     in_flight = InFlightIndex()
-
-
-@dataclass(frozen=True)
-class Invoice:
-    id: str
-    user_id: str
-    created_at: str
-    status: InvoiceStatus
-    order_ids: tuple[str, ...]
-    station_id: str
-    email: str
-    seller: dict
-    buyer: dict
-    lines: tuple[dict, ...]
-    net_fen: int
-    tax_fen: int
-    total_fen: int
-    issuer_serial: str
-    remark: str = ""
-    attempts: int = 0
-    last_error: str | None = None
-    number: str | None = None
-    issued_at: str | None = None
-    fail_code: str | None = None
-    fail_reason: str | None = None
-    pdf_key: str | None = None
-    ofd_key: str | None = None
-    mails_requested: int = 1
-    mails_sent: int = 0
-    mail_attempts: int = 0
-    mail_claimed_until: str | None = None
-    mail_sent_at: str | None = None
-    mail_error: str | None = None
-    reversal_requested_at: str | None = None
-    reversal_serial: str | None = None
-    reversal_attempts: int = 0
-    reversal_number: str | None = None
-    reversed_at: str | None = None
-    reversal_failed_at: str | None = None
-    reversal_error: str | None = None
-    reversal_pdf_key: str | None = None
-    reversal_ofd_key: str | None = None
-    next_attempt_at: str | None = None
-
-    @property
-    def mail_due(self) -> bool:
-        return self.mails_sent < self.mails_requested
-
-    @property
-    def reversal_due(self) -> bool:
-        return bool(self.reversal_requested_at) and not self.reversal_failed_at
 
 
 _NUMBERS = ("attempts", "mails_requested", "mails_sent", "mail_attempts", "reversal_attempts")

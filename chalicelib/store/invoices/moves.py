@@ -6,6 +6,7 @@ the invoice was not in the expected state: another worker got there first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -13,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.invoices.flow import FAILED, ISSUED, ISSUING, REQUESTED, REVERSED
 from chalicelib.store.base import get_connection
 # M is the model: every condition below names it, several times.
-from chalicelib.store.invoices.invoices import Invoice, InvoiceModel as M, get_invoice, lost_race
+from chalicelib.domain.invoices.invoice import Invoice
+from chalicelib.store.invoices.invoices import InvoiceModel as M, get_invoice, lost_race
 from chalicelib.store.invoices.invoices import due_actions as due
 from chalicelib.store.invoices.invoices import leave_in_flight_actions as leave_in_flight
 from chalicelib.store.invoices.invoices import update_invoice as update
@@ -24,10 +26,15 @@ MAX_TEXT = 500
 
 # -- issuing -----------------------------------------------------------------------------------
 
-def start_issuing(invoice_id: str, next_at: str) -> Invoice | None:
-    """REQUESTED -> ISSUING, counting an attempt; the caller then submits."""
+def start_issuing(invoice_id: str, next_at: str, *,
+                  attempts_seen: int | None = None) -> Invoice | None:
+    """REQUESTED -> ISSUING, counting an attempt; the caller then submits. With attempts_seen,
+    only if that many attempts were counted (a worker acting on what its message says, unread)."""
+    condition = M.status == REQUESTED
+    if attempts_seen is not None:
+        condition &= M.attempts == attempts_seen
     return update(invoice_id, [M.status.set(ISSUING), M.attempts.add(1), *due(invoice_id, next_at)],
-                  M.status == REQUESTED)
+                  condition)
 
 
 def record_attempt(invoice_id: str, status: str, attempts_seen: int, next_at: str,
@@ -45,25 +52,39 @@ def _file_actions(pdf_attr, ofd_attr, pdf_key: str | None, ofd_key: str | None) 
                                                           else [])
 
 
-def mark_issued(invoice_id: str, number: str, issued_at: str, now: str,
+def mark_issued(invoice: Invoice, number: str, issued_at: str, now: str,
                 pdf_key: str | None = None, ofd_key: str | None = None, *,
-                also: Callable | None = None) -> Invoice | None:
+                also: Callable | None = None, mail_until: str | None = None) -> Invoice | None:
     """ISSUING -> ISSUED with the number (and the stored files, when they were copied already),
-    and `also(tx)` in the same transaction (the outbox message telling the driver)."""
+    and `also(tx)` in the same transaction (the outbox message telling the driver).
+
+    With mail_until the same write also claims the mail that is due (see claim_mail), so the
+    caller can send it at once; it then holds only if no reversal was asked for meanwhile, and
+    the answer is known without reading the invoice back: the condition pins every field the
+    caller goes on to use. Without it, the invoice is read back (a reversal may be waiting)."""
     actions = [M.status.set(ISSUED), M.number.set(number), M.issued_at.set(issued_at),
-               M.last_error.remove(), *due(invoice_id, now),
+               M.last_error.remove(), *due(invoice.id, now),
                *_file_actions(M.pdf_key, M.ofd_key, pdf_key, ofd_key)]
+    condition = M.status == ISSUING
+    left = replace(invoice, status=ISSUED, number=number, issued_at=issued_at, last_error=None,
+                   next_attempt_at=now, pdf_key=pdf_key or invoice.pdf_key,
+                   ofd_key=ofd_key or invoice.ofd_key)
+    if mail_until is not None:
+        actions += [M.mail_claimed_until.set(mail_until), M.mail_attempts.add(1)]
+        condition &= M.reversal_requested_at.does_not_exist() & _mail_free(
+            invoice.mails_sent, now)
+        left = replace(left, mail_claimed_until=mail_until, mail_attempts=invoice.mail_attempts + 1)
     if also is None:
-        return update(invoice_id, actions, M.status == ISSUING)
+        return update(invoice.id, actions, condition)
     try:
         with TransactWrite(connection=get_connection()) as tx:
-            tx.update(M(invoice_id), actions=actions, condition=M.status == ISSUING)
+            tx.update(M(invoice.id), actions=actions, condition=condition)
             also(tx)
     except TransactWriteError as err:
         if lost_race(err):
             return None
         raise
-    return get_invoice(invoice_id)
+    return left if mail_until is not None else get_invoice(invoice.id)
 
 
 def mark_failed(invoice: Invoice, code: str, reason: str, *, release_orders: bool) -> bool:
@@ -101,10 +122,14 @@ def _releasing_orders(invoice: Invoice, actions: list, condition) -> bool:
 
 def claim_mail(invoice_id: str, sent_seen: int, now: str, until: str) -> Invoice | None:
     """Take the right to send mail number sent_seen + 1; only one holder at a time."""
-    free = M.mail_claimed_until.does_not_exist() | (M.mail_claimed_until < now)
     return update(invoice_id, [M.mail_claimed_until.set(until), M.mail_attempts.add(1)],
-                  M.status.is_in(ISSUED, REVERSED) & (M.mails_sent == sent_seen)
-                  & (M.mails_requested > sent_seen) & free)
+                  M.status.is_in(ISSUED, REVERSED) & _mail_free(sent_seen, now))
+
+
+def _mail_free(sent_seen: int, now: str):
+    """Mail number sent_seen + 1 is due and nobody holds a live claim on it."""
+    free = M.mail_claimed_until.does_not_exist() | (M.mail_claimed_until < now)
+    return (M.mails_sent == sent_seen) & (M.mails_requested > sent_seen) & free
 
 
 def mark_mail_sent(invoice_id: str, sent_seen: int, now: str) -> Invoice | None:

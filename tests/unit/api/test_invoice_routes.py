@@ -45,6 +45,19 @@ def test_request_answers_202_requested_and_get_shows_it_issued(client, driver):
     assert listed.json_body["next_cursor"] is None
 
 
+def test_the_answer_shows_the_title_and_lines_as_stored_without_null_fields(client, driver):
+    created = post(client, "/v1/invoices", {"order_ids": [fuelled_order(driver)],
+                                            "title": PERSONAL_TITLE, "email": EMAIL}, driver)
+    shown = client.http.get(f"/v1/invoices/{created.json_body['id']}", headers=auth(driver))
+
+    for answer in (created.json_body, shown.json_body):
+        assert answer["title"] == {"type": "personal", "name": PERSONAL_TITLE["name"]}
+        assert set(answer["seller"]) == {"name", "tax_id"} and None not in answer["seller"].values()
+        (line,) = answer["lines"]
+        assert line["vat_exempt"] is False and line["rate_label"] == "13%"
+        assert answer["number"] is None and answer["reversal"] is None   # the view's own nulls
+
+
 @pytest.mark.parametrize("body, status, code", [
     ({"order_ids": [], "title": PERSONAL_TITLE, "email": EMAIL}, 400, "FIELD_INVALID"),
     ({"order_ids": ["o1"] * 2, "title": PERSONAL_TITLE, "email": EMAIL}, 400,

@@ -59,7 +59,7 @@ def requested(invoicing, user: str | None = None, **order) -> tuple[str, str]:
     user = user or new_user()
     view = invoices.request_invoice(user, [fuelled_order(user, **order)], PERSONAL_TITLE, EMAIL)
     invoicing.queued()   # the tests hand the messages over themselves
-    return user, view["id"]
+    return user, view.id
 
 
 @pytest.fixture(autouse=True)
@@ -115,6 +115,47 @@ def test_redelivered_and_duplicate_messages_give_one_number_and_one_mail(invoici
     assert len(invoicing.mails(EMAIL)) == 1
 
 
+def test_the_message_of_a_new_invoice_issues_it_once_however_often_it_arrives(invoicing,
+                                                                             submissions):
+    user = new_user()
+    view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
+    (message,) = invoicing.queued()
+
+    first = deliver((message_id(), message))
+    again = deliver((message_id(), message), (message_id(), message))
+
+    invoice = store.get_invoice(view.id)
+    assert message["fresh"] is True and first == again == []
+    assert invoice.status == "ISSUED" and invoice.attempts == 1 and invoice.mails_sent == 1
+    assert submissions == [invoice.issuer_serial]
+    (mail,) = invoicing.mails(EMAIL)
+    assert invoice.number in mail["subject"] and invoice.next_attempt_at is None
+
+
+def test_a_refund_while_issuing_reverses_the_invoice_instead_of_mailing_it(invoicing,
+                                                                           monkeypatch):
+    from chalicelib.services.invoices import delivery
+
+    _, invoice_id = requested(invoicing)
+    order_id = store.get_invoice(invoice_id).order_ids[0]
+    put_files, refunds = delivery.put_files, []
+
+    def refunded_meanwhile(*args):
+        if not refunds:   # between the issuer's answer and the ISSUED write
+            refunds.append(invoices.on_order_refunded(order_id))
+        return put_files(*args)
+
+    monkeypatch.setattr(delivery, "put_files", refunded_meanwhile)
+    deliver((message_id(), invoice_id))
+
+    invoice = store.get_invoice(invoice_id)
+    assert refunds == ["reversal requested"]
+    assert invoice.number and invoice.reversal_requested_at and invoice.mail_claimed_until is None
+    # The only mail is the red-letter one of the reversal, if it is done already.
+    assert all(mail["subject"].startswith("红字") for mail in invoicing.mails(EMAIL))
+    assert invoice.mails_sent == (1 if invoice.status == "REVERSED" else 0)
+
+
 def test_a_slow_issuer_is_polled_by_the_sweeper(invoicing, clock):
     invoicing.issuer(delay_s=0.3)
     _, invoice_id = requested(invoicing)
@@ -159,7 +200,7 @@ def test_an_invoice_the_issuer_refuses_for_good_fails_and_frees_its_orders(invoi
     assert OrderModel.get(invoice.order_ids[0]).invoice_id is None
     invoicing.issuer()
     again = invoices.request_invoice(user, list(invoice.order_ids), PERSONAL_TITLE, EMAIL)
-    assert again["status"] == "REQUESTED"
+    assert again.status == "REQUESTED"
 
 
 def test_a_transient_issuer_failure_is_retried_under_the_same_serial(invoicing, clock,
@@ -274,8 +315,8 @@ def test_a_refund_reverses_the_issued_invoice_with_its_own_number_once(invoicing
     assert reversed_.reversal_number != invoice.number
     assert OrderModel.get(order_id).invoice_id is None
     view = invoices.get_invoice(user, invoice_id)
-    assert view["reversal"]["number"] == reversed_.reversal_number
-    assert invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL)["status"] == \
+    assert view.reversal.number == reversed_.reversal_number
+    assert invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL).status == \
         "REQUESTED"
 
 
@@ -329,3 +370,24 @@ def test_a_batch_of_different_invoices_is_worked_side_by_side(invoicing, monkeyp
     assert failed == []
     assert {store.get_invoice(i).status for i in ids} == {"ISSUED"}
     assert len(invoicing.mails(EMAIL)) == 5
+
+
+def test_a_batch_tells_each_driver_once_and_leaves_nothing_in_the_outbox(invoicing, monkeypatch):
+    import json
+    from datetime import datetime, timezone
+
+    from chalicelib.store.outbox import messages as outbox_store
+    from tests.unit.notifications.fixtures import drain
+
+    monkeypatch.setattr(jobs, "MAX_PARALLEL", 10)
+    requests = [requested(invoicing) for _ in range(4)]
+
+    assert deliver(*[(message_id(), invoice_id) for _, invoice_id in requests]) == []
+
+    told = [json.loads(body) for body in drain(invoicing.resources["NotificationQueue"]["Ref"])]
+    assert sorted(event["event_id"] for event in told) == sorted(
+        f"invoice:{invoice_id}" for _, invoice_id in requests)
+    assert {event["user_id"] for event in told} == {user for user, _ in requests}
+    far_future = datetime(2100, 1, 1, tzinfo=timezone.utc)
+    assert outbox_store.pending_page(far_future, 100, None)[0] == []
+

@@ -90,10 +90,10 @@ def test_a_company_whose_code_starts_with_n_gets_its_invoice(invoicing):
     view = invoices.request_invoice(user, [fuelled_order(user)], title, EMAIL)
     invoicing.queued()
 
-    deliver((message_id(), view["id"]))
+    deliver((message_id(), view.id))
 
-    assert store.get_invoice(view["id"]).status == "ISSUED"
-    assert accepted_order(invoicing, view["id"])["buyerTaxNum"] == title["tax_id"]
+    assert store.get_invoice(view.id).status == "ISSUED"
+    assert accepted_order(invoicing, view.id)["buyerTaxNum"] == title["tax_id"]
 
 
 def test_signing_failure_is_reissued_and_keeps_its_number(invoicing, clock):

@@ -68,9 +68,9 @@ def test_an_issued_invoice_publishes_once_even_when_its_message_comes_twice(invo
     queue_url = invoicing.resources["NotificationQueue"]["Ref"]
 
     for message_id in ("m-1", "m-2"):
-        invoice_worker(sqs_event((message_id, view["id"])), LambdaContext("invoice_worker"))
+        invoice_worker(sqs_event((message_id, view.id)), LambdaContext("invoice_worker"))
 
-    invoice = invoice_store.get_invoice(view["id"])
+    invoice = invoice_store.get_invoice(view.id)
     (event,) = [json.loads(body) for body in drain(queue_url)]
     assert event["event_id"] == f"invoice:{invoice.id}" and event["user_id"] == user
     assert event["data"] == {"number": invoice.number, "amount": invoice.total_fen}

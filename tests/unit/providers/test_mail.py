@@ -1,6 +1,8 @@
 """Mail over SMTP (providers/mail.py) against the devstack's SMTP sink on loopback."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from chalicelib.providers.mail import MailError, build_message, send_mail
@@ -32,6 +34,20 @@ def test_a_chinese_plain_text_mail_arrives_with_its_link_intact(sink):
     assert mail["subject"] == "电子发票 25142000000000000001"
     assert mail["links"] == [LINK] and "电子发票已开具" in mail["text"]
     assert mail["message_id"] == "<inv_1.1@fuel>"
+
+
+def test_mails_share_a_kept_connection_and_one_the_server_dropped_is_replaced(sink):
+    from chalicelib.providers import mail
+
+    for subject in ("first", "second"):
+        send_mail(build_message("fleet@example.com", subject, "t"))
+    for _, _, kept in mail._kept:   # the connection drops while it is idle
+        kept.sock.shutdown(socket.SHUT_RDWR)
+    send_mail(build_message("fleet@example.com", "third", "t"))
+
+    first, second, third = sink.outbox.find("fleet@example.com")
+    assert [first["subject"], second["subject"], third["subject"]] == ["first", "second", "third"]
+    assert first["connection"] == second["connection"] != third["connection"]
 
 
 @pytest.mark.parametrize("code, retryable", [(451, True), (421, True), (550, False)])

@@ -20,12 +20,12 @@ def test_request_answers_requested_with_lines_that_add_up_and_queues_the_invoice
 
     view = invoices.request_invoice(user, [first, second], COMPANY_TITLE, EMAIL)
 
-    assert view["status"] == "REQUESTED" and view["number"] is None
-    assert view["total_fen"] == 21626 + 13900 == view["net_fen"] + view["tax_fen"]
-    assert [line["name"] for line in view["lines"]] == ["*汽油*92号车用汽油(VIB)",
+    assert view.status == "REQUESTED" and view.number is None
+    assert view.total_fen == 21626 + 13900 == view.net_fen + view.tax_fen
+    assert [line["name"] for line in view.lines] == ["*汽油*92号车用汽油(VIB)",
                                                         "*柴油*0号车用柴油(VI)"]
-    assert view["title"]["tax_id"] == COMPANY_TITLE["tax_id"]
-    assert invoicing.queued() == [{"invoice_id": view["id"]}]
+    assert view.title["tax_id"] == COMPANY_TITLE["tax_id"]
+    assert invoicing.queued() == [{"invoice_id": view.id, "fresh": True}]
 
 
 def test_orders_are_reserved_for_the_invoice(invoicing):
@@ -36,7 +36,7 @@ def test_orders_are_reserved_for_the_invoice(invoicing):
 
     view = invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL)
 
-    assert OrderModel.get(order_id).invoice_id == view["id"]
+    assert OrderModel.get(order_id).invoice_id == view.id
 
 
 def test_the_invoiced_amount_is_what_was_paid_after_refunds(invoicing):
@@ -46,7 +46,7 @@ def test_the_invoiced_amount_is_what_was_paid_after_refunds(invoicing):
 
     view = invoices.request_invoice(user, [order_id], PERSONAL_TITLE, EMAIL)
 
-    assert view["total_fen"] == 30000 - 1234
+    assert view.total_fen == 30000 - 1234
 
 
 def test_an_order_already_invoiced_is_refused_and_nothing_is_written(invoicing):
@@ -119,16 +119,16 @@ def test_list_pages_through_the_users_invoices_newest_first(invoicing, clock):
     ids = []
     for _ in range(3):
         ids.append(invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE,
-                                            EMAIL)["id"])
+                                            EMAIL).id)
         clock.advance(1)
     stranger = new_user()
     invoices.request_invoice(stranger, [fuelled_order(stranger)], PERSONAL_TITLE, EMAIL)
 
     first = invoices.list_invoices(user, 2, None)
-    second = invoices.list_invoices(user, 2, first["next_cursor"])
+    second = invoices.list_invoices(user, 2, first.next_cursor)
 
-    assert [i["id"] for i in first["items"] + second["items"]] == ids[::-1]
-    assert second["next_cursor"] is None
+    assert [i.id for i in first.items + second.items] == ids[::-1]
+    assert second.next_cursor is None
 
 
 @pytest.mark.parametrize("cursor", ["bm9wZQ", "2026-11-26T06:00:00Z~inv_1",
@@ -144,11 +144,11 @@ def test_a_cursor_only_positions_within_the_callers_own_invoices(invoicing):
     user, stranger = new_user(), new_user()
     for owner in (user, user, stranger):
         invoices.request_invoice(owner, [fuelled_order(owner)], PERSONAL_TITLE, EMAIL)
-    strangers = invoices.list_invoices(stranger, 1, None)["items"][0]["id"]
+    strangers = invoices.list_invoices(stranger, 1, None).items[0].id
 
     page = invoices.list_invoices(user, 10, f"9999-12-31T00:00:00.000000Z~{strangers}")
 
-    assert len(page["items"]) == 2 and strangers not in [i["id"] for i in page["items"]]
+    assert len(page.items) == 2 and strangers not in [i.id for i in page.items]
 
 
 def test_another_users_invoice_is_not_found(invoicing):
@@ -156,20 +156,20 @@ def test_another_users_invoice_is_not_found(invoicing):
     view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
 
     with pytest.raises(NotFound):
-        invoices.get_invoice(new_user(), view["id"])
+        invoices.get_invoice(new_user(), view.id)
 
 
 def test_resend_before_issue_is_a_conflict_and_after_issue_mails_again(invoicing):
     user = new_user()
     view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
     with pytest.raises(Conflict):
-        invoices.resend_invoice(user, view["id"])
-    invoice_work.advance(view["id"])
+        invoices.resend_invoice(user, view.id)
+    invoice_work.advance(view.id)
     assert len(invoicing.mails(EMAIL)) == 1
 
-    invoices.resend_invoice(user, view["id"], "other@example.com")
-    invoice_work.advance(view["id"])
-    invoice_work.advance(view["id"])
+    invoices.resend_invoice(user, view.id, "other@example.com")
+    invoice_work.advance(view.id)
+    invoice_work.advance(view.id)
 
     assert len(invoicing.mails("other@example.com")) == 1
     assert len(invoicing.mails(EMAIL)) == 1
@@ -180,13 +180,13 @@ def test_resends_are_limited(invoicing):
 
     user = new_user()
     view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
-    invoice_work.advance(view["id"])
+    invoice_work.advance(view.id)
     for _ in range(MAX_MAILS - 1):
-        invoices.resend_invoice(user, view["id"])
-        invoice_work.advance(view["id"])
+        invoices.resend_invoice(user, view.id)
+        invoice_work.advance(view.id)
 
     with pytest.raises(RateLimited):
-        invoices.resend_invoice(user, view["id"])
+        invoices.resend_invoice(user, view.id)
     assert len(invoicing.mails(EMAIL)) == MAX_MAILS
 
 
@@ -194,10 +194,10 @@ def test_issued_invoice_view_has_number_and_a_time_limited_pdf_url(invoicing):
     user = new_user()
     view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
 
-    invoice_work.advance(view["id"])
-    issued = invoices.get_invoice(user, view["id"])
+    invoice_work.advance(view.id)
+    issued = invoices.get_invoice(user, view.id)
 
-    assert issued["status"] == "ISSUED" and len(issued["number"]) == 20
-    assert "X-Amz-Expires=900" in issued["pdf_url"] and issued["pdf_url_expires_at"]
-    stored = store.get_invoice(view["id"])
+    assert issued.status == "ISSUED" and len(issued.number) == 20
+    assert "X-Amz-Expires=900" in issued.pdf_url and issued.pdf_url_expires_at
+    stored = store.get_invoice(view.id)
     assert invoicing.pdf(stored.pdf_key).startswith(b"%PDF")
