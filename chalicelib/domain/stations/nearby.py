@@ -109,6 +109,25 @@ def detour_fen(distance_m: int, consumption_dl: int, price_fen: int) -> int:
     return div_round_half_up(detour_ml(distance_m, consumption_dl) * price_fen, ML_PER_LITRE)
 
 
+@dataclass(frozen=True, slots=True)
+class EffectiveCost:
+    """sort=cost: the fill at the price paid there plus the fuel of the round trip."""
+    grade: str
+    liters_ml: int
+    fuel_fen: int  # the fill, as the order for it would pay
+    detour_ml: int
+    detour_fen: int
+    effective_cost_fen: int
+    saving_fen: int = 0  # against the nearest station; negative when dearer
+
+
+def effective_cost(grade: str, volume_ml: int, distance_m: int, consumption_dl: int,
+                   pay_fen: int, price_fen: int) -> EffectiveCost:
+    detour = detour_fen(distance_m, consumption_dl, price_fen)
+    return EffectiveCost(grade, volume_ml, pay_fen, detour_ml(distance_m, consumption_dl), detour,
+                         pay_fen + detour)
+
+
 def partitions_touching(lat: float, lng: float, radius_m: float) -> int:
     """Index partitions a circle's bounding box overlaps: at least the queries it needs."""
     angle = radius_m / EARTH_RADIUS_M
