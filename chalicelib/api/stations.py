@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.domain import times
 from chalicelib.api.http import optional_driver, route
-from chalicelib.api.shapes import shaped
+from chalicelib.api.shapes import converted
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.stations.geocells import MAX_RADIUS_M
 from chalicelib.domain.stations.nearby import (
@@ -179,7 +179,7 @@ def station(station_id: str, query: DetailQuery):
 
 def nearby_answer(page: dict) -> dict:
     """A page of listings (services/stations/search.py) as the nearby route answers it."""
-    answer = shaped(page, NearbyPage)
+    answer = converted(page, NearbyPage)
     for item in answer["items"]:
         _without_cost(item)
     return answer
@@ -187,7 +187,7 @@ def nearby_answer(page: dict) -> dict:
 
 def detail_answer(listing) -> dict:
     """A station's listing as the detail route answers it."""
-    return _without_cost(shaped(listing, StationDetail))
+    return _without_cost(converted(listing, StationDetail))
 
 
 def _without_cost(station: dict) -> dict:

@@ -6,7 +6,8 @@ pricing.quote (the same function and inputs an order is charged with), the promo
 apply, the queue estimate and, for sort=cost, the effective cost. The station routes shape
 these into their answers (api/shapes.py), so each answer's fields are written once, in its
 response type. Only the stations of a page are listed: building one is most of a search's
-CPU after the reads.
+CPU after the reads. Every field holds a plain value (times as lists write them,
+times.utc_text), so a route converts a page with msgspec alone (api/shapes.converted).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from chalicelib.domain.stations.pricing import quote
 from chalicelib.domain.stations.promotions import Promotion, describe
 from chalicelib.domain.stations.queueing import QueueEstimate
 from chalicelib.domain.stations.stations import GRADE_NAMES, Nozzle, Station
+from chalicelib.domain.times import utc_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,8 @@ class ListedPromotion:
     id = property(lambda self: self.promotion.id)
     title = property(lambda self: self.promotion.title)
     kind = property(lambda self: self.promotion.kind)
-    starts_at = property(lambda self: self.promotion.starts_at)
-    ends_at = property(lambda self: self.promotion.ends_at)
+    starts_at = property(lambda self: utc_text(self.promotion.starts_at))
+    ends_at = property(lambda self: utc_text(self.promotion.ends_at))
     per_litre_off_fen = property(lambda self: self.promotion.per_litre_off_fen)
     threshold_fen = property(lambda self: self.promotion.threshold_fen)
     amount_off_fen = property(lambda self: self.promotion.amount_off_fen)

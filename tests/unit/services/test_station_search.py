@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.api.shapes import shaped
+from chalicelib.api.shapes import converted
 from chalicelib.api.stations import PromotionOut, detail_answer, nearby_answer
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.stations.geo import haversine_m
@@ -37,8 +37,8 @@ def search(**kwargs):
 def promote(station_ids=None, **figures):
     args = {"title": "周五加油节", "kind": "per_litre_off", "per_litre_off_fen": 30,
             "starts_at": "2025-03-14T00:00:00Z", "ends_at": "2025-03-15T00:00:00Z", **figures}
-    return shaped(station_admin.create_promotion(HQ, station_ids=station_ids, now=NOW, **args),
-                  PromotionOut)
+    return converted(station_admin.create_promotion(HQ, station_ids=station_ids, now=NOW, **args),
+                     PromotionOut)
 
 
 def test_stations_come_nearest_first_with_distance_and_map_coordinates(aws):
