@@ -197,8 +197,9 @@ def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: floa
     and only until the target is met: no point of a cell is nearer than the cell itself, so a
     city search places the points of a few cells, not of every cell of its partitions.
     """
-    cells = sorted((cell_distance_floor(lat, lng, _density_box(code)), code, count)
-                   for code, count in counts.items() if count > 0)
+    near = _box_filter(lat, lng, radius_m)
+    cells = sorted((cell_distance_floor(lat, lng, box), code, count)
+                   for code, count in counts.items() if count > 0 and near(box := _density_box(code)))
     target, total = DENSITY_MARGIN * wanted, 0.0
     points: list[tuple[float, float]] = []  # a heap of (distance, weight)
     for floor, code, count in cells + [(math.inf, "", 0)]:
@@ -220,6 +221,21 @@ def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: floa
                 p_lng = w + (e - w) * (j + 0.5) / _SAMPLES
                 heapq.heappush(points, (haversine_m(lat, lng, p_lat, p_lng), count / _SAMPLES ** 2))
     return radius_m
+
+
+def _box_filter(lat: float, lng: float, radius_m: float):
+    """A cheap test that a cell box may hold points within radius_m: it overlaps the circle's
+    bounding box (every cell when that box reaches a pole or the 180th meridian). The map
+    holds whole partitions, up to 1024 cells each, most of them far outside a search."""
+    angle = radius_m / EARTH_RADIUS_M
+    south, north = lat - math.degrees(angle), lat + math.degrees(angle)
+    if north >= 90.0 or south <= -90.0 or math.sin(angle) >= math.cos(math.radians(lat)):
+        return lambda box: True
+    half = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(lat)))) + 1e-9
+    west, east = lng - half, lng + half
+    if west < -180.0 or east > 180.0:
+        return lambda box: box[0] <= north and box[1] >= south
+    return lambda box: box[0] <= north and box[1] >= south and box[2] <= east and box[3] >= west
 
 
 # --- how many queries a ring is worth --------------------------------------------------------
