@@ -19,8 +19,8 @@ from chalicelib.domain.stations.geocells import plan_options, plan_queries
 from chalicelib.domain.stations.listings import (
     GradeOffer, ListedPromotion, QueueView, StationListing, grade_offer)
 from chalicelib.domain.stations.nearby import (
-    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, cheapest_plan, effective_cost, next_ring_m,
-    partitions_of, partitions_touching, ring_for_count)
+    MAX_QUERIES, REFERENCE_VOLUME_ML, ExpectedStations, NearbyRequest, cheapest_plan, effective_cost,
+    next_ring_m, partitions_of, partitions_touching, ring_for_count)
 from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
 from chalicelib.domain.stations.stations import Station
@@ -99,7 +99,7 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     """Expanding rings: read circles until they hold limit + 1 stations past the cursor.
 
     Every station nearer than the ring just read has been read, so the nearest of them are
-    the page. The first ring is sized from the density map to hold about 1.3x what the page
+    the page. The first ring is sized from the density map to hold about 1.5x what the page
     needs; if it falls short, the next is sized from the stations it found. A page never costs
     more than MAX_QUERIES index queries (plus one BatchGetItem of the density map), and every
     ring but the whole radius keeps back the queries a last ring to the whole radius needs, so
@@ -114,13 +114,14 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     read_to, used = start_m, 0
     reserve = min(MAX_QUERIES, partitions_touching(req.lat, req.lng, req.radius_m + 2))
     counts = _density(req, stats)
+    expected = ExpectedStations(counts)
     ring = max(ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m),
                min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))  # past the cursor
     while True:
         budget = MAX_QUERIES - used - reserve
         if ring >= req.radius_m or not _fits(req, ring, budget):
             ring, budget = req.radius_m, MAX_QUERIES - used
-        used += _read_ring(req, ring, read_to, budget, counts, after, pool, stats)
+        used += _read_ring(req, ring, read_to, budget, expected, after, pool, stats)
         confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
                            key=lambda h: h.key)
         if len(confirmed) > req.limit:
@@ -131,10 +132,12 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
                                           req.radius_m)
 
 
-def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, counts: dict,
-               after: tuple, pool: dict, stats) -> int:
+def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int,
+               expected: ExpectedStations, after: tuple, pool: dict, stats) -> int:
     ranges = cheapest_plan(plan_options(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
-                                        max_queries=budget), counts)
+                                        max_queries=budget,
+                                        gap_weight=expected.between if expected else None),
+                           expected)
     for hit in _hits(req, ranges, stats):
         if hit.key > after:
             pool[hit.found.id] = hit
