@@ -227,10 +227,8 @@ def _merge(intervals: list[tuple[int, int]], max_queries: int,
             runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
         else:
             runs.append((start, end))
-    def key(i: int) -> tuple:
-        length = runs[i + 1][0] - runs[i][1]
-        return (gap_weight(runs[i][1] + 1, runs[i + 1][0] - 1), length) if gap_weight else (length,)
-    gaps = sorted((key(i), i) for i in range(len(runs) - 1)
+    gaps = sorted(((gap_weight(runs[i][1] + 1, runs[i + 1][0] - 1) if gap_weight else 0,
+                    runs[i + 1][0] - runs[i][1]), i) for i in range(len(runs) - 1)
                   if same_partition(runs[i][0], runs[i + 1][0]))
     excess = len(runs) - max_queries
     if excess > len(gaps):
