@@ -6,6 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.domain import times
 from chalicelib.api.http import optional_driver, route
+from chalicelib.api.shapes import converted
 from chalicelib.api.stations import GradeOffer
 
 bp = Blueprint(__name__)
@@ -35,4 +36,4 @@ def resolve_pump(scene: str):
     from chalicelib.services.stations import pump_codes
 
     level = _member_level(optional_driver(bp.current_request))
-    return pump_codes.resolve(scene, member_level=level, now=times.now())
+    return converted(pump_codes.resolve(scene, member_level=level, now=times.now()), PumpView)

@@ -7,6 +7,7 @@ import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import created, current_staff, route
+from chalicelib.api.shapes import converted
 from chalicelib.api.stations import PromotionOut, doc_only
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN, STATION_CURSOR_PATTERN
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
@@ -234,7 +235,8 @@ def post_promotion(body: PromotionIn):
     from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
-    return created(station_admin.create_promotion(staff, **msgspec.structs.asdict(body)))
+    return created(converted(station_admin.create_promotion(staff, **msgspec.structs.asdict(body)),
+                             PromotionOut))
 
 
 @route(bp, "/v1/staff/promotions", methods=["GET"], auth="staff", query=PromotionQuery,
@@ -245,7 +247,8 @@ def get_promotions(query: PromotionQuery):
     from chalicelib.services.stations import admin as station_admin
 
     staff = current_staff(bp.current_request)
-    return station_admin.list_promotions(staff, query.station_id, query.limit, query.cursor)
+    return converted(station_admin.list_promotions(staff, query.station_id, query.limit,
+                                                   query.cursor), PromotionPage)
 
 
 @route(bp, "/v1/staff/promotions/{promotion_id}", methods=["DELETE"], auth="staff", status=204,

@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.domain import times
 from chalicelib.api.http import optional_driver, route
+from chalicelib.api.shapes import converted
 from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.stations.geocells import MAX_RADIUS_M
 from chalicelib.domain.stations.nearby import (
@@ -149,7 +150,7 @@ def nearby(query: NearbyQuery):
     req = nearby_request(query.lat, query.lng, coord=query.coord, radius_m=query.radius_m,
                          sort=query.sort, grade=query.grade, liters=query.liters,
                          consumption=query.consumption, limit=query.limit)
-    return stations.search_nearby(req, query.cursor, member_level=level)
+    return nearby_answer(stations.search_nearby(req, query.cursor, member_level=level))
 
 
 def _member_level(driver) -> str | None:
@@ -172,5 +173,25 @@ def station(station_id: str, query: DetailQuery):
     from chalicelib.services.stations import search as stations
 
     level = _member_level(optional_driver(bp.current_request))
-    return stations.station_detail(station_id, volume_ml=reference_volume_ml(query.liters),
-                                   member_level=level)
+    return detail_answer(stations.station_detail(
+        station_id, volume_ml=reference_volume_ml(query.liters), member_level=level))
+
+
+def nearby_answer(page: dict) -> dict:
+    """A page of listings (services/stations/search.py) as the nearby route answers it."""
+    answer = converted(page, NearbyPage)
+    for item in answer["items"]:
+        _without_cost(item)
+    return answer
+
+
+def detail_answer(listing) -> dict:
+    """A station's listing as the detail route answers it."""
+    return _without_cost(converted(listing, StationDetail))
+
+
+def _without_cost(station: dict) -> dict:
+    """`cost` is in a station's answer only with sort=cost: a missing key, not null."""
+    if station["cost"] is None:
+        del station["cost"]
+    return station

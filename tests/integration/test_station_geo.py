@@ -45,7 +45,7 @@ def test_paging_returns_every_station_in_the_radius_once_in_distance_order(dynam
         stats = station_store.GeoReadStats()
         page = stations.search_nearby(req, cursor, now=NOW, stats=stats)
         assert stats.ranges <= 9
-        seen += [(i["distance_m"], i["id"]) for i in page["items"]]
+        seen += [(i.distance_m, i.id) for i in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
@@ -63,8 +63,8 @@ def test_price_sort_reads_the_whole_circle_across_partitions(dynamodb):
 
     items = stations.search_nearby(req, now=NOW)["items"]
 
-    assert sorted(i["id"] for i in items) == sorted(i for _, i in within(placed, centre, 12_000))
-    prices = [next(g["price_fen"] for g in i["grades"] if g["grade"] == "92") for i in items]
+    assert sorted(i.id for i in items) == sorted(i for _, i in within(placed, centre, 12_000))
+    prices = [i.grade("92").price_fen for i in items]
     assert prices == sorted(prices)
 
 
@@ -99,8 +99,8 @@ def test_stock_and_promotions_use_nested_paths_the_engine_accepts(dynamodb):
         starts_at="2025-03-14T00:00:00Z", ends_at="2025-03-15T00:00:00Z", now=NOW)
 
     stored = station_store.get_station(station.id, NOW)
-    assert stored.stock_ml["95"] == 0 and [p.id for p in stored.promotions] == [created["id"]]
-    station_admin.delete_promotion(hq, created["id"])
+    assert stored.stock_ml["95"] == 0 and [p.id for p in stored.promotions] == [created.id]
+    station_admin.delete_promotion(hq, created.id)
     assert station_store.get_station(station.id, NOW).promotions == ()
 
 
@@ -115,7 +115,7 @@ def test_a_station_item_written_before_the_promotions_map_still_takes_one(dynamo
         per_litre_off_fen=20, starts_at="2025-03-14T00:00:00Z", ends_at="2025-03-15T00:00:00Z",
         now=NOW)
 
-    assert [p.id for p in station_store.get_station(station.id, NOW).promotions] == [created["id"]]
+    assert [p.id for p in station_store.get_station(station.id, NOW).promotions] == [created.id]
 
 
 def test_a_first_page_is_full_while_the_radius_holds_more_stations(dynamodb):
@@ -140,4 +140,4 @@ def test_a_first_page_is_full_while_the_radius_holds_more_stations(dynamodb):
 
             page = stations.search_nearby(req, now=NOW)
 
-            assert [i["id"] for i in page["items"]] == [i for _, i in inside][:limit]
+            assert [i.id for i in page["items"]] == [i for _, i in inside][:limit]

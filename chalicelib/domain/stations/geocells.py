@@ -217,7 +217,8 @@ def _cover(lat: float, lng: float, radius_m: float, inner_m: float) -> list[tupl
     return sorted((code << (_BITS - depth), ((code + 1) << (_BITS - depth)) - 1) for code, depth in kept)
 
 
-def _merge(intervals: list[tuple[int, int]], max_queries: int) -> list[tuple[int, int]]:
+def _merge(intervals: list[tuple[int, int]], max_queries: int,
+           gap_weight=None) -> list[tuple[int, int]]:
     def same_partition(a: int, b: int) -> bool:
         return a >> (_BITS - _PART_BITS) == b >> (_BITS - _PART_BITS)
     runs: list[tuple[int, int]] = []
@@ -226,7 +227,8 @@ def _merge(intervals: list[tuple[int, int]], max_queries: int) -> list[tuple[int
             runs[-1] = (runs[-1][0], max(end, runs[-1][1]))
         else:
             runs.append((start, end))
-    gaps = sorted((runs[i + 1][0] - runs[i][1], i) for i in range(len(runs) - 1)
+    gaps = sorted(((gap_weight(runs[i][1] + 1, runs[i + 1][0] - 1) if gap_weight else 0,
+                    runs[i + 1][0] - runs[i][1]), i) for i in range(len(runs) - 1)
                   if same_partition(runs[i][0], runs[i + 1][0]))
     excess = len(runs) - max_queries
     if excess > len(gaps):
@@ -249,9 +251,11 @@ def plan_queries(lat: float, lng: float, radius_m: float, inner_radius_m: float 
 
 
 def plan_options(lat: float, lng: float, radius_m: float, inner_radius_m: float = 0,
-                 max_queries: int = 9) -> list[list[CellRange]]:
+                 max_queries: int = 9, gap_weight=None) -> list[list[CellRange]]:
     """Every plan of the annulus from the fewest ranges it allows (one per partition) to
-    max_queries: fewer queries read more of the gaps between the cells kept."""
+    max_queries: fewer queries read more of the gaps between the cells kept. The gaps closed
+    are the smallest, or, given gap_weight(start, end) (the stations expected between two
+    index positions), those expected to hold the fewest stations, then the smallest."""
     check_lat_lng(lat, lng)
     if not 0 < radius_m <= MAX_RADIUS_M:
         code = "RADIUS_TOO_LARGE" if radius_m > MAX_RADIUS_M else "RADIUS_INVALID"
@@ -261,10 +265,10 @@ def plan_options(lat: float, lng: float, radius_m: float, inner_radius_m: float 
     if max_queries < 1:
         raise ValueError("max_queries must be at least 1")
     cover = _cover(lat, lng, radius_m, inner_radius_m)
-    plans = [_ranges(_merge(cover, max_queries))]  # raises when even the budget is too few
+    plans = [_ranges(_merge(cover, max_queries, gap_weight))]  # raises when the budget is too few
     for k in range(len(plans[0]) - 1, 0, -1):
         try:
-            plans.insert(0, _ranges(_merge(cover, k)))
+            plans.insert(0, _ranges(_merge(cover, k, gap_weight)))
         except InvalidInput:
             break
     return plans

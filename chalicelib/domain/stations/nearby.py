@@ -109,6 +109,25 @@ def detour_fen(distance_m: int, consumption_dl: int, price_fen: int) -> int:
     return div_round_half_up(detour_ml(distance_m, consumption_dl) * price_fen, ML_PER_LITRE)
 
 
+@dataclass(frozen=True, slots=True)
+class EffectiveCost:
+    """sort=cost: the fill at the price paid there plus the fuel of the round trip."""
+    grade: str
+    liters_ml: int
+    fuel_fen: int  # the fill, as the order for it would pay
+    detour_ml: int
+    detour_fen: int
+    effective_cost_fen: int
+    saving_fen: int = 0  # against the nearest station; negative when dearer
+
+
+def effective_cost(grade: str, volume_ml: int, distance_m: int, consumption_dl: int,
+                   pay_fen: int, price_fen: int) -> EffectiveCost:
+    detour = detour_fen(distance_m, consumption_dl, price_fen)
+    return EffectiveCost(grade, volume_ml, pay_fen, detour_ml(distance_m, consumption_dl), detour,
+                         pay_fen + detour)
+
+
 def partitions_touching(lat: float, lng: float, radius_m: float) -> int:
     """Index partitions a circle's bounding box overlaps: at least the queries it needs."""
     angle = radius_m / EARTH_RADIUS_M
@@ -139,7 +158,7 @@ def next_ring_m(inner_m: float, outer_m: float, found: int, wanted: int, radius_
 # --- density map: how many stations each ~5 km cell holds, to size the first ring -----------
 
 DENSITY_PRECISION = 5  # geohash-5 cells, about 4.9 x 4.9 km (4 x 4.9 km at Taiyuan)
-DENSITY_MARGIN = 1.3  # aim the first ring at 1.3x the stations wanted (the map is coarse)
+DENSITY_MARGIN = 1.5  # the first ring aims at 1.5x the stations wanted: a second ring is dearer
 _SAMPLES = 4  # a cell's stations are taken as spread evenly over a 4 x 4 grid of points
 
 
@@ -178,8 +197,9 @@ def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: floa
     and only until the target is met: no point of a cell is nearer than the cell itself, so a
     city search places the points of a few cells, not of every cell of its partitions.
     """
-    cells = sorted((cell_distance_floor(lat, lng, _density_box(code)), code, count)
-                   for code, count in counts.items() if count > 0)
+    near = _box_filter(lat, lng, radius_m)
+    cells = sorted((cell_distance_floor(lat, lng, box), code, count)
+                   for code, count in counts.items() if count > 0 and near(box := _density_box(code)))
     target, total = DENSITY_MARGIN * wanted, 0.0
     points: list[tuple[float, float]] = []  # a heap of (distance, weight)
     for floor, code, count in cells + [(math.inf, "", 0)]:
@@ -203,6 +223,21 @@ def ring_for_count(lat: float, lng: float, counts: dict[str, int], start_m: floa
     return radius_m
 
 
+def _box_filter(lat: float, lng: float, radius_m: float):
+    """A cheap test that a cell box may hold points within radius_m: it overlaps the circle's
+    bounding box (every cell when that box reaches a pole or the 180th meridian). The map
+    holds whole partitions, up to 1024 cells each, most of them far outside a search."""
+    angle = radius_m / EARTH_RADIUS_M
+    south, north = lat - math.degrees(angle), lat + math.degrees(angle)
+    if north >= 90.0 or south <= -90.0 or math.sin(angle) >= math.cos(math.radians(lat)):
+        return lambda box: True
+    half = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(lat)))) + 1e-9
+    west, east = lng - half, lng + half
+    if west < -180.0 or east > 180.0:
+        return lambda box: box[0] <= north and box[1] >= south
+    return lambda box: box[0] <= north and box[1] >= south and box[2] <= east and box[3] >= west
+
+
 # --- how many queries a ring is worth --------------------------------------------------------
 
 # One more Query costs a round trip; one more item read costs its bytes and its decoding.
@@ -211,38 +246,41 @@ QUERY_WORTH_ITEMS = 12
 _CELL_SHIFT = 5 * (SORT_PRECISION - DENSITY_PRECISION)  # index bits inside one density cell
 
 
-def cheapest_plan(options: list[list[CellRange]], counts: dict[str, int]) -> list[CellRange]:
+class ExpectedStations:
+    """The density map laid along the index order: the stations it expects between two 45-bit
+    index positions, each geohash-5 cell's count spread evenly along its own interval."""
+
+    __slots__ = ("_cells", "_starts", "_running")
+
+    def __init__(self, counts: dict[str, int]):
+        self._cells = sorted((geohash_number(c), n) for c, n in counts.items() if n > 0)
+        self._starts = [c for c, _ in self._cells]
+        self._running = [0]
+        for _, n in self._cells:
+            self._running.append(self._running[-1] + n)
+
+    def __bool__(self) -> bool:
+        return bool(self._cells)
+
+    def between(self, start: int, end: int) -> float:
+        first, last = start >> _CELL_SHIFT, end >> _CELL_SHIFT
+        i, j = bisect_left(self._starts, first), bisect_right(self._starts, last)
+        total = float(self._running[j] - self._running[i])
+        size = 1 << _CELL_SHIFT
+        if i < j and self._starts[i] == first:
+            total -= self._cells[i][1] * (start - (first << _CELL_SHIFT)) / size
+        if i < j and self._starts[j - 1] == last:
+            total -= self._cells[j - 1][1] * (((last + 1) << _CELL_SHIFT) - 1 - end) / size
+        return total
+
+
+def cheapest_plan(options: list[list[CellRange]], expected: ExpectedStations) -> list[CellRange]:
     """Of plans of one area (fewest ranges first), the one whose queries plus the stations the
     density map expects it to read cost least: a sparse area is read in one or two queries,
     a dense one in as many as it is given. Without a map, the plan of the most ranges."""
-    if not counts or len(options) == 1:
+    if not expected or len(options) == 1:
         return options[-1]
-    cells = sorted((_cell_index(c), n) for c, n in counts.items() if n > 0)
-    starts = [c for c, _ in cells]
-    running = [0]
-    for _, n in cells:
-        running.append(running[-1] + n)
 
     def cost(plan: list[CellRange]) -> float:
-        return len(plan) * QUERY_WORTH_ITEMS + sum(
-            _expected_in(r.span(), cells, starts, running) for r in plan)
+        return len(plan) * QUERY_WORTH_ITEMS + sum(expected.between(*r.span()) for r in plan)
     return min(options, key=cost)  # the first of equals: the fewest queries
-
-
-def _cell_index(code: str) -> int:
-    """A density cell's place in the index order: its geohash-5 code as a number."""
-    return geohash_number(code)
-
-
-def _expected_in(span: tuple[int, int], cells, starts, running) -> float:
-    """Stations the map expects in an index interval, each cell's spread evenly along it."""
-    start, end = span
-    first, last = start >> _CELL_SHIFT, end >> _CELL_SHIFT
-    i, j = bisect_left(starts, first), bisect_right(starts, last)
-    total = float(running[j] - running[i])
-    size = 1 << _CELL_SHIFT
-    if i < j and starts[i] == first:
-        total -= cells[i][1] * (start - (first << _CELL_SHIFT)) / size
-    if i < j and starts[j - 1] == last:
-        total -= cells[j - 1][1] * (((last + 1) << _CELL_SHIFT) - 1 - end) / size
-    return total

@@ -149,4 +149,4 @@ def _district(position: tuple[float, float]) -> str | None:
 
     request = nearby_request(*position, radius_m=DISTRICT_RADIUS_M, limit=1)
     items = search_nearby(request)["items"]
-    return items[0]["district"] if items else None
+    return items[0].district if items else None

@@ -33,8 +33,8 @@ def _nearest(point: tuple[float, float], chosen: str, max_m: int) -> dict | None
         page = search_nearby(nearby_request(*point, radius_m=max(1, max_m), limit=2))
     except InvalidInput:  # a point search cannot serve (near a pole): no suggestion, same refusal
         return None
-    other = next((s for s in page["items"] if s["id"] != chosen), None)
+    other = next((s for s in page["items"] if s.id != chosen), None)
     if other is None:
         return None
-    return {"id": other["id"], "name": other["name"], "payee": other["payee"],
-            "distance_m": other["distance_m"]}
+    return {"id": other.id, "name": other.name, "payee": other.payee,
+            "distance_m": other.distance_m}

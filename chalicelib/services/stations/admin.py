@@ -13,6 +13,7 @@ from datetime import datetime
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.identity.roles import MANAGERS, Role
+from chalicelib.domain.stations.listings import ListedPromotion
 from chalicelib.domain.stations.prices import validate_price
 from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML, Station
@@ -21,7 +22,6 @@ from chalicelib.domain import times
 from chalicelib.observability import get_logger
 from chalicelib.services.notifications import price_alerts as alerts
 from chalicelib.services.outbox import delivery as outbox
-from chalicelib.services.stations.search import promotion_view
 from chalicelib.services.identity.tokens import Principal
 from chalicelib.store.stations import promotions as promotion_store
 from chalicelib.store.stations import changes as station_changes
@@ -126,7 +126,7 @@ def stock_view(station: Station) -> dict:
 def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str, ends_at: str,
                      station_ids: list[str] | None = None, grades: list[str] | None = None,
                      per_litre_off_fen: int = 0, threshold_fen: int = 0, amount_off_fen: int = 0,
-                     now: datetime | None = None) -> dict:
+                     now: datetime | None = None) -> ListedPromotion:
     now = now or times.now()
     _require_writer(staff)
     if station_ids is None and staff.role != Role.HQ:
@@ -160,7 +160,7 @@ def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str,
         raise Conflict("the stations changed meanwhile; try again", code="STATION_BUSY")
     get_logger().info("promotion created", extra={"promotion_id": promotion.id,
                                                   "staff_id": staff.subject})
-    return promotion_view(promotion, now)
+    return ListedPromotion.at(promotion, now)
 
 
 def list_promotions(staff: Principal, station_id: str | None, limit: int, cursor: str | None,
@@ -183,7 +183,7 @@ def list_promotions(staff: Principal, station_id: str | None, limit: int, cursor
         found = sorted((p for p in found.values() if _key(p) > (after or "")), key=_key)
     page = found[:limit]
     next_cursor = _key(page[-1]) if len(found) > limit else None
-    return {"items": [promotion_view(p, now) for p in page], "next_cursor": next_cursor}
+    return {"items": [ListedPromotion.at(p, now) for p in page], "next_cursor": next_cursor}
 
 
 def delete_promotion(staff: Principal, promotion_id: str) -> None:

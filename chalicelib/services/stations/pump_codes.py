@@ -89,16 +89,16 @@ def resolve(scene: str, *, member_level: str | None, now: datetime) -> dict:
         raise NotFound("this code is not one of our pump codes", code="PUMP_NOT_FOUND")
     station_id, nozzle_no = place
     try:
-        view = station_detail(station_id, member_level=member_level, now=now)
+        listing = station_detail(station_id, member_level=member_level, now=now)
     except NotFound:
         raise NotFound("the station of this code no longer exists",
                        code="PUMP_NOT_FOUND") from None
-    nozzle = next((n for n in view["nozzles"] if n["no"] == nozzle_no), None)
+    nozzle = listing.station.nozzle(nozzle_no)
     if nozzle is None:
         raise NotFound("this nozzle is no longer at the station; ask the staff",
                        code="NOZZLE_REMOVED")
-    offer = next(g for g in view["grades"] if g["grade"] == nozzle["grade"])
-    return {"scene": scene, "station_id": view["id"], "station_name": view["name"],
-            "payee": view["payee"], "address": view["address"], "open_now": view["open_now"],
-            "nozzle_no": nozzle_no, "grade": nozzle["grade"],
-            "grade_name": GRADE_NAMES.get(nozzle["grade"], nozzle["grade"]), "price": offer}
+    return {"scene": scene, "station_id": listing.id, "station_name": listing.name,
+            "payee": listing.payee, "address": listing.address, "open_now": listing.open_now,
+            "nozzle_no": nozzle_no, "grade": nozzle.grade,
+            "grade_name": GRADE_NAMES.get(nozzle.grade, nozzle.grade),
+            "price": listing.grade(nozzle.grade)}

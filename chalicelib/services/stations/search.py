@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -16,13 +16,14 @@ from chalicelib.domain.cursors import NEARBY_CURSOR_PATTERN
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.stations.geo import haversine_m
 from chalicelib.domain.stations.geocells import plan_options, plan_queries
+from chalicelib.domain.stations.listings import (
+    GradeOffer, ListedPromotion, QueueView, StationListing, grade_offer)
 from chalicelib.domain.stations.nearby import (
-    MAX_QUERIES, REFERENCE_VOLUME_ML, NearbyRequest, cheapest_plan, detour_fen, detour_ml, next_ring_m,
-    partitions_of, partitions_touching, ring_for_count)
-from chalicelib.domain.stations.pricing import quote
-from chalicelib.domain.stations.promotions import Promotion, describe
+    MAX_QUERIES, REFERENCE_VOLUME_ML, ExpectedStations, NearbyRequest, cheapest_plan, effective_cost,
+    next_ring_m, partitions_of, partitions_touching, ring_for_count)
+from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
-from chalicelib.domain.stations.stations import GRADE_NAMES, Station
+from chalicelib.domain.stations.stations import Station
 from chalicelib.domain import times
 from chalicelib.services.stations.activity import QUEUE_WINDOW_S
 from chalicelib.store.stations import promotions as promotion_store
@@ -53,7 +54,8 @@ class _Hit:
 def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level: str | None = None,
                   now: datetime | None = None,
                   stats: station_store.GeoReadStats | None = None) -> dict:
-    """One page of stations within req.radius_m, sorted as asked, with `next_cursor`."""
+    """One page of stations within req.radius_m, sorted as asked: {"items": [StationListing],
+    "next_cursor"}."""
     now = now or times.now()
     stats = stats if stats is not None else station_store.GeoReadStats()
     position = _read_cursor(cursor, req.sort)
@@ -63,7 +65,7 @@ def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level
     if req.sort == "distance":
         hits, last = _page_by_distance(req, position, stats)
         chain = [p for p in chain_read.result() if p.starts_at <= now]
-        items = [_view(h.station, now, chain, volume, member_level, h.distance_mm) for h in hits]
+        items = [_listing(h.station, now, chain, volume, member_level, h.distance_mm) for h in hits]
         following = last and (last[0], int(position.get("n", 0)) + len(hits), last[1])
     else:
         chain = [p for p in chain_read.result() if p.starts_at <= now]
@@ -80,14 +82,13 @@ def _side_reader():
 
 
 def station_detail(station_id: str, *, volume_ml: int = REFERENCE_VOLUME_ML,
-                   member_level: str | None = None, now: datetime | None = None) -> dict:
+                   member_level: str | None = None, now: datetime | None = None) -> StationListing:
+    """One station in full (its nozzles read through the listing), priced for `volume_ml`."""
     now = now or times.now()
     station = station_store.get_station(station_id, now) if _plausible_id(station_id) else None
     if station is None:
         raise NotFound(f"no station {station_id}", code="STATION_NOT_FOUND")
-    view = _view(station, now, [], volume_ml, member_level, None)
-    view["nozzles"] = [{"no": n.no, "grade": n.grade} for n in station.nozzles]
-    return view
+    return _listing(station, now, [], volume_ml, member_level, None)
 
 
 def _plausible_id(station_id: str) -> bool:
@@ -98,7 +99,7 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     """Expanding rings: read circles until they hold limit + 1 stations past the cursor.
 
     Every station nearer than the ring just read has been read, so the nearest of them are
-    the page. The first ring is sized from the density map to hold about 1.3x what the page
+    the page. The first ring is sized from the density map to hold about 1.5x what the page
     needs; if it falls short, the next is sized from the stations it found. A page never costs
     more than MAX_QUERIES index queries (plus one BatchGetItem of the density map), and every
     ring but the whole radius keeps back the queries a last ring to the whole radius needs, so
@@ -113,13 +114,14 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     read_to, used = start_m, 0
     reserve = min(MAX_QUERIES, partitions_touching(req.lat, req.lng, req.radius_m + 2))
     counts = _density(req, stats)
+    expected = ExpectedStations(counts)
     ring = max(ring_for_count(req.lat, req.lng, counts, start_m, wanted, req.radius_m),
                min(req.radius_m, math.ceil(max(after[0], 0) / 1000.0) + 1))  # past the cursor
     while True:
         budget = MAX_QUERIES - used - reserve
         if ring >= req.radius_m or not _fits(req, ring, budget):
             ring, budget = req.radius_m, MAX_QUERIES - used
-        used += _read_ring(req, ring, read_to, budget, counts, after, pool, stats)
+        used += _read_ring(req, ring, read_to, budget, expected, after, pool, stats)
         confirmed = sorted((h for h in pool.values() if h.distance_mm <= ring * 1000),
                            key=lambda h: h.key)
         if len(confirmed) > req.limit:
@@ -130,10 +132,12 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
                                           req.radius_m)
 
 
-def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int, counts: dict,
-               after: tuple, pool: dict, stats) -> int:
+def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int,
+               expected: ExpectedStations, after: tuple, pool: dict, stats) -> int:
     ranges = cheapest_plan(plan_options(req.lat, req.lng, ring, inner_radius_m=min(inner, ring),
-                                        max_queries=budget), counts)
+                                        max_queries=budget,
+                                        gap_weight=expected.between if expected else None),
+                           expected)
     for hit in _hits(req, ranges, stats):
         if hit.key > after:
             pool[hit.found.id] = hit
@@ -172,10 +176,10 @@ def _page_by_value(req: NearbyRequest, position: dict, stats, now, chain, volume
     for hit in _hits(req, ranges, stats):
         if hit.station.stock_state(req.grade) == "out":
             continue  # cannot be filled there now, whatever it costs
-        offer = _grade_view(hit.station, req.grade, _active(hit.station, chain, now), now,
+        offer = grade_offer(hit.station, req.grade, _active(hit.station, chain, now), now,
                             volume, member_level)
         cost = _cost(req, hit.distance_mm, offer) if req.sort == "cost" else None
-        value = cost["effective_cost_fen"] if cost else offer["price_fen"]
+        value = cost.effective_cost_fen if cost else offer.price_fen
         ranked.append(((value, hit.distance_mm, hit.station.id), hit, cost))
     nearest = min(ranked, key=lambda r: r[0][1:]) if ranked else None
     ranked.sort(key=lambda r: r[0])
@@ -184,21 +188,16 @@ def _page_by_value(req: NearbyRequest, position: dict, stats, now, chain, volume
         ranked = [r for r in ranked if r[0] > after]
     items = []
     for _, hit, cost in ranked[:req.limit]:
-        view = _view(hit.station, now, chain, volume, member_level, hit.distance_mm)
         if cost is not None:
-            view["cost"] = {**cost, "saving_fen": nearest[0][0] - cost["effective_cost_fen"]}
-        items.append(view)
+            cost = replace(cost, saving_fen=nearest[0][0] - cost.effective_cost_fen)
+        items.append(_listing(hit.station, now, chain, volume, member_level, hit.distance_mm, cost))
     following = ranked[req.limit - 1][0] if len(ranked) > req.limit else None
     return items, following
 
 
-def _cost(req: NearbyRequest, distance_mm: int, grade: dict) -> dict:
-    distance_m = (distance_mm + 500) // 1000
-    fuel = grade["reference_pay_fen"]
-    detour = detour_fen(distance_m, req.consumption_dl, grade["price_fen"])
-    return {"grade": req.grade, "liters_ml": req.volume_ml, "fuel_fen": fuel,
-            "detour_ml": detour_ml(distance_m, req.consumption_dl), "detour_fen": detour,
-            "effective_cost_fen": fuel + detour, "saving_fen": 0}
+def _cost(req: NearbyRequest, distance_mm: int, offer: GradeOffer):
+    return effective_cost(req.grade, req.volume_ml, (distance_mm + 500) // 1000, req.consumption_dl,
+                          offer.reference_pay_fen, offer.price_fen)
 
 
 def _active(station: Station, chain: list[Promotion], now: datetime) -> list[Promotion]:
@@ -208,51 +207,23 @@ def _active(station: Station, chain: list[Promotion], now: datetime) -> list[Pro
             and p.starts_at <= now < p.ends_at]
 
 
-def _view(station: Station, now: datetime, chain: list[Promotion], volume_ml: int,
-          member_level: str | None, distance_mm: int | None) -> dict:
+def _listing(station: Station, now: datetime, chain: list[Promotion], volume_ml: int,
+             member_level: str | None, distance_mm: int | None, cost=None) -> StationListing:
     active = _active(station, chain, now)
-    view = {
-        "id": station.id, "name": station.name, "brand": station.brand,
-        "district": station.district, "address": station.address, "payee": station.payee,
-        "location": {"lat": round(station.lat, 6), "lng": round(station.lng, 6), "coord": "gcj02"},
-        "distance_m": None if distance_mm is None else (distance_mm + 500) // 1000,
-        "open_now": station.is_open(now),
-        "hours": {"open": station.open_time, "close": station.close_time},
-        "reference_liters_ml": volume_ml,
-        "grades": [_grade_view(station, g.grade, active, now, volume_ml, member_level)
-                   for g in station.grades],
-        "promotions": [promotion_view(p, now) for p in sorted(active, key=lambda p: p.id)],
-        "queue": _queue_view(station, now),
-    }
-    return view
+    return StationListing(
+        station, None if distance_mm is None else (distance_mm + 500) // 1000,
+        station.is_open(now), volume_ml,
+        tuple(grade_offer(station, g.grade, active, now, volume_ml, member_level)
+              for g in station.grades),
+        tuple(ListedPromotion.at(p, now) for p in sorted(active, key=lambda p: p.id)),
+        _queue(station, now), cost)
 
 
-def _grade_view(station: Station, grade: str, active, now, volume_ml, member_level) -> dict:
-    q = quote(station.grades, active, station_id=station.id, grade=grade, now=now,
-              member_level=member_level, volume_ml=volume_ml)
-    return {"grade": grade, "name": GRADE_NAMES.get(grade, grade),
-            "guide_price_fen": q.guide_price_fen, "pump_price_fen": q.list_price_fen,
-            "price_fen": q.price_fen, "reference_pay_fen": q.pay_fen,
-            "stock": station.stock_state(grade), "promotion": q.description}
-
-
-def promotion_view(p: Promotion, now: datetime) -> dict:
-    return {"id": p.id, "title": p.title, "kind": p.kind, "description": describe(p),
-            "station_ids": sorted(p.station_ids) if p.station_ids is not None else None,
-            "grades": sorted(p.grades) if p.grades is not None else None,
-            "starts_at": times.iso_z(p.starts_at),
-            "ends_at": times.iso_z(p.ends_at),
-            "per_litre_off_fen": p.per_litre_off_fen, "threshold_fen": p.threshold_fen,
-            "amount_off_fen": p.amount_off_fen, "active": p.starts_at <= now < p.ends_at}
-
-
-def _queue_view(station: Station, now: datetime) -> dict:
+def _queue(station: Station, now: datetime) -> QueueView:
     arrivals = sum(station.queue.arrivals.get(b, 0) for b in buckets_in_window(now, QUEUE_WINDOW_S))
-    estimate = estimate_queue(arrivals, window_span_s(now, QUEUE_WINDOW_S), len(station.nozzles),
-                              station.queue.service_samples, station.queue.service_mean_s)
-    return {"wait_minutes": estimate.wait_minutes, "confidence": estimate.confidence,
-            "reason": estimate.reason, "arrivals_per_hour": round(estimate.arrivals_per_hour, 1),
-            "nozzles": len(station.nozzles)}
+    return QueueView(estimate_queue(arrivals, window_span_s(now, QUEUE_WINDOW_S), len(station.nozzles),
+                                    station.queue.service_samples, station.queue.service_mean_s),
+                     len(station.nozzles))
 
 
 def _read_cursor(cursor: str | None, sort: str) -> dict:

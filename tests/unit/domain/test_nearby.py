@@ -144,24 +144,23 @@ def test_every_accepted_search_fits_the_query_budget(lat, lng, radius_m):
 
 def test_a_sparse_map_reads_an_area_in_one_query_and_a_dense_one_in_more():
     from chalicelib.domain.stations.geocells import geohash, plan_options
-    from chalicelib.domain.stations.nearby import cheapest_plan
+    from chalicelib.domain.stations.nearby import ExpectedStations, cheapest_plan
     lat, lng = 37.87, 112.55
     options = plan_options(lat, lng, 3_000, max_queries=9)
     here, north = geohash(lat, lng, 5), geohash(lat + 0.04, lng, 5)
 
     assert [len(p) for p in options] == list(range(1, 10))
-    assert len(cheapest_plan(options, {here: 1})) == 1
-    assert len(cheapest_plan(options, {here: 3_000, north: 3_000})) > 2
-    assert cheapest_plan(options, {}) == options[-1]  # no map: as many ranges as allowed
+    assert len(cheapest_plan(options, ExpectedStations({here: 1}))) == 1
+    assert len(cheapest_plan(options, ExpectedStations({here: 3_000, north: 3_000}))) > 2
+    assert cheapest_plan(options, ExpectedStations({})) == options[-1]  # no map: the most ranges
 
 
 def test_the_map_expects_a_partition_to_hold_all_its_cells_stations():
     from chalicelib.domain.stations.geocells import CellRange, geohash
-    from chalicelib.domain.stations.nearby import _cell_index, _expected_in
-    cells = sorted((_cell_index(geohash(37.87, 112.55 + d, 5)), 10) for d in (0, 0.1, 0.2))
-    starts, running = [c for c, _ in cells], [0, 10, 20, 30]
+    from chalicelib.domain.stations.nearby import ExpectedStations
+    expected = ExpectedStations({geohash(37.87, 112.55 + d, 5): 10 for d in (0, 0.1, 0.2)})
     part = geohash(37.87, 112.55, 3)
 
-    assert _expected_in(CellRange(part, part, part + "~").span(), cells, starts, running) == 30
+    assert expected.between(*CellRange(part, part, part + "~").span()) == 30
     half = CellRange(part, geohash(37.87, 112.55, 5), geohash(37.87, 112.55, 5) + "g~")
-    assert _expected_in(half.span(), cells, starts, running) == pytest.approx(5, abs=0.01)
+    assert expected.between(*half.span()) == pytest.approx(5, abs=0.01)

@@ -88,7 +88,7 @@ def pages_of(req, most=4):
         stats = station_store.GeoReadStats()
         page = search.search_nearby(req, cursor, now=NOW, stats=stats)
         assert stats.ranges <= MAX_QUERIES
-        pages.append([i["id"] for i in page["items"]])
+        pages.append([i.id for i in page["items"]])
         cursor = page["next_cursor"]
         if cursor is None:
             break
@@ -129,7 +129,7 @@ def test_a_map_that_promises_more_than_there_is_still_gives_a_full_first_page(in
 
     first = search.search_nearby(req, now=NOW)["items"]
 
-    assert [i["id"] for i in first] == expected(stations, CITY, 50_000, None)[:20]
+    assert [i.id for i in first] == expected(stations, CITY, 50_000, None)[:20]
 
 
 def pages_and_cursors(req, most=3):
@@ -177,6 +177,6 @@ def test_a_sparse_countryside_is_read_in_one_or_two_queries(index):
 
             page = search.search_nearby(req, now=NOW, stats=stats)
 
-            assert [i["id"] for i in page["items"]] == expected(far, (at.lat, at.lng), radius_m, None)
+            assert [i.id for i in page["items"]] == expected(far, (at.lat, at.lng), radius_m, None)
             assert stats.ranges <= 2 or stats.ranges == len(
                 {r.partition for r in plan_queries(at.lat, at.lng, radius_m)})

@@ -146,10 +146,10 @@ def test_attendant_may_not_change_stock(station):
 def test_a_promotion_is_kept_on_its_stations_in_the_same_write(station):
     created = promotion(staff("manager", "ty-901"))
 
-    assert created["description"] == "直降0.20元/升" and created["active"]
-    assert promotion_store.get_promotion(created["id"]) is not None
+    assert created.description == "直降0.20元/升" and created.active
+    assert promotion_store.get_promotion(created.id) is not None
     own = station_store.read_station("ty-901").promotions
-    assert [p.id for p in own] == [created["id"]]
+    assert [p.id for p in own] == [created.id]
     assert station_store.read_station("ty-902").promotions == ()
 
 
@@ -157,11 +157,11 @@ def test_deleting_a_promotion_removes_it_from_its_stations(station):
     manager = staff("manager", "ty-901")
     created = promotion(manager)
 
-    station_admin.delete_promotion(manager, created["id"])
+    station_admin.delete_promotion(manager, created.id)
 
-    assert promotion_store.get_promotion(created["id"]) is None
+    assert promotion_store.get_promotion(created.id) is None
     assert station_store.read_station("ty-901").promotions == ()
-    assert refused(station_admin.delete_promotion, manager, created["id"]) == \
+    assert refused(station_admin.delete_promotion, manager, created.id) == \
         ("NotFound", "PROMOTION_NOT_FOUND")
 
 
@@ -171,8 +171,8 @@ def test_ended_promotions_are_dropped_from_the_station_when_a_new_one_is_added(s
         starts_at="2025-03-14T00:00:00Z", ends_at="2025-03-14T02:00:00Z", now=NOW - timedelta(hours=1))
     new = promotion(staff("hq"))
 
-    assert [p.id for p in station_store.read_station("ty-901").promotions] == [new["id"]]
-    assert promotion_store.get_promotion(old["id"]) is not None  # the record stays
+    assert [p.id for p in station_store.read_station("ty-901").promotions] == [new.id]
+    assert promotion_store.get_promotion(old.id) is not None  # the record stays
 
 
 @pytest.mark.parametrize("who, kwargs, expected", [
@@ -203,11 +203,11 @@ def test_managers_cannot_delete_what_is_not_theirs(station):
     chain = promotion(staff("hq"), station_ids=None)
     manager = staff("manager", "ty-901")
 
-    assert refused(station_admin.delete_promotion, manager, theirs["id"]) == \
+    assert refused(station_admin.delete_promotion, manager, theirs.id) == \
         ("Forbidden", "STATION_NOT_YOURS")
-    assert refused(station_admin.delete_promotion, manager, chain["id"]) == \
+    assert refused(station_admin.delete_promotion, manager, chain.id) == \
         ("Forbidden", "CHAIN_PROMOTION_HQ_ONLY")
-    assert refused(station_admin.delete_promotion, staff("attendant", "ty-902"), theirs["id"]) == \
+    assert refused(station_admin.delete_promotion, staff("attendant", "ty-902"), theirs.id) == \
         ("Forbidden", "ROLE_NOT_ALLOWED")
 
 
@@ -219,17 +219,17 @@ def test_listing_shows_a_stations_promotions_and_the_chains_in_end_order(station
 
     listed = station_admin.list_promotions(staff("attendant", "ty-901"), "ty-901", 20, None, NOW)
 
-    assert [p["id"] for p in listed["items"]] == [chain["id"], late["id"]]
+    assert [p.id for p in listed["items"]] == [chain.id, late.id]
     assert listed["next_cursor"] is None
 
 
 def test_hq_pages_through_every_promotion(station):
     hq = staff("hq")
-    made = [promotion(hq, ends_at=f"2025-03-{20 + k}T00:00:00Z")["id"] for k in range(5)]
+    made = [promotion(hq, ends_at=f"2025-03-{20 + k}T00:00:00Z").id for k in range(5)]
     seen, cursor = [], None
     while True:
         page = station_admin.list_promotions(hq, None, 2, cursor, NOW)
-        seen += [p["id"] for p in page["items"]]
+        seen += [p.id for p in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
@@ -243,7 +243,7 @@ def test_a_manager_lists_promotions_of_their_stations_only(station):
 
     listed = station_admin.list_promotions(staff("manager", "ty-901"), None, 20, None, NOW)
 
-    assert [p["id"] for p in listed["items"]] == [mine["id"]]
+    assert [p.id for p in listed["items"]] == [mine.id]
     assert refused(station_admin.list_promotions, staff("manager", "ty-901"), "ty-902", 20, None) \
         == ("Forbidden", "STATION_NOT_YOURS")
 
@@ -268,7 +268,7 @@ def test_a_manager_sets_member_prices_that_search_and_history_show(station):
     latest = price_history.price_history("ty-901", 1)[0].grades[0]
     assert (latest.old_member_prices, latest.new_member_prices) == ({}, {"silver": 700, "gold": 690})
     detail = stations.station_detail("ty-901", member_level="gold", now=NOW)
-    assert next(g for g in detail["grades"] if g["grade"] == "92")["price_fen"] == 690
+    assert detail.grade("92").price_fen == 690
 
 
 def test_member_prices_left_out_stay_and_an_empty_map_removes_them(station):

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib.api.shapes import converted
+from chalicelib.api.stations import PromotionOut, detail_answer, nearby_answer
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.stations.geo import haversine_m
 from chalicelib.domain.stations.nearby import nearby_request
@@ -27,13 +29,15 @@ def put(*stations_):
 def search(**kwargs):
     cursor = kwargs.pop("cursor", None)
     stats = kwargs.pop("stats", None)
-    return stations.search_nearby(nearby_request(*TAIYUAN, **kwargs), cursor, now=NOW, stats=stats)
+    return nearby_answer(stations.search_nearby(nearby_request(*TAIYUAN, **kwargs), cursor, now=NOW,
+                                                stats=stats))
 
 
 def promote(station_ids=None, **figures):
     args = {"title": "周五加油节", "kind": "per_litre_off", "per_litre_off_fen": 30,
             "starts_at": "2025-03-14T00:00:00Z", "ends_at": "2025-03-15T00:00:00Z", **figures}
-    return station_admin.create_promotion(HQ, station_ids=station_ids, now=NOW, **args)
+    return converted(station_admin.create_promotion(HQ, station_ids=station_ids, now=NOW, **args),
+                     PromotionOut)
 
 
 def test_stations_come_nearest_first_with_distance_and_map_coordinates(aws):
@@ -197,7 +201,7 @@ def test_queue_estimate_follows_the_erlang_c_formula_from_recorded_orders(aws):
     for _ in range(25):  # 25 fuellings of 6 minutes: the learned mean is used
         count_fuelling(station.id, NOW, NOW + timedelta(minutes=6))
 
-    queue = stations.station_detail(station.id, now=NOW)["queue"]
+    queue = detail_answer(stations.station_detail(station.id, now=NOW))["queue"]
 
     span_s = 5 * 600  # five whole 10-minute buckets; the sixth opens at 02:30:00 = NOW
     lam, mu, c = 24 / span_s, 1 / 360.0, 4
@@ -221,7 +225,7 @@ def test_a_quiet_station_has_no_estimate_and_says_why(aws):
 def test_detail_lists_nozzles_hours_and_payee(aws):
     station, = put(make_station(nozzles=3, open_time="06:00", close_time="22:00"))
 
-    detail = stations.station_detail(station.id, now=NOW)
+    detail = detail_answer(stations.station_detail(station.id, now=NOW))
 
     assert detail["nozzles"] == [{"no": 1, "grade": "92"}, {"no": 2, "grade": "95"},
                                  {"no": 3, "grade": "92"}]
@@ -268,10 +272,10 @@ def test_distances_are_measured_from_the_converted_wgs84_position(aws):
     station, = put(make_station(at=(37.8612, 112.5879)))  # GCJ-02 of the WGS-84 point below
 
     item = stations.search_nearby(nearby_request(37.859861, 112.581806, coord="wgs84"),
-                                  now=NOW)["items"][0]
+                                  now=NOW)["items"][0]  # the listing itself
 
     wgs_as_if_gcj = haversine_m(37.859861, 112.581806, station.lat, station.lng)
-    assert item["distance_m"] < 100 < wgs_as_if_gcj
+    assert item.distance_m < 100 < wgs_as_if_gcj
 
 
 def test_a_wrong_density_map_costs_reads_never_stations(aws):
