@@ -30,6 +30,9 @@ def running_stack(state_dir: Path, start_timeout_s: float = 120):
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     # Each line reaches the log as it is written (the functions' EMF metrics are read from it).
     env["PYTHONUNBUFFERED"] = "1"
+    # A process of the stack that crashes (a signal, not an exception) leaves every thread's
+    # Python stack in the log instead of only "exited with -11".
+    env["PYTHONFAULTHANDLER"] = "1"
     log = open(state_dir / "devstack.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "--api-port", str(port), "--state-dir", str(state_dir),

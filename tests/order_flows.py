@@ -29,7 +29,7 @@ def get_order(client, driver, order_id: str) -> dict:
     return client.http.get(f"/v1/orders/{order_id}", headers=driver_auth(driver)).json_body
 
 
-def wait_status(client, driver, order_id: str, status: str, timeout_s: float = 10) -> dict:
+def wait_status(client, driver, order_id: str, status: str, timeout_s: float = 30) -> dict:
     def reached():
         order = get_order(client, driver, order_id)
         return order if order.get("status") == status else None

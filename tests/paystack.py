@@ -201,7 +201,7 @@ def bearer_token(principal: Principal, ttl_s: int = 600) -> str:
                                token_version=account.token_version), ttl_s)
 
 
-def wait_for(predicate, timeout_s: float = 10.0, interval_s: float = 0.02):
+def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.02):
     deadline = time.monotonic() + timeout_s
     while True:
         value = predicate()

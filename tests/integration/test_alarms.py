@@ -12,6 +12,10 @@ import pytest
 from chalicelib import metrics
 from tests.emf import emf_records
 
+# `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
+# (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
+pytestmark = pytest.mark.xdist_group("chalice-package")
+
 FUNCTION, QUEUE = "AWS::Serverless::Function", "AWS::SQS::Queue"
 
 

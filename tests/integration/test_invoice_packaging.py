@@ -11,6 +11,10 @@ import yaml
 
 from infra.package import package
 
+# `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
+# (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
+pytestmark = pytest.mark.xdist_group("chalice-package")
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 

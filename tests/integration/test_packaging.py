@@ -7,8 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from devstack.infra import load_template
 from infra import roles
+
+# `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
+# (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
+pytestmark = pytest.mark.xdist_group("chalice-package")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

@@ -55,7 +55,7 @@ class Receiver:
         self.received.append(notification)
         return "", 204
 
-    def wait_for(self, out_trade_no: str, event_type: str, timeout_s: float = 5.0):
+    def wait_for(self, out_trade_no: str, event_type: str, timeout_s: float = 30.0):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for notification in list(self.received):
@@ -124,7 +124,7 @@ def _deliveries(stack, out_trade_no) -> list:
     return answer.json()["items"]
 
 
-def _wait(predicate, timeout_s=5.0):
+def _wait(predicate, timeout_s=30.0):
     deadline = time.monotonic() + timeout_s
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"

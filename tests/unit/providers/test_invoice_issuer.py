@@ -57,7 +57,7 @@ def fuel_invoice(**buyer) -> dict:
             "lines": [line.to_dict() for line in lines], "clerk": CLERK}
 
 
-def wait(poll, timeout_s: float = 5.0):
+def wait(poll, timeout_s: float = 30.0):
     deadline = time.monotonic() + timeout_s
     while True:
         result = poll()

@@ -42,7 +42,7 @@ def suppress(pay, out_trade_no: str) -> None:
                   json={"out_trade_no": out_trade_no}, timeout=5)
 
 
-def wait_status(client, driver, topup_id: str, status: str, timeout_s: float = 10) -> dict:
+def wait_status(client, driver, topup_id: str, status: str, timeout_s: float = 30) -> dict:
     def reached():
         topup = get_topup(client, driver, topup_id).json_body
         return topup if topup.get("status") == status else None
