@@ -107,10 +107,7 @@ def from_model(model: PromotionModel) -> Promotion:
 
 
 def get_promotion(promotion_id: str) -> Promotion | None:
-    try:
-        return from_model(PromotionModel.get(promotion_id, consistent_read=True))
-    except PromotionModel.DoesNotExist:
-        return None
+    return PromotionModel.get_or_none(promotion_id, from_model)
 
 
 def chain_promotions_not_ended(now: datetime) -> list[Promotion]:
