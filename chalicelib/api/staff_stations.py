@@ -7,7 +7,7 @@ import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib.api.http import created, current_staff, route
-from chalicelib.api.shapes import converted
+from chalicelib.api.shapes import converted, shaped
 from chalicelib.api.stations import PromotionOut, doc_only
 from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN, STATION_CURSOR_PATTERN
 from chalicelib.domain.stations.prices import MAX_PRICE_FEN, MIN_PRICE_FEN
@@ -199,8 +199,8 @@ def put_prices(station_id: str, body: PricesIn):
 def get_price_history(station_id: str, query: PriceHistoryQuery):
     from chalicelib.services.stations import records as station_records
 
-    return station_records.price_changes(current_staff(bp.current_request), station_id,
-                                         query.limit)
+    return shaped(station_records.price_changes(current_staff(bp.current_request), station_id,
+                                                query.limit), PriceHistoryOut)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["GET"], auth="staff",

@@ -26,20 +26,12 @@ def current_inventory(staff: Principal, station_id: str) -> dict:
 
 
 def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
-    """The station's newest price changes first, each grade with its old and new prices."""
+    """The station's newest price changes first (PriceChange, each grade with its old and new
+    prices), under the station's id; the route shapes them."""
     check_page(limit, None, _CURSOR, most=MAX_HISTORY)
     require_station(staff, station_id)
     existing_station(station_id)
-    return {"station_id": station_id, "items": [
-        {"version": c.version, "changed_at": times.iso_z(c.changed_at), "changed_by": c.changed_by,
-         "role": c.role,
-         "grades": [{"grade": g.grade, "old_guide_price_fen": g.old_guide_price_fen,
-                     "old_pump_price_fen": g.old_pump_price_fen,
-                     "new_guide_price_fen": g.new_guide_price_fen,
-                     "new_pump_price_fen": g.new_pump_price_fen,
-                     "old_member_prices": dict(g.old_member_prices),
-                     "new_member_prices": dict(g.new_member_prices)} for g in c.grades]}
-        for c in price_history.price_history(station_id, limit)]}
+    return {"station_id": station_id, "items": price_history.price_history(station_id, limit)}
 
 
 def list_stations(staff: Principal, limit: int, cursor: str | None,
