@@ -196,7 +196,9 @@ def test_manager_finds_an_order_and_reads_its_full_history(stack, page):
     page.get_by_role("link", name="订单查询").click()
     # The whole short number: a shorter tail can be all digits and then also matches the amounts
     # of the day's other orders at this station (the search reads digits as an amount too).
-    page.get_by_label("查找").fill(short_no(order).lower())
+    # Exactly "查找": the board still shown for a moment has its own "查找订单" box, and typing
+    # there is lost when the orders page replaces it.
+    page.get_by_label("查找", exact=True).fill(short_no(order).lower())
     row = page.get_by_test_id("order-row")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(f"#{short_no(order)}")
