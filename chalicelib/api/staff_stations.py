@@ -165,8 +165,8 @@ _GRADE_ERRORS = {400: ("UNKNOWN_GRADE", "DUPLICATE_GRADE", "GRADES_REQUIRED"),
 def list_stations(query: StationListQuery):
     from chalicelib.services.stations import records as station_records
 
-    return station_records.list_stations(current_staff(bp.current_request), query.limit,
-                                         query.cursor)
+    return converted(station_records.list_stations(current_staff(bp.current_request),
+                                                   query.limit, query.cursor), StationPage)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["GET"], auth="staff",
@@ -175,7 +175,8 @@ def list_stations(query: StationListQuery):
 def get_prices(station_id: str):
     from chalicelib.services.stations import admin as station_admin
 
-    return station_admin.current_prices(current_staff(bp.current_request), station_id)
+    return converted(station_admin.current_prices(current_staff(bp.current_request), station_id),
+                     PricesOut)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/prices", methods=["PUT"], auth="staff", body=PricesIn,
@@ -188,7 +189,7 @@ def put_prices(station_id: str, body: PricesIn):
     staff = current_staff(bp.current_request)
     prices = [(g.grade, g.guide_price_fen, g.pump_price_fen, g.member_prices)
               for g in body.grades]
-    return station_admin.update_prices(staff, station_id, prices)
+    return converted(station_admin.update_prices(staff, station_id, prices), PricesOut)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/price-history", methods=["GET"], auth="staff",
@@ -209,7 +210,8 @@ def get_price_history(station_id: str, query: PriceHistoryQuery):
 def get_inventory(station_id: str):
     from chalicelib.services.stations import records as station_records
 
-    return station_records.current_inventory(current_staff(bp.current_request), station_id)
+    return converted(station_records.current_inventory(current_staff(bp.current_request),
+                                                       station_id), InventoryOut)
 
 
 @route(bp, "/v1/staff/stations/{station_id}/inventory", methods=["PUT"], auth="staff",
@@ -220,7 +222,7 @@ def put_inventory(station_id: str, body: InventoryIn):
 
     staff = current_staff(bp.current_request)
     levels = [(g.grade, g.liters_ml) for g in body.grades]
-    return station_admin.update_inventory(staff, station_id, levels)
+    return converted(station_admin.update_inventory(staff, station_id, levels), InventoryOut)
 
 
 @route(bp, "/v1/staff/promotions", methods=["POST"], auth="staff", body=PromotionIn,

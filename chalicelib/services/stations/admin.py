@@ -14,8 +14,9 @@ from chalicelib.domain.cursors import PROMOTION_CURSOR_PATTERN
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from chalicelib.domain.identity.roles import MANAGERS, Role
 from chalicelib.domain.stations.listings import ListedPromotion
-from chalicelib.domain.stations.prices import validate_price
+from chalicelib.domain.stations.prices import GradePrice, validate_price
 from chalicelib.domain.stations.promotions import Promotion
+from chalicelib.domain.stations.staff_listings import StationPrices, StationStock
 from chalicelib.domain.stations.stations import GRADE_NAMES, MAX_TANK_ML, Station
 from chalicelib.domain.times import parse_time
 from chalicelib.domain import times
@@ -34,15 +35,14 @@ _PRICE_RETRIES = 3
 _CURSOR = re.compile(PROMOTION_CURSOR_PATTERN)
 
 
-def current_prices(staff: Principal, station_id: str) -> dict:
+def current_prices(staff: Principal, station_id: str) -> StationPrices:
     """The prices of one of the staff member's stations, as update_prices answers them."""
     require_station(staff, station_id)
-    station = existing_station(station_id)
-    return _prices_view(station, station.version, [])
+    return StationPrices.of(existing_station(station_id))
 
 
 def update_prices(staff: Principal, station_id: str,
-                  prices: list[tuple], now: datetime | None = None) -> dict:
+                  prices: list[tuple], now: datetime | None = None) -> StationPrices:
     """New guide, pump and member prices for some grades, effective at once, old ones kept as
     history: rows (grade, guide, pump[, member_prices]). Member prices (level -> fen/L) left
     out or None stay as they are; {} removes them."""
@@ -68,7 +68,7 @@ def update_prices(staff: Principal, station_id: str,
             if (old.guide_price_fen, old.pump_price_fen) != (guide, pump)
             or (member is not None and member != dict(old.member_prices)))
         if not changes:
-            return _prices_view(station, station.version, [])
+            return StationPrices.of(station)
         change = PriceChange(station_id, station.version + 1, now or times.now(), staff.subject,
                              staff.role or "", changes)
         drops = alerts.price_drop_messages(change, station.name)
@@ -77,7 +77,9 @@ def update_prices(staff: Principal, station_id: str,
                                                        "staff_id": staff.subject,
                                                        "grades": [c.grade for c in changes]})
             outbox.send_now(drops)  # never raises: the sweeper sends what SQS did not take
-            return _prices_view(station, change.version, changes)
+            return StationPrices.of(station, change.version, {
+                c.grade: GradePrice(c.grade, c.new_guide_price_fen, c.new_pump_price_fen,
+                                    c.new_member_prices) for c in changes})
     raise Conflict("the station's prices kept changing; try again", code="STATION_BUSY")
 
 
@@ -98,7 +100,8 @@ def _member_prices(grade: str, member: dict[str, int] | None, pump: int) -> dict
     return dict(member)
 
 
-def update_inventory(staff: Principal, station_id: str, levels: list[tuple[str, int]]) -> dict:
+def update_inventory(staff: Principal, station_id: str,
+                     levels: list[tuple[str, int]]) -> StationStock:
     """Tank stock per grade, as the station's own system reports it."""
     _require_writer(staff)
     require_station(staff, station_id)
@@ -113,14 +116,7 @@ def update_inventory(staff: Principal, station_id: str, levels: list[tuple[str, 
     if not station_changes.set_stock(station_id, wanted):
         _require_sold(existing_station(station_id), wanted)  # it changed meanwhile: say how
         raise Conflict("the station changed meanwhile; try again", code="STATION_BUSY")
-    return stock_view(replace(station, stock_ml={**station.stock_ml, **wanted}))
-
-
-def stock_view(station: Station) -> dict:
-    """Tank stock per grade sold: litres as last reported (None: never) and its level."""
-    return {"station_id": station.id,
-            "grades": [{"grade": g.grade, "liters_ml": station.stock_ml.get(g.grade),
-                        "stock": station.stock_state(g.grade)} for g in station.grades]}
+    return StationStock(replace(station, stock_ml={**station.stock_ml, **wanted}))
 
 
 def create_promotion(staff: Principal, *, title: str, kind: str, starts_at: str, ends_at: str,
@@ -265,15 +261,3 @@ def _after_key(cursor: str | None) -> str | None:
         raise InvalidInput("the cursor is not one this API gave out", code="INVALID_CURSOR",
                            field="cursor")
     return cursor
-
-
-def _prices_view(station: Station, version: int, changes) -> dict:
-    new = {c.grade: c for c in changes}
-    return {"station_id": station.id, "version": version, "changed": sorted(new),
-            "grades": [{"grade": g.grade,
-                        "guide_price_fen": new[g.grade].new_guide_price_fen if g.grade in new
-                        else g.guide_price_fen,
-                        "pump_price_fen": new[g.grade].new_pump_price_fen if g.grade in new
-                        else g.pump_price_fen,
-                        "member_prices": dict(new[g.grade].new_member_prices if g.grade in new
-                                              else g.member_prices)} for g in station.grades]}

@@ -10,8 +10,9 @@ from chalicelib.domain import times
 from chalicelib.domain.cursors import STATION_CURSOR_PATTERN, check_page
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.identity.roles import Role
+from chalicelib.domain.stations.staff_listings import ChainStation, StationStock
 from chalicelib.services.identity.tokens import Principal
-from chalicelib.services.stations.admin import existing_station, require_station, stock_view
+from chalicelib.services.stations.admin import existing_station, require_station
 from chalicelib.store.stations import price_history
 from chalicelib.store.stations import stations as station_store
 
@@ -19,10 +20,10 @@ MAX_HISTORY = 50  # the store's newest-first page; older changes stay stored
 _CURSOR = re.compile(STATION_CURSOR_PATTERN)
 
 
-def current_inventory(staff: Principal, station_id: str) -> dict:
+def current_inventory(staff: Principal, station_id: str) -> StationStock:
     """The stock of one of the staff member's stations, as the inventory PUT answers it."""
     require_station(staff, station_id)
-    return stock_view(existing_station(station_id))
+    return StationStock(existing_station(station_id))
 
 
 def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
@@ -36,16 +37,11 @@ def price_changes(staff: Principal, station_id: str, limit: int = 20) -> dict:
 
 def list_stations(staff: Principal, limit: int, cursor: str | None,
                   now: datetime | None = None) -> dict:
-    """hq only: every station of the chain, a page at a time, each with its prices and stock."""
+    """hq only: every station of the chain, a page at a time (ChainStation: each with its
+    prices and stock), and the cursor of the next page; the route shapes them."""
     if staff.role != Role.HQ:
         raise Forbidden("only hq lists every station", code="ROLE_NOT_ALLOWED")
     check_page(limit, cursor, _CURSOR)
     now = now or times.now()
     stations, last = station_store.page_stations(limit, cursor)
-    return {"items": [{
-        "id": s.id, "name": s.name, "brand": s.brand, "district": s.district,
-        "address": s.address, "open_time": s.open_time, "close_time": s.close_time,
-        "open_now": s.is_open(now), "nozzles": len(s.nozzles),
-        "grades": [{"grade": g.grade, "guide_price_fen": g.guide_price_fen,
-                    "pump_price_fen": g.pump_price_fen, "stock": s.stock_state(g.grade)}
-                   for g in s.grades]} for s in stations], "next_cursor": last}
+    return {"items": [ChainStation.at(s, now) for s in stations], "next_cursor": last}

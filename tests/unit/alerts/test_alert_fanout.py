@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from chalice.app import SQSEvent
 
+from chalicelib.domain.stations.staff_listings import StationPrices
 from chalicelib.jobs import alerts as alert_jobs
 from chalicelib.services.notifications import price_alerts as alerts
 from chalicelib.services.outbox import delivery as outbox
@@ -19,7 +20,7 @@ NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 MANAGER = staff("manager", "ty-alert-1")
 
 
-def lower_92_to(pump_fen: int, guide_fen: int = 718) -> dict:
+def lower_92_to(pump_fen: int, guide_fen: int = 718) -> StationPrices:
     return station_admin.update_prices(MANAGER, "ty-alert-1", [("92", guide_fen, pump_fen)], now=NOW)
 
 
@@ -134,7 +135,7 @@ def test_a_drop_made_while_sqs_is_down_is_announced_once_when_it_is_back(station
 
     result = lower_92_to(700)
 
-    assert result["changed"] == ["92"]
+    assert result.changed == ("92",)
     assert station_admin.station_store.get_station("ty-alert-1").grade_price("92").pump_price_fen == 700
     assert outbox.sweep() == {"pending": 1, "sent": 0}  # still down: the message waits
     outage.recover()

@@ -43,7 +43,7 @@ def test_manager_changes_prices_and_the_old_ones_stay_as_history(station):
 
     result = station_admin.update_prices(manager, "ty-901", [("92", 730, 715)], now=NOW)
 
-    assert result["changed"] == ["92"] and result["version"] == 1
+    assert result.changed == ("92",) and result.version == 1
     stored = station_store.get_station("ty-901")
     assert stored.grade_price("92").pump_price_fen == 715 and stored.version == 1
     [entry] = price_history.price_history("ty-901")
@@ -63,7 +63,7 @@ def test_member_prices_and_other_grades_are_untouched_by_a_price_change(station)
 def test_unchanged_prices_write_no_history(station):
     result = station_admin.update_prices(staff("hq"), "ty-901", [("92", 718, 718)], now=NOW)
 
-    assert result["changed"] == [] and result["version"] == 0
+    assert result.changed == () and result.version == 0
     assert price_history.price_history("ty-901") == []
 
 
@@ -121,7 +121,7 @@ def test_inventory_sets_stock_levels_and_states(station):
     result = station_admin.update_inventory(staff("manager", "ty-901"), "ty-901",
                                             [("92", 0), ("95", 800_000)])
 
-    assert {g["grade"]: g["stock"] for g in result["grades"]} == {"92": "out", "95": "low"}
+    assert {g.grade: g.stock for g in result.grades} == {"92": "out", "95": "low"}
     assert station_store.get_station("ty-901").stock_ml == {"92": 0, "95": 800_000}
 
 
@@ -261,8 +261,8 @@ def test_a_manager_sets_member_prices_that_search_and_history_show(station):
     result = station_admin.update_prices(
         manager, "ty-901", [("92", 718, 718, {"silver": 700, "gold": 690})], now=NOW)
 
-    grade = next(g for g in result["grades"] if g["grade"] == "92")
-    assert result["changed"] == ["92"] and grade["member_prices"] == {"silver": 700, "gold": 690}
+    grade = next(g for g in result.grades if g.grade == "92")
+    assert result.changed == ("92",) and grade.member_prices == {"silver": 700, "gold": 690}
     stored = station_store.get_station("ty-901").grade_price("92")
     assert dict(stored.member_prices) == {"silver": 700, "gold": 690}
     latest = price_history.price_history("ty-901", 1)[0].grades[0]
