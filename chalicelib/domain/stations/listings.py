@@ -105,8 +105,19 @@ class Hours:
     close: str
 
 
+class StationFields:
+    """What a listing reads straight through from its station (its `station` field)."""
+    __slots__ = ()
+
+    id = property(lambda self: self.station.id)
+    name = property(lambda self: self.station.name)
+    brand = property(lambda self: self.station.brand)
+    district = property(lambda self: self.station.district)
+    address = property(lambda self: self.station.address)
+
+
 @dataclass(frozen=True, slots=True)
-class StationListing:
+class StationListing(StationFields):
     """One station in a driver's list (distance set) or on its own page (distance None)."""
     station: Station
     distance_m: int | None
@@ -117,11 +128,6 @@ class StationListing:
     queue: QueueView
     cost: EffectiveCost | None = None  # sort=cost only
 
-    id = property(lambda self: self.station.id)
-    name = property(lambda self: self.station.name)
-    brand = property(lambda self: self.station.brand)
-    district = property(lambda self: self.station.district)
-    address = property(lambda self: self.station.address)
     payee = property(lambda self: self.station.payee)
 
     @property

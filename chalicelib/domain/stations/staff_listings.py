@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.stations.listings import StationFields
 from chalicelib.domain.stations.prices import GradePrice
 from chalicelib.domain.stations.stations import Station
 
@@ -67,7 +68,7 @@ class StationStock:
 
 
 @dataclass(frozen=True, slots=True)
-class ChainStation:
+class ChainStation(StationFields):
     """A station in hq's list of the chain at a moment: open or not, how many nozzles, and each
     grade's prices and stock level."""
     station: Station
@@ -77,11 +78,6 @@ class ChainStation:
     def at(cls, station: Station, now: datetime) -> "ChainStation":
         return cls(station, station.is_open(now))
 
-    id = property(lambda self: self.station.id)
-    name = property(lambda self: self.station.name)
-    brand = property(lambda self: self.station.brand)
-    district = property(lambda self: self.station.district)
-    address = property(lambda self: self.station.address)
     open_time = property(lambda self: self.station.open_time)
     close_time = property(lambda self: self.station.close_time)
     nozzles = property(lambda self: len(self.station.nozzles))
