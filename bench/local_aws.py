@@ -14,13 +14,10 @@ def start_local_aws(dynamodb_url: str | None = None, queues: tuple[str, ...] = (
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from devstack.servers import free_port
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     os.environ["AWS_ENDPOINT_URL"] = url
     for service in ("SQS", "S3", "SECRETSMANAGER"):
         os.environ[f"AWS_ENDPOINT_URL_{service}"] = url

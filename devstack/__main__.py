@@ -30,7 +30,8 @@ def quiet_console(verbose: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run the fuel backend locally.")
-    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--api-port", type=int, default=8000,
+                        help="the API's port; 0 picks a free one (written to devstack.json)")
     parser.add_argument("--state-dir", default=str(PROJECT_DIR / ".local"))
     parser.add_argument("--schedule-every", type=float, default=5.0,
                         help="fire every schedule at least this often, in seconds")
@@ -56,11 +57,18 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        info = stack.start()
+        try:
+            info = stack.start()
+        except RuntimeError as error:  # a port in use, an engine that did not start: said plainly
+            print(f"devstack: {error}", file=sys.stderr)
+            return 1
         env = {**os.environ, **stack.environment()}
         python = sys.executable
+        api_fd = stack.hand_over_api_socket()
         children.append(subprocess.Popen(
-            [python, "-m", "devstack.api", "--port", str(args.api_port)], cwd=PROJECT_DIR, env=env))
+            [python, "-m", "devstack.api", "--fd", str(api_fd)], cwd=PROJECT_DIR, env=env,
+            pass_fds=(api_fd,)))
+        stack.release_api_socket()
         children.append(subprocess.Popen(
             [python, "-m", "devstack.worker", "--schedule-every", str(args.schedule_every)],
             cwd=PROJECT_DIR, env=env))

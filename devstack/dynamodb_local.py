@@ -4,10 +4,17 @@ One launcher for the local stack, the integration tier and the benchmarks. Data 
 unless a directory is given, where the engine keeps one shared database file between runs.
 `launch()` returns at once so the caller can start other things while the JVM warms up;
 `wait_ready()` (or `start()`, which does both) blocks until the engine answers.
+
+Java cannot take a listening socket from us, so the engine is given a port picked free by number
+and binds it itself a second later; another process may take that port in between. So an answer
+on the port counts only once the engine's own process is the one listening there, and an engine
+that lost its port is started again on another (`endpoint_url` is final once `wait_ready()`
+returns).
 """
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import subprocess
 import time
@@ -30,11 +37,18 @@ def jar_path() -> Path:
 
 
 class DynamoDBLocal:
+    LAUNCHES = 3  # a lost port costs one more start; three losses in a row is not a race
+
     def __init__(self, *, data_dir: Path | None = None, host: str = "127.0.0.1"):
         self.data_dir = data_dir
-        self.port = free_port(host)
-        self.endpoint_url = f"http://{host}:{self.port}"
+        self.host = host
+        self.port = 0
         self._process: subprocess.Popen | None = None
+        self._launches = 0
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
     def launch(self) -> "DynamoDBLocal":
         java = shutil.which("java")
@@ -46,6 +60,8 @@ class DynamoDBLocal:
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             storage = ["-dbPath", str(self.data_dir.resolve())]
+        self.port = free_port(self.host)
+        self._launches += 1
         self._process = subprocess.Popen(
             # The quick compiler and the serial collector start the engine in about a third
             # of the time; locally the Python side, not the engine, bounds the throughput.
@@ -56,18 +72,28 @@ class DynamoDBLocal:
         return self
 
     def wait_ready(self, timeout_s: float = 60) -> "DynamoDBLocal":
-        client = self.client()
         deadline = time.monotonic() + timeout_s
         while True:
-            try:
-                client.list_tables()
+            if self._process.poll() is not None:  # lost its port to another process, or failed
+                if self._launches >= self.LAUNCHES or time.monotonic() > deadline:
+                    raise RuntimeError("DynamoDB Local did not start")
+                self.launch()
+            # Ours listening first: until then, whatever answers on the port is someone else.
+            elif _listens_on(self._process.pid, self.port) and self._answers():
                 return self
-            except (botocore.exceptions.EndpointConnectionError,
-                    botocore.exceptions.ConnectionClosedError):
-                if time.monotonic() > deadline or self._process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("DynamoDB Local did not start") from None
-                time.sleep(0.1)
+            elif time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("DynamoDB Local did not start")
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        try:
+            self.client().list_tables()
+            return True
+        except (botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectionClosedError,
+                botocore.exceptions.ReadTimeoutError):  # bound, not serving yet
+            return False
 
     def start(self, timeout_s: float = 60) -> "DynamoDBLocal":
         return self.launch().wait_ready(timeout_s)
@@ -83,3 +109,29 @@ class DynamoDBLocal:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+
+
+def _listens_on(pid: int, port: int) -> bool:
+    """Whether process `pid` holds the socket listening on `port` (Linux's /proc: the listening
+    sockets' inodes against the process's open sockets). Without /proc, the answer alone counts."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # local address "ADDR:PORT" in hex, state 0A is LISTEN, inode in the tenth column
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                listening.add(f"socket:[{fields[9]}]")
+    fd_dir = Path(f"/proc/{pid}/fd")
+    if not fd_dir.exists():
+        return True
+    for fd in fd_dir.iterdir():
+        try:
+            if os.readlink(fd) in listening:
+                return True
+        except OSError:  # closed while we looked
+            continue
+    return False

@@ -9,6 +9,9 @@ from werkzeug.serving import make_server
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now, for a server that cannot be handed a bound socket (DynamoDB Local's JVM).
+    Another process may take it before that server binds it: check who listens (see
+    devstack/dynamodb_local.py). Every other server here binds port 0 itself."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]

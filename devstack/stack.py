@@ -2,12 +2,16 @@
 
 Everything listens on loopback. Ports other than the API's are picked free at start and written
 to .local/devstack.json, so two stacks (a developer's and the e2e tests') can run side by side.
+Every server binds its own port: the API's socket is bound here first (api_port 0 picks a free
+one) and handed to the API's process, the embedded AWS and the sandboxes bind port 0 and report
+what they got, and DynamoDB Local is checked to be the process listening on its port.
 """
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import socket
 import time
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from chalicelib.domain.notifications.subscribe_messages import MESSAGE_KINDS
 from devstack import console, infra, jobs_control, seeding
 from devstack.dynamodb_local import DynamoDBLocal
 from devstack.invoicing import Invoicing
-from devstack.servers import RunningServer, free_port, serve
+from devstack.servers import RunningServer, serve
 from devstack.sandboxes import docs, wechat, wechatpay
 from devstack.sandboxes.wechat_messages import templates_for
 
@@ -40,6 +44,7 @@ class LocalStack:
         self._dynamodb: DynamoDBLocal | None = None
         self.host = host
         self.api_port = api_port
+        self._api_socket: socket.socket | None = None
         self.notify_time_scale = notify_time_scale
         self._moto = None
         self._servers: dict[str, RunningServer] = {}
@@ -51,7 +56,15 @@ class LocalStack:
     # -- start -------------------------------------------------------------------------------
     def start(self) -> dict:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        # The JVM takes seconds to start: launch it first and wait for it only when tables are due.
+        # The API's port first: every URL handed out below names it, and a port in use (another
+        # stack on :8000) stops the start here, before anything else runs.
+        try:
+            self._api_socket = socket.create_server((self.host, self.api_port), backlog=256)
+        except OSError as error:
+            raise RuntimeError(f"the API's port {self.api_port} is in use: stop what listens "
+                               "there, or pick another with --api-port") from error
+        self.api_port = self._api_socket.getsockname()[1]
+        # The JVM takes seconds to start: launch it first and wait for it only when its address is due.
         self._dynamodb = DynamoDBLocal(data_dir=self.data_dir, host=self.host).launch()
         aws_url = self._start_moto()
         app_secret = secrets.token_hex(16)
@@ -89,6 +102,8 @@ class LocalStack:
         self._servers["docs"] = serve(docs.create_app(self.api_url), self.host)
         self._servers["console"] = serve(console.create_app(self.api_url), self.host)
 
+        # Its port is final once it answers (it moves if another process took the one picked).
+        self._dynamodb.wait_ready()
         self._env = {
             "STAGE": STAGE,
             "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
@@ -158,13 +173,22 @@ class LocalStack:
     def environment(self) -> dict[str, str]:
         return dict(self._env)
 
+    def hand_over_api_socket(self) -> int:
+        """The listening socket's descriptor, for the API's process to inherit (pass_fds); call
+        release_api_socket() once that process started, so only it holds the port."""
+        return self._api_socket.fileno()
+
+    def release_api_socket(self) -> None:
+        if self._api_socket is not None:
+            self._api_socket.close()
+            self._api_socket = None
+
     def _start_moto(self) -> str:
         from moto.server import ThreadedMotoServer
 
-        port = free_port(self.host)
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
         self._moto.start()
-        return f"http://{self.host}:{port}"
+        return f"http://{self.host}:{self._moto.get_host_and_port()[1]}"
 
     @property
     def data_dir(self) -> Path | None:
@@ -181,7 +205,6 @@ class LocalStack:
         if self.keep_data:  # kept ledgers stay verifiable: their key outlives the moto server
             keep_key_material(self._resources["LedgerKey"]["Ref"], REGION,
                               self.state_dir / "ledger_key_material.bin")
-        self._dynamodb.wait_ready()
         return bool(infra.create_tables(self._dynamodb.client(), STAGE, REGION))
 
     def wait_for_api(self, timeout_s: float = 60) -> None:
@@ -219,6 +242,7 @@ class LocalStack:
 
     # -- stop --------------------------------------------------------------------------------
     def stop(self) -> None:
+        self.release_api_socket()
         for stop_part in reversed(self._on_stop):
             stop_part()
         self._on_stop.clear()

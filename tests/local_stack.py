@@ -16,16 +16,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.servers import free_port
-
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
 def running_stack(state_dir: Path, start_timeout_s: float = 120):
     """The local stack as a subprocess on free ports, as the README starts it; yields its
-    devstack.json once the API answers, and stops it with Ctrl-C's signal at the end."""
-    port = free_port()
+    devstack.json once the API answers, and stops it with Ctrl-C's signal at the end. The stack
+    binds every port itself (--api-port 0) and writes what it got to devstack.json, which it
+    writes only once the API's socket is listening."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     # Each line reaches the log as it is written (the functions' EMF metrics are read from it).
@@ -35,7 +34,7 @@ def running_stack(state_dir: Path, start_timeout_s: float = 120):
     env["PYTHONFAULTHANDLER"] = "1"
     log = open(state_dir / "devstack.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "--api-port", str(port), "--state-dir", str(state_dir),
+        [sys.executable, "-m", "devstack", "--api-port", "0", "--state-dir", str(state_dir),
          "--schedule-every", "2"],
         cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     info_path = state_dir / "devstack.json"

@@ -21,7 +21,7 @@ from chalicelib.store.stations import stations as station_store
 from chalicelib.store.identity import users as user_store
 from devstack.sandboxes import wechat as wechat_sandbox
 from devstack.sandboxes import wechatpay as pay_sandbox
-from devstack.servers import RunningServer, free_port, serve
+from devstack.servers import RunningServer, serve
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 APPID, MCHID, APP_SECRET = "wx0rders0test0app", "1900000109", "orders-test-app-secret"
@@ -46,11 +46,11 @@ def serve_api(host: str = "127.0.0.1") -> RunningServer:
     from devstack.api import make_server
 
     ChaliceRequestHandler.log_message = lambda *args: None  # no access log on test output
-    port = free_port(host)
-    server = make_server(app, host, port)
+    server = make_server(app, host, 0)
     thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     thread.start()
-    return RunningServer(url=f"http://{host}:{port}", server=server, thread=thread)
+    return RunningServer(url=f"http://{host}:{server.server.server_port}", server=server,
+                         thread=thread)
 
 
 @dataclass

@@ -72,17 +72,24 @@ class _Handler:
 
 
 class SmtpSink:
-    """aiosmtpd on a loopback port, filing every message in `outbox`."""
+    """aiosmtpd on a loopback port, filing every message in `outbox`. The socket is bound here,
+    before the server starts (port 0 picks a free one), so the port is never picked by number
+    and bound later."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, outbox: Outbox | None = None):
+        import socket
+
         from aiosmtpd.controller import Controller
 
-        if not port:
-            from devstack.servers import free_port
-            port = free_port(host)
+        listening = socket.create_server((host, port))
+
+        class OnBoundSocket(Controller):
+            def _create_server(self):
+                return self.loop.create_server(self._factory_invoker, sock=listening)
+
         self.outbox = outbox or Outbox()
-        self.host, self.port = host, port
-        self._controller = Controller(_Handler(self.outbox), hostname=host, port=port)
+        self.host, self.port = host, listening.getsockname()[1]
+        self._controller = OnBoundSocket(_Handler(self.outbox), hostname=host, port=self.port)
 
     def start(self) -> "SmtpSink":
         self._controller.start()

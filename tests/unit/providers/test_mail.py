@@ -61,15 +61,17 @@ def test_a_refusal_says_whether_a_retry_can_help(sink, code, retryable):
 
 
 def test_an_unreachable_server_is_retryable(monkeypatch):
-    from devstack.servers import free_port
+    # A port held bound and not listening: connecting to it is refused, and no other server
+    # can take it while the test runs.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(closed.getsockname()[1]))
+        monkeypatch.setenv("SMTP_TLS", "none")
+        reset_caches()
 
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(free_port()))
-    monkeypatch.setenv("SMTP_TLS", "none")
-    reset_caches()
-
-    with pytest.raises(MailError) as failed:
-        send_mail(build_message("a@example.com", "s", "t"))
+        with pytest.raises(MailError) as failed:
+            send_mail(build_message("a@example.com", "s", "t"))
 
     assert failed.value.retryable
 
