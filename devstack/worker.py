@@ -1,7 +1,8 @@
 """The local stand-in for Lambda's event sources: SQS deliveries and schedules.
 
-It reads the event sources the Chalice app declares, polls each SQS queue and calls the same
-handler Lambda would call with a Lambda-shaped event, deleting only what the handler accepted
+It reads the event sources the Chalice app declares, long-polls each SQS queue in its own thread
+(as Lambda runs one poller per event source mapping) and calls the same handler Lambda would
+call with a Lambda-shaped event, deleting only what the handler accepted
 (a raised exception leaves the whole batch, a `batchItemFailures` answer leaves those items, and
 the queue's redrive policy then moves repeat failures to the dead-letter queue). Schedules fire
 on their rate with EventBridge's scheduled event (its `time` is the firing time);
@@ -126,19 +127,39 @@ def fire_schedule(source: ScheduledEventConfig, region: str) -> None:
         get_logger().exception("schedule failed", extra={"handler": source.name})
 
 
+# A long poll answers as soon as a message arrives; an empty queue then costs one call per
+# LONG_POLL_S instead of five a second, and a stop waits at most this long for its pollers.
+LONG_POLL_S = 2
+
+
+def poll_queue(sqs, source: SQSEventConfig, url: str, arn: str, region: str,
+               stop: threading.Event) -> None:
+    """One queue's poller until `stop`: receive (long poll), handle, delete, again."""
+    while not stop.is_set():
+        try:
+            deliver_once(sqs, source, url, arn, region, wait_s=LONG_POLL_S)
+        except Exception:  # noqa: BLE001 - the queue itself failed (moto stopping): try again
+            get_logger().exception("sqs poll failed", extra={"handler": source.name})
+            stop.wait(1)
+
+
 def run(app, stop: threading.Event, *, schedule_every_s: float | None = None) -> None:
     import boto3
 
     settings = get_settings()
     sqs = boto3.client("sqs", region_name=settings.aws_region,
                        endpoint_url=settings.aws_endpoint_url)
-    queues = []
+    pollers = []
     for source in app.event_sources:
         if isinstance(source, SQSEventConfig):
             url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                 "Attributes"]["QueueArn"]
-            queues.append((source, url, arn))
+            pollers.append(threading.Thread(
+                target=poll_queue, args=(sqs, source, url, arn, settings.aws_region, stop),
+                name=f"sqs-{source.name}", daemon=True))
+    for poller in pollers:
+        poller.start()
     schedules = list(schedules_of(app).values())
     next_fire = {s.name: time.monotonic() for s in schedules}
     while not stop.is_set():
@@ -147,12 +168,10 @@ def run(app, stop: threading.Event, *, schedule_every_s: float | None = None) ->
                 fire_schedule(source, settings.aws_region)
                 period = period_s(source.schedule_expression)
                 next_fire[source.name] = time.monotonic() + min(period, schedule_every_s or period)
-        for source, url, arn in queues:
-            # Drain what is there before the next tick, as Lambda's pollers would.
-            while not stop.is_set() and deliver_once(sqs, source, url, arn, settings.aws_region,
-                                                     wait_s=0):
-                pass
-        stop.wait(0.2)
+        # Asleep until the next schedule is due (or the stop).
+        stop.wait(max(0.0, min(next_fire.values()) - time.monotonic()) if next_fire else None)
+    for poller in pollers:
+        poller.join(timeout=LONG_POLL_S + 10)
 
 
 def main() -> None:
