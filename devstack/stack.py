@@ -161,6 +161,9 @@ class LocalStack:
     def _start_moto(self) -> str:
         from moto.server import ThreadedMotoServer
 
+        from devstack import moto_speedups
+
+        moto_speedups.apply()   # the same answers, without rescanning a queue per message
         port = free_port(self.host)
         self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
         self._moto.start()
