@@ -17,7 +17,7 @@ from chalicelib.domain.notifications.subscribe_messages import MESSAGE_KINDS
 from devstack import console, infra, jobs_control, seeding
 from devstack.dynamodb_local import DynamoDBLocal
 from devstack.invoicing import Invoicing
-from devstack.servers import RunningServer, free_port, serve
+from devstack.servers import RunningServer, serve
 from devstack.sandboxes import docs, wechat, wechatpay
 from devstack.sandboxes.wechat_messages import templates_for
 
@@ -41,7 +41,6 @@ class LocalStack:
         self.host = host
         self.api_port = api_port
         self.notify_time_scale = notify_time_scale
-        self._moto = None
         self._servers: dict[str, RunningServer] = {}
         self._env: dict[str, str] = {}
         self._resources: dict[str, dict] = {}
@@ -159,15 +158,15 @@ class LocalStack:
         return dict(self._env)
 
     def _start_moto(self) -> str:
-        from moto.server import ThreadedMotoServer
+        """moto's server app, kept-alive like the AWS endpoints (devstack/servers.py)."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         from devstack import moto_speedups
 
         moto_speedups.apply()   # the same answers, without rescanning a queue per message
-        port = free_port(self.host)
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
-        self._moto.start()
-        return f"http://{self.host}:{port}"
+        self._servers["moto"] = serve(DomainDispatcherApplication(create_backend_app), self.host,
+                                      keep_alive=True)
+        return self._servers["moto"].url
 
     @property
     def data_dir(self) -> Path | None:
@@ -228,9 +227,6 @@ class LocalStack:
         for server in reversed(list(self._servers.values())):
             server.stop()
         self._servers.clear()
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
         if self._dynamodb is not None:
             self._dynamodb.stop()
             self._dynamodb = None
