@@ -9,8 +9,10 @@ second for that worker, its CPU and the local stack's per invoice, and the cold 
 the worker compared with the API handler and a bare Chalice app (fresh interpreters).
 
 Run: .venv/bin/python bench/invoices.py [--invoices 500] [--samples 7] [--profile DIR]
-(--profile writes CPU profiles of the worker and of the local stack's Python process while the
-worker runs: DIR/worker.pstats and DIR/stack.pstats, see bench/thread_profile.py.)
+(--profile writes CPU profiles, see bench/thread_profile.py: DIR/worker.pstats of the worker
+while it runs, DIR/stack.pstats of the local stack's Python process for its whole life, since
+its servers' threads start with it: start-up and the requests before the worker run are in it
+too, under their own functions.)
 """
 from __future__ import annotations
 
@@ -131,32 +133,31 @@ def run_worker(app, expected: int, stack_pid: int) -> tuple[float, float, tuple,
     return elapsed, cpu, stack_cpu, handled
 
 
-def serve_stack(state_dir: Path) -> None:
-    """The child: the local stack's AWS and sandboxes, until the parent closes our stdin. A
-    line `profile PATH` on stdin profiles the stack from then until then."""
+def serve_stack(state_dir: Path, profile: Path | None) -> None:
+    """The child: the local stack's AWS and sandboxes, until the parent closes our stdin;
+    profiled into `profile` if given."""
     from bench.thread_profile import profiling
     from devstack.stack import LocalStack
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    stack = LocalStack(state_dir, api_port=0)
-    stack.start()
-    print("ready", flush=True)
-    try:
-        line = sys.stdin.readline()
-        path = Path(line.split(" ", 1)[1].strip()) if line.startswith("profile ") else None
-        with profiling(path):
+    with profiling(profile):
+        stack = LocalStack(state_dir, api_port=0)
+        try:
+            stack.start()
+            print("ready", flush=True)
             sys.stdin.read()
+        finally:
             stack.stop()
-    finally:
-        stack.stop()
 
 
-def start_stack() -> tuple[subprocess.Popen, dict]:
+def start_stack(profile: Path | None) -> tuple[subprocess.Popen, dict]:
     import json
     import os
 
     state_dir = Path(tempfile.mkdtemp(prefix="bench-invoices-"))
-    child = subprocess.Popen([sys.executable, __file__, "--serve-stack", str(state_dir)],
+    profiling = ["--profile", str(profile.resolve())] if profile else []
+    child = subprocess.Popen([sys.executable, __file__, "--serve-stack", str(state_dir),
+                              *profiling],
                              cwd=PROJECT_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True, env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"})
     if child.stdout.readline().strip() != "ready":
@@ -178,7 +179,7 @@ def main() -> None:
     parser.add_argument("--serve-stack", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_stack:
-        serve_stack(args.serve_stack)
+        serve_stack(args.serve_stack, args.profile)
         return
 
     import requests
@@ -186,7 +187,9 @@ def main() -> None:
     from bench.thread_profile import profiling
     from devstack import seed
 
-    child, info = start_stack()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    child, info = start_stack(args.profile / "stack.pstats" if args.profile else None)
     try:
         requests.post(f"{info['invoice_url']}/sandbox/config", json={"delay_s": 0},
                       timeout=5).raise_for_status()
@@ -203,10 +206,6 @@ def main() -> None:
                for order_id in orders]
         request_s = time.perf_counter() - started
 
-        if args.profile:
-            args.profile.mkdir(parents=True, exist_ok=True)
-            child.stdin.write(f"profile {(args.profile / 'stack.pstats').resolve()}\n")
-            child.stdin.flush()
         with profiling(args.profile / "worker.pstats" if args.profile else None):
             elapsed, cpu_s, stack_s, handled = run_worker(app, len(ids), child.pid)
         statuses = [store.get_invoice(invoice_id) for invoice_id in ids]
