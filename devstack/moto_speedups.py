@@ -8,9 +8,13 @@ three things, measured with `bench/invoices.py --profile`:
   counts the visible, delayed and in-flight messages of the whole queue: a queue of n messages
   cost O(n) per message received. The check now reads the one attribute it compares with.
 - Each message's `visible`/`delayed` read the clock through naive-datetime arithmetic
-  (`unix_time_millis`); the same milliseconds since the epoch now come from `time.time()`.
+  (`unix_time_millis`); the same milliseconds since the epoch now come from `time.time()`, and
+  the queue's visible messages and its three counts (built for every SendMessage too, to read
+  one setting) are taken in one pass with one reading of the clock.
 - Every request's host lookup listed moto's package directory on disk
-  (`backends.list_of_moto_modules`); the list is read once.
+  (`backends.list_of_moto_modules`), and every request converted the same action and
+  parameter names to snake case again (`camelcase_to_underscores`, a pure function of its
+  text): the list is read once, the names are remembered.
 
 Applied once, in the process serving moto (devstack/stack.py), before it starts; a moto whose
 internals moved on is left as it is (the stack still runs, only slower), and
@@ -32,9 +36,20 @@ def apply() -> bool:
     from moto import backends
     from moto.sqs import models as sqs
 
+    import moto.core.responses  # noqa: F401 - imported now, so they get the remembering
+    import moto.s3.responses  # noqa: F401   camelcase_to_underscores below
+    import moto.sqs.responses  # noqa: F401
+    from moto.core import utils
+
+    queue = sqs.Queue
     shapes_known = (hasattr(sqs.SQSBackend, "is_message_valid_based_on_retention_period")
                     and hasattr(sqs, "unix_time_millis") and hasattr(sqs, "unix_time")
-                    and hasattr(backends, "list_of_moto_modules"))
+                    and hasattr(backends, "list_of_moto_modules")
+                    and hasattr(utils, "camelcase_to_underscores")
+                    and all(isinstance(getattr(queue, name, None), property) for name in (
+                        "messages", "approximate_number_of_messages",
+                        "approximate_number_of_messages_delayed",
+                        "approximate_number_of_messages_not_visible")))
     if not shapes_known:
         return False
 
@@ -52,6 +67,28 @@ def apply() -> bool:
     sqs_unix_time = sqs.unix_time
     modules = tuple(backends.list_of_moto_modules())
 
+    # Message.visible is `now > visible_at`, Message.delayed is `now < delayed_until`.
+    def messages(self) -> list:
+        now = time.time() * 1000.0
+        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+    def visible_count(self) -> int:
+        now = time.time() * 1000.0
+        return sum(1 for m in self._messages if now > m.visible_at and not now < m.delayed_until)
+
+    def delayed_count(self) -> int:
+        now = time.time() * 1000.0
+        return sum(1 for m in self._messages if now < m.delayed_until)
+
+    def not_visible_count(self) -> int:
+        now = time.time() * 1000.0
+        return sum(1 for m in self._messages if not now > m.visible_at)
+
+    queue.messages = property(messages)
+    queue.approximate_number_of_messages = property(visible_count)
+    queue.approximate_number_of_messages_delayed = property(delayed_count)
+    queue.approximate_number_of_messages_not_visible = property(not_visible_count)
+    _remember_snake_case(utils.camelcase_to_underscores)
     sqs.SQSBackend.is_message_valid_based_on_retention_period = \
         is_message_valid_based_on_retention_period
     sqs.unix_time_millis = unix_time_millis
@@ -60,3 +97,14 @@ def apply() -> bool:
         lambda: modules)
     _applied = True
     return True
+
+
+def _remember_snake_case(original) -> None:
+    """Every moto module that imported `camelcase_to_underscores` gets the remembering one."""
+    import sys
+
+    remembered = functools.lru_cache(maxsize=4096)(original)
+    for name, module in list(sys.modules.items()):
+        if (name == "moto" or name.startswith("moto.")) \
+                and getattr(module, "camelcase_to_underscores", None) is original:
+            module.camelcase_to_underscores = remembered
