@@ -10,8 +10,9 @@ import ssl
 import threading
 import time
 from email.message import Message
-from email.utils import formatdate
+from email.utils import format_datetime
 
+from chalicelib.domain import times
 from chalicelib.observability import redact
 from chalicelib.settings import get_settings
 
@@ -41,7 +42,8 @@ def build_message(to: str, subject: str, text: str, *, message_id: str | None = 
     message["From"] = sender
     message["To"] = to
     message["Subject"] = Header(subject, "utf-8", header_name="Subject")
-    message["Date"] = formatdate(localtime=False, usegmt=True)
+    # "+0000", as the default policy wrote it ("GMT" is RFC 5322's obsolete zone form).
+    message["Date"] = format_datetime(times.now())
     if message_id:
         message["Message-ID"] = message_id
     return message
