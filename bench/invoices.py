@@ -8,7 +8,11 @@ worker and Lambda feed it) until every invoice is issued, stored and mailed. Pri
 second for that worker, its CPU and the local stack's per invoice, and the cold import time of
 the worker compared with the API handler and a bare Chalice app (fresh interpreters).
 
-Run: .venv/bin/python bench/invoices.py [--invoices 500] [--samples 7]
+Run: .venv/bin/python bench/invoices.py [--invoices 500] [--samples 7] [--profile DIR]
+(--profile writes CPU profiles, see bench/thread_profile.py: DIR/worker.pstats of the worker
+while it runs, DIR/stack.pstats of the local stack's Python process for its whole life, since
+its servers' threads start with it: start-up and the requests before the worker run are in it
+too, under their own functions.)
 """
 from __future__ import annotations
 
@@ -72,31 +76,37 @@ def fuelled_orders(user_id: str, station: dict, count: int) -> list[str]:
     return ids
 
 
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of a process and all its descendants, from /proc."""
+def tree_cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of a process and its descendants, from /proc: (the Python
+    processes, the JVM of DynamoDB Local)."""
     import os
 
-    parents, cpu = {}, {}
+    parents, cpu, java = {}, {}, set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name, fields = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue   # gone meanwhile
+        fields = fields.split()
         parents[int(entry.name)] = int(fields[1])
         cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if name.endswith("(java"):
+            java.add(int(entry.name))
     tree, grown = {pid}, True
     while grown:
         more = {p for p, parent in parents.items() if parent in tree} - tree
         tree, grown = tree | more, bool(more)
-    return sum(cpu.get(p, 0.0) for p in tree)
+    return (sum(cpu.get(p, 0.0) for p in tree - java),
+            sum(cpu.get(p, 0.0) for p in tree & java))
 
 
-def run_worker(app, expected: int, stack_pid: int | None = None) -> tuple[float, float, float, int]:
+def run_worker(app, expected: int, stack_pid: int) -> tuple[float, float, tuple, int]:
     """Feed the queue to the worker until it is empty; returns (wall seconds, CPU seconds of
-    the worker process, CPU seconds of the local stack meanwhile: moto, the issuer sandbox
-    drawing the platform's files, the SMTP sink and DynamoDB Local; messages handled)."""
+    the worker process, CPU seconds of the local stack meanwhile: (its Python process: moto,
+    the issuer sandbox drawing the platform's files, the SMTP sink; DynamoDB Local's JVM),
+    messages handled)."""
     import boto3
 
     from chalice.app import SQSEventConfig
@@ -111,7 +121,7 @@ def run_worker(app, expected: int, stack_pid: int | None = None) -> tuple[float,
     url = settings.invoice_queue_url
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"]
-    stack_cpu = tree_cpu_s(stack_pid) if stack_pid else 0.0
+    stack_cpu = tree_cpu_s(stack_pid)
     handled, start, cpu = 0, time.perf_counter(), time.process_time()
     while handled < expected:
         done = worker.deliver_once(sqs, source, url, arn, settings.aws_region, wait_s=0)
@@ -119,30 +129,35 @@ def run_worker(app, expected: int, stack_pid: int | None = None) -> tuple[float,
             break
         handled += done
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    stack_cpu = tree_cpu_s(stack_pid) - stack_cpu if stack_pid else 0.0
+    stack_cpu = tuple(after - before for after, before in zip(tree_cpu_s(stack_pid), stack_cpu))
     return elapsed, cpu, stack_cpu, handled
 
 
-def serve_stack(state_dir: Path) -> None:
-    """The child: the local stack's AWS and sandboxes, until the parent closes our stdin."""
+def serve_stack(state_dir: Path, profile: Path | None) -> None:
+    """The child: the local stack's AWS and sandboxes, until the parent closes our stdin;
+    profiled into `profile` if given."""
+    from bench.thread_profile import profiling
     from devstack.stack import LocalStack
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    stack = LocalStack(state_dir, api_port=0)
-    stack.start()
-    print("ready", flush=True)
-    try:
-        sys.stdin.read()
-    finally:
-        stack.stop()
+    with profiling(profile):
+        stack = LocalStack(state_dir, api_port=0)
+        try:
+            stack.start()
+            print("ready", flush=True)
+            sys.stdin.read()
+        finally:
+            stack.stop()
 
 
-def start_stack() -> tuple[subprocess.Popen, dict]:
+def start_stack(profile: Path | None) -> tuple[subprocess.Popen, dict]:
     import json
     import os
 
     state_dir = Path(tempfile.mkdtemp(prefix="bench-invoices-"))
-    child = subprocess.Popen([sys.executable, __file__, "--serve-stack", str(state_dir)],
+    profiling = ["--profile", str(profile.resolve())] if profile else []
+    child = subprocess.Popen([sys.executable, __file__, "--serve-stack", str(state_dir),
+                              *profiling],
                              cwd=PROJECT_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True, env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"})
     if child.stdout.readline().strip() != "ready":
@@ -160,17 +175,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invoices", type=int, default=500)
     parser.add_argument("--samples", type=int, default=7, help="fresh interpreters per import")
+    parser.add_argument("--profile", type=Path, help="write CPU profiles of the worker run here")
     parser.add_argument("--serve-stack", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_stack:
-        serve_stack(args.serve_stack)
+        serve_stack(args.serve_stack, args.profile)
         return
 
     import requests
 
+    from bench.thread_profile import profiling
     from devstack import seed
 
-    child, info = start_stack()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    child, info = start_stack(args.profile / "stack.pstats" if args.profile else None)
     try:
         requests.post(f"{info['invoice_url']}/sandbox/config", json={"delay_s": 0},
                       timeout=5).raise_for_status()
@@ -187,7 +206,8 @@ def main() -> None:
                for order_id in orders]
         request_s = time.perf_counter() - started
 
-        elapsed, cpu_s, stack_s, handled = run_worker(app, len(ids), child.pid)
+        with profiling(args.profile / "worker.pstats" if args.profile else None):
+            elapsed, cpu_s, stack_s, handled = run_worker(app, len(ids), child.pid)
         statuses = [store.get_invoice(invoice_id) for invoice_id in ids]
         issued = sum(1 for i in statuses if i.status == "ISSUED")
         mailed = sum(1 for i in statuses if i.mails_sent == 1)
@@ -196,7 +216,7 @@ def main() -> None:
                               timeout=30).json()["items"]
     finally:
         child.stdin.close()
-        child.wait(timeout=30)
+        child.wait(timeout=300 if args.profile else 30)   # merging the profiles takes a while
 
     cold = cold_imports(args.samples)
     print(f"requests: {len(ids)} invoices requested in {request_s:.1f} s "
@@ -208,9 +228,11 @@ def main() -> None:
     print(f"worker CPU: {cpu_s / max(issued, 1) * 1000:.1f} ms per invoice, so one worker core "
           f"sustains {issued / cpu_s:.0f} invoices/s when its services answer; the rest of the "
           f"wall time ({1 - cpu_s / elapsed:.0%}) is waiting on moto, the sandboxes and SMTP")
-    print(f"local stack CPU (moto, the issuer sandbox drawing the platform's files, the SMTP "
-          f"sink, DynamoDB Local): {stack_s / max(issued, 1) * 1000:.1f} ms per invoice; with "
-          f"the worker's, {(cpu_s + stack_s) / elapsed:.2f} of this machine's "
+    per = 1000 / max(issued, 1)
+    print(f"local stack CPU: {sum(stack_s) * per:.1f} ms per invoice ({stack_s[0] * per:.1f} in "
+          f"its Python process: moto, the issuer sandbox drawing the platform's files, the SMTP "
+          f"sink; {stack_s[1] * per:.1f} in DynamoDB Local); with "
+          f"the worker's, {(cpu_s + sum(stack_s)) / elapsed:.2f} of this machine's "
           f"{os.cpu_count()} cores busy on the bench (the rest: other load, waits)")
     print(f"cold import (median of {args.samples}): bare chalice+boto3 {cold['bare']:.0f} ms, "
           f"API handler {cold['api']:.0f} ms ({cold['api'] / cold['bare']:.2f}x), "

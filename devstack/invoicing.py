@@ -48,7 +48,7 @@ class Invoicing:
     def start(self) -> "Invoicing":
         self.issuer = serve(invoice_issuer.create_app(invoice_issuer.InvoiceIssuerSandboxConfig(
             app_key=self.app_key, app_secret=self.app_secret, delay_s=self.issuer_delay_s)),
-            self.host)
+            self.host, keep_alive=True)
         self.sink = mail.SmtpSink(self.host).start()
         self.outbox_server = serve(mail.create_app(self.sink.outbox), self.host)
         return self

@@ -46,7 +46,6 @@ class LocalStack:
         self.api_port = api_port
         self._api_socket: socket.socket | None = None
         self.notify_time_scale = notify_time_scale
-        self._moto = None
         self._servers: dict[str, RunningServer] = {}
         self._env: dict[str, str] = {}
         self._resources: dict[str, dict] = {}
@@ -184,11 +183,15 @@ class LocalStack:
             self._api_socket = None
 
     def _start_moto(self) -> str:
-        from moto.server import ThreadedMotoServer
+        """moto's server app, kept-alive like the AWS endpoints (devstack/servers.py)."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
-        self._moto.start()
-        return f"http://{self.host}:{self._moto.get_host_and_port()[1]}"
+        from devstack import moto_speedups
+
+        moto_speedups.apply()   # the same answers, without rescanning a queue per message
+        self._servers["moto"] = serve(DomainDispatcherApplication(create_backend_app), self.host,
+                                      keep_alive=True)
+        return self._servers["moto"].url
 
     @property
     def data_dir(self) -> Path | None:
@@ -249,9 +252,6 @@ class LocalStack:
         for server in reversed(list(self._servers.values())):
             server.stop()
         self._servers.clear()
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
         if self._dynamodb is not None:
             self._dynamodb.stop()
             self._dynamodb = None

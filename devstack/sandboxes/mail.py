@@ -13,25 +13,41 @@ import re
 import threading
 import time
 from email import message_from_bytes, policy
+from typing import NamedTuple
 
 from flask import Flask, jsonify, request
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
+class Received(NamedTuple):
+    """A message as the sink took it; read (parsed) only when the outbox is read, since a
+    relay files mail without reading it and parsing costs more than taking it."""
+    raw: bytes
+    recipients: tuple[str, ...]
+    sent_at: str
+    connection: int
+
+    def items(self) -> list[dict]:
+        return [{**item, "connection": self.connection}
+                for item in parse(self.raw, list(self.recipients), self.sent_at)]
+
+
 class Outbox:
     def __init__(self):
         self.lock = threading.Lock()
-        self.items: list[dict] = []
+        self.items: list[dict | Received] = []
         self.fail_next = 0
         self.fail_code = 451
 
-    def add(self, item: dict) -> None:
+    def add(self, item: dict | Received) -> None:
         with self.lock:
             self.items.append(item)
 
     def find(self, to: str | None) -> list[dict]:
         with self.lock:
+            self.items[:] = [one for item in self.items for one in (
+                item.items() if isinstance(item, Received) else (item,))]
             return [dict(item) for item in self.items
                     if to is None or item["to"].lower() == to.lower()]
 
@@ -44,11 +60,10 @@ class Outbox:
             return self.fail_code
 
 
-def parse(raw: bytes, recipients: list[str]) -> list[dict]:
+def parse(raw: bytes, recipients: list[str], sent_at: str) -> list[dict]:
     message = message_from_bytes(raw, policy=policy.default)
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if body is not None else ""
-    sent_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return [{"to": to, "from": str(message["From"] or ""), "subject": str(message["Subject"] or ""),
              "text": text, "links": LINK.findall(text), "sent_at": sent_at,
              "message_id": str(message["Message-ID"] or "")} for to in recipients]
@@ -66,8 +81,10 @@ class _Handler:
         # Numbered per connection (aiosmtpd's session), to tell which mails came over one.
         if getattr(session, "sink_connection", None) is None:
             session.sink_connection = next(self.connections)
-        for item in parse(envelope.original_content or envelope.content, envelope.rcpt_tos):
-            self.outbox.add({**item, "connection": session.sink_connection})
+        self.outbox.add(Received(envelope.original_content or envelope.content,
+                                 tuple(envelope.rcpt_tos),
+                                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                 session.sink_connection))
         return "250 OK"
 
 

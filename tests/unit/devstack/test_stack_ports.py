@@ -15,7 +15,7 @@ def test_an_api_port_in_use_stops_the_start_before_anything_runs(tmp_path):
         stack = LocalStack(tmp_path, api_port=port)
         with pytest.raises(RuntimeError, match=f"the API's port {port} is in use"):
             stack.start()
-    assert stack._dynamodb is None and stack._moto is None
+    assert stack._dynamodb is None and not stack._servers
     assert not (tmp_path / "devstack.json").exists()
 
 

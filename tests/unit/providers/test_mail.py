@@ -84,3 +84,22 @@ def test_without_a_configured_server_nothing_is_sent(monkeypatch):
         send_mail(build_message("a@example.com", "s", "t"))
 
     assert not failed.value.retryable
+
+
+def test_a_long_chinese_subject_arrives_whole_in_header_lines_of_at_most_78_characters(sink):
+    subject = "电子发票 25142000000000000001（" + "太原市迎泽区加油站有限公司" * 4 + "）"
+    message = build_message("a@example.com", subject, "t", message_id="<inv_2.1@fuel>")
+
+    send_mail(message)
+
+    (mail,) = sink.outbox.find("a@example.com")
+    assert mail["subject"] == subject and mail["text"] == "t"
+    head = message.as_bytes().split(b"\n\n", 1)[0]
+    assert max(len(line) for line in head.splitlines()) <= 78
+
+
+@pytest.mark.parametrize("to, subject", [("a@example.com\r\nBcc: b@example.com", "s"),
+                                         ("a@example.com", "s\nBcc: b@example.com")])
+def test_a_header_value_with_a_line_break_is_refused(to, subject):
+    with pytest.raises(ValueError):
+        build_message(to, subject, "t")
