@@ -6,7 +6,9 @@ the tables are created once per session and kept as a copy of moto's own table o
 each test's fresh moto gets back empty; moto is told to keep boto3's default session (clients
 still get moto's hooks, and every test sets its own credentials in the environment).
 Everything else moto holds (queues, buckets, secrets) starts empty in every test, as before,
-except the ledger's KMS key (alias LEDGER_KEY_ALIAS), made anew for each test; a test that needs
+except the ledger's KMS key (alias LEDGER_KEY_ALIAS): made through the API once, and each later
+test gets its own copy of moto's key objects (moto makes an RSA key pair for every key, even an
+HMAC one: about a tenth of a second a test, more on a busy machine); a test that needs
 the queues and buckets of infra/ gets them from `queues_and_buckets()`: the
 queues are created through the API once and each later test gets its own empty copy of them
 (sixteen calls saved), the buckets are created afresh, and the tests' own clients come from one
@@ -25,6 +27,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models import dynamodb_backends
+from moto.kms.models import kms_backends
 from moto.sqs.models import sqs_backends
 
 from devstack import infra
@@ -102,11 +105,31 @@ def _copy_queues(queues: dict) -> dict:
     return copy.deepcopy(queues, fresh)
 
 
+_keys: dict = {}  # moto's KMS keys (with their aliases) as infra/ first made them
+
+
+def _give_keys() -> None:
+    """The KMS keys of infra/ in the current moto, each test with its own copy."""
+    backend = kms_backends[DEFAULT_ACCOUNT_ID][REGION]
+    if _keys:
+        backend.keys = _copy_keys(_keys)
+    else:
+        infra.create_keys(aws_session(), STAGE, REGION, None)
+        _keys.update(_copy_keys(backend.keys))
+
+
+def _copy_keys(keys: dict) -> dict:
+    """A deep copy of moto's keys (state, aliases, grants, rotations), each sharing its RSA key
+    pair, which nothing changes once made (and which is what costs the time)."""
+    shared = {id(key.private_key): key.private_key for key in keys.values()}
+    return copy.deepcopy(keys, shared)
+
+
 @contextmanager
 def fresh_aws():
     """moto with empty tables of infra/ and the ledger key; yields a DynamoDB client."""
     tables = _empty_tables()
     with mock_aws(config=_KEEP_BOTO3_SESSION):
         _tables_backend().tables = copy.deepcopy(tables)
-        infra.create_keys(boto3.session.Session(region_name=REGION), STAGE, REGION, None)
+        _give_keys()
         yield boto3.client("dynamodb", region_name=REGION)
