@@ -90,6 +90,14 @@ def stays_on_this_machine():
     allow_outside_hosts()
 
 
+def environment_of_a_test() -> dict:
+    """The environment every test starts in (base_environment), for a process run beside it."""
+    env = {**os.environ, **BASE_ENV}
+    for key in _CLEARED:
+        env.pop(key, None)
+    return env
+
+
 @pytest.fixture(autouse=True)
 def base_environment(monkeypatch, tmp_path):
     for key, value in BASE_ENV.items():
