@@ -37,6 +37,29 @@ settings.register_profile("fuel", deadline=None, suppress_health_check=[HealthCh
 settings.load_profile("fuel")
 
 
+def _sessions_sharing_botocore_data():
+    """PynamoDB gives each connection a botocore session of its own, and a new session reads
+    botocore's endpoint and service models again: about 0.3 s of CPU for each model's
+    connection, paid again for every model whenever a test moves the store to another endpoint
+    (the integration tier alternates moto and DynamoDB Local test by test). The tests' sessions
+    share one loader of those files instead, as the clients of one session always do: the
+    same files, read once, never changed after loading."""
+    import botocore.session
+    from pynamodb.connection import base
+
+    loader = botocore.session.get_session().get_component("data_loader")
+
+    def get_session():
+        session = botocore.session.get_session()
+        session.register_component("data_loader", loader)
+        return session
+
+    base.get_session = get_session
+
+
+_sessions_sharing_botocore_data()
+
+
 def reset_caches() -> None:
     """Forget cached settings, secrets and clients, so a test's environment takes effect."""
     get_settings.cache_clear()
@@ -65,6 +88,14 @@ def stays_on_this_machine():
     refuse_outside_hosts()
     yield
     allow_outside_hosts()
+
+
+def environment_of_a_test() -> dict:
+    """The environment every test starts in (base_environment), for a process run beside it."""
+    env = {**os.environ, **BASE_ENV}
+    for key in _CLEARED:
+        env.pop(key, None)
+    return env
 
 
 @pytest.fixture(autouse=True)

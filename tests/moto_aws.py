@@ -6,7 +6,9 @@ the tables are created once per session and kept as a copy of moto's own table o
 each test's fresh moto gets back empty; moto is told to keep boto3's default session (clients
 still get moto's hooks, and every test sets its own credentials in the environment).
 Everything else moto holds (queues, buckets, secrets) starts empty in every test, as before,
-except the ledger's KMS key (alias LEDGER_KEY_ALIAS), made anew for each test; a test that needs
+except the ledger's KMS key (alias LEDGER_KEY_ALIAS): made through the API once, and each later
+test gets its own copy of moto's key objects (moto makes an RSA key pair for every key, even an
+HMAC one: about a tenth of a second a test, more on a busy machine); a test that needs
 the queues and buckets of infra/ gets them from `queues_and_buckets()`: the
 queues are created through the API once and each later test gets its own empty copy of them
 (sixteen calls saved), the buckets are created afresh, and the tests' own clients come from one
@@ -23,7 +25,9 @@ from functools import lru_cache
 import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models import dynamodb_backends
+from moto.kms.models import kms_backends
 from moto.sqs.models import sqs_backends
 
 from devstack import infra
@@ -32,6 +36,31 @@ REGION = "cn-north-1"
 STAGE = "local"
 LEDGER_KEY_ALIAS = "alias/fuel-local-ledger"
 _KEEP_BOTO3_SESSION = {"core": {"reset_boto3_session": False}}
+
+
+# moto answers every DynamoDB call through a serializer that walks the botocore shape, and for
+# each member of each AttributeValue (S, N, B, SS, NS, BS, M, L, NULL, BOOL: ten per attribute)
+# asks half a dozen alias rules where the value may be: 87% of a query's time, a few
+# milliseconds per item read. moto hands the serializer each attribute as a plain
+# {"S": "..."} dict, so the member is that dict's key; the member's value is then serialized by
+# moto's own code as before. tests/unit/test_moto_speed.py proves the answers unchanged.
+_generic_structure = JSONSerializer._serialize_type_structure
+
+
+def _attribute_value_structure(self, serialized, value, shape, key):
+    if shape.name != "AttributeValue" or type(value) is not dict:
+        return _generic_structure(self, serialized, value, shape, key)
+    wrapper = self.MAP_TYPE() if key else serialized
+    for member_key, member_shape in shape.members.items():
+        member_shape.parent = shape
+        member_value = value.get(member_key)
+        if member_value is not None:
+            self._serialize(wrapper, member_value, member_shape, member_key)
+    if key:
+        self._default_serialize(serialized, wrapper, shape, key)
+
+
+JSONSerializer._serialize_type_structure = _attribute_value_structure
 
 
 def _tables_backend():
@@ -76,11 +105,31 @@ def _copy_queues(queues: dict) -> dict:
     return copy.deepcopy(queues, fresh)
 
 
+_keys: dict = {}  # moto's KMS keys (with their aliases) as infra/ first made them
+
+
+def _give_keys() -> None:
+    """The KMS keys of infra/ in the current moto, each test with its own copy."""
+    backend = kms_backends[DEFAULT_ACCOUNT_ID][REGION]
+    if _keys:
+        backend.keys = _copy_keys(_keys)
+    else:
+        infra.create_keys(aws_session(), STAGE, REGION, None)
+        _keys.update(_copy_keys(backend.keys))
+
+
+def _copy_keys(keys: dict) -> dict:
+    """A deep copy of moto's keys (state, aliases, grants, rotations), each sharing its RSA key
+    pair, which nothing changes once made (and which is what costs the time)."""
+    shared = {id(key.private_key): key.private_key for key in keys.values()}
+    return copy.deepcopy(keys, shared)
+
+
 @contextmanager
 def fresh_aws():
     """moto with empty tables of infra/ and the ledger key; yields a DynamoDB client."""
     tables = _empty_tables()
     with mock_aws(config=_KEEP_BOTO3_SESSION):
         _tables_backend().tables = copy.deepcopy(tables)
-        infra.create_keys(boto3.session.Session(region_name=REGION), STAGE, REGION, None)
+        _give_keys()
         yield boto3.client("dynamodb", region_name=REGION)

@@ -3,7 +3,6 @@ moto, so the two can never drift apart (moto forgives what DynamoDB rejects)."""
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from devstack import infra
 from tests.conftest import reset_caches
@@ -56,9 +55,27 @@ def roomy_caps(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def packaged(tmp_path_factory):
-    """The prod package (tests/integration/test_packaging.py, test_alarms.py), built once: the
-    template as data, and the directory holding sam.yaml."""
-    from infra.package import package
-    out = tmp_path_factory.mktemp("package") / "prod"
-    return yaml.safe_load(package("prod", out).read_text(encoding="utf-8")), out
+def packaging(tmp_path_factory):
+    """The prod package and the cfn-lint runs of it and of infra/template.yaml, running in other
+    processes (tests/integration/packaging_runs.py)."""
+    from tests.integration.packaging_runs import Packaging
+
+    runs = Packaging(tmp_path_factory.mktemp("package"))
+    yield runs
+    runs.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _packaging_from_the_first_test(request):
+    """Starts the packaging at the tier's first test when any test chosen reads it, so that it
+    runs while the others do."""
+    if any("packaging" in item.fixturenames or "packaged" in item.fixturenames
+           for item in request.session.items):
+        request.getfixturevalue("packaging")
+
+
+@pytest.fixture(scope="session")
+def packaged(packaging):
+    """The prod package (test_packaging.py, test_alarms.py, test_invoice_packaging.py), built
+    once: the template as data, and the directory holding sam.yaml."""
+    return packaging.template(), packaging.out

@@ -4,24 +4,18 @@ alarmed dead-letter queue), and the sweeper runs every minute."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
-
-from infra.package import package
 
 # `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
 # (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
 pytestmark = pytest.mark.xdist_group("chalice-package")
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def resources(tmp_path_factory):
-    out = tmp_path_factory.mktemp("invoice-package") / "prod"
-    return yaml.safe_load(package("prod", out).read_text(encoding="utf-8"))["Resources"]
+def resources(packaged):
+    template, _ = packaged
+    return template["Resources"]
 
 
 def _worker_event(resources) -> dict:

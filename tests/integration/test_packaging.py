@@ -3,10 +3,6 @@ each function has its own role granting exactly what it declares it needs (chali
 nobody may delete or overwrite the append-only records, and money tables resist deletion."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from devstack.infra import load_template
@@ -15,8 +11,6 @@ from infra import roles
 # `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
 # (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
 pytestmark = pytest.mark.xdist_group("chalice-package")
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_package_merges_functions_routes_and_infra_resources(packaged):
@@ -29,19 +23,15 @@ def test_package_merges_functions_routes_and_infra_resources(packaged):
     assert template["Parameters"]["Stage"]["Default"] == "prod"
 
 
-def test_packaged_template_passes_cfn_lint(packaged):
-    _, out = packaged
-    # Linted for the region it deploys to (cn-north-1: the aws-cn partition).
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--regions",
-                             "cn-north-1", "--", str(out / "sam.yaml")],
-                            capture_output=True, text=True)
+def test_packaged_template_passes_cfn_lint(packaging):
+    # Linted for the region it deploys to (cn-north-1: the aws-cn partition), in the background
+    # from the tier's first test on (tests/integration/packaging_runs.py).
+    result = packaging.packaged_lint()
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_infra_template_passes_cfn_lint():
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"),
-                             str(PROJECT_DIR / "infra" / "template.yaml")],
-                            capture_output=True, text=True)
+def test_infra_template_passes_cfn_lint(packaging):
+    result = packaging.infra_lint()
     assert result.returncode == 0, result.stdout + result.stderr
 
 

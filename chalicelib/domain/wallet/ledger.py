@@ -134,8 +134,10 @@ def _bonus_part_fits(reason: str, amount: int, bonus_part: object) -> bool:
 
 
 def _hash_or_none(entry: Entry) -> str | None:
+    # The hashed fields read straight off the entry: asdict() deep-copies every value, which was
+    # most of the time verifying a chain took.
     try:
-        return entry_hash(asdict(entry), entry.prev_hash)
+        return entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS}, entry.prev_hash)
     except (ValueError, TypeError):
         return None
 
