@@ -2,6 +2,8 @@
 moto, so the two can never drift apart (moto forgives what DynamoDB rejects)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from devstack import infra
@@ -68,7 +70,13 @@ def packaging(tmp_path_factory):
 @pytest.fixture(scope="session", autouse=True)
 def _packaging_from_the_first_test(request):
     """Starts the packaging at the tier's first test when any test chosen reads it, so that it
-    runs while the others do."""
+    runs while the others do. Not in a pytest-xdist process: each process sees every test
+    chosen, not the ones it will run, so both would package at once and write the same
+    `.chalice/deployments` zip; there the packaging starts with the first test that reads it,
+    in the one process its xdist_group("chalice-package") sends them all to, while the other
+    process runs other tests."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any("packaging" in item.fixturenames or "packaged" in item.fixturenames
            for item in request.session.items):
         request.getfixturevalue("packaging")
