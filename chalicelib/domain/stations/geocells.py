@@ -13,7 +13,7 @@ on the edge, one geohash bit at a time, until a budget of edge cells is reached.
 turns cells into 45-bit index intervals, joins touching ones, and while there are more
 ranges than queries allowed, closes the smallest gaps inside one partition; cutting at the
 largest gaps is the least extra area for a given number of ranges.
-Distances use geo.haversine_m; cells are kept when within 1 m (float slack), so callers
+Distances are cell_bounds'; cells are kept when within 1 m (float slack), so callers
 must still filter by exact distance. Longitude wraps at +-180; latitude is clipped at the
 poles, where longitudes converge, a 50 km plan may need more partitions than allowed, and
 then plan_queries raises SEARCH_AREA_TOO_WIDE rather than return a partial plan.
@@ -24,7 +24,8 @@ import math
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.stations.geo import EARTH_RADIUS_M, check_lat_lng, haversine_m
+from chalicelib.domain.stations.cell_bounds import bounds_around
+from chalicelib.domain.stations.geo import EARTH_RADIUS_M, check_lat_lng
 
 PARTITION_PRECISION = 3
 SORT_PRECISION = 9
@@ -114,52 +115,6 @@ def station_cell_keys(lat: float, lng: float, station_id: str) -> tuple[str, str
     return cell[:PARTITION_PRECISION], f"{cell}#{station_id}"
 
 
-def _distance_bounds(lat: float, lng: float, box: tuple[float, float, float, float]) -> tuple[float, float]:
-    """Exact (min, max) distance from a point to a lat/lng box (s, n, w, e) on the sphere."""
-    s, n, w, e = box
-    west = (w - lng + 180.0) % 360.0 - 180.0  # the box's edges east of the point, in degrees
-    east = west + (e - w)
-    if -90.0 < west and east < 90.0 and -90.0 < lat < 90.0:
-        return _near_bounds(lat, s, n, west, east)
-    def in_lng(x: float) -> bool:
-        return any(w <= x + k <= e for k in (-360.0, 0.0, 360.0))
-    points = [(s, w), (s, e), (n, w), (n, e)]
-    for edge_lng in (w, e):  # along a meridian the extremes are where d(cos)/d(lat) = 0
-        dl = math.radians(lng - edge_lng)
-        peak = math.atan2(math.sin(math.radians(lat)), math.cos(math.radians(lat)) * math.cos(dl))
-        points += [(math.degrees(peak + k * math.pi), edge_lng) for k in (-2, -1, 0, 1, 2)
-                   if s <= math.degrees(peak + k * math.pi) <= n]
-    for edge_lat in (s, n):  # along a parallel they are at the same and the opposite meridian
-        points += [(edge_lat, x) for x in (lng, lng + 180.0, lng - 180.0) if in_lng(x)]
-    dists = [haversine_m(lat, lng, p_lat, p_lng) for p_lat, p_lng in points]
-    inside = s <= lat <= n and in_lng(lng)
-    antipode_inside = s <= -lat <= n and in_lng(lng + 180.0)
-    return (0.0 if inside else min(dists)), (math.pi * EARTH_RADIUS_M if antipode_inside else max(dists))
-
-
-def cell_distance_floor(lat: float, lng: float, box: tuple[float, float, float, float]) -> float:
-    """The least distance from a point to a lat/lng box (s, n, w, e): 0 inside it."""
-    return _distance_bounds(lat, lng, box)[0]
-
-
-def _near_bounds(lat: float, s: float, n: float, west: float, east: float) -> tuple[float, float]:
-    """_distance_bounds of a box whose edges are both less than 90 degrees of longitude from
-    the point (every box a search looks at), in three distances instead of a dozen. Along a
-    parallel the distance grows with the longitude apart; along such a meridian it falls to the
-    latitude `peak` and rises after it. So the nearest point is on the nearer meridian at the
-    peak clamped into [s, n] (straight north or south when the point's meridian crosses the
-    box), and the farthest a corner on the farther meridian."""
-    if west <= 0.0 <= east:  # due north or south of the point, or around it
-        near = EARTH_RADIUS_M * math.radians(max(s - lat, lat - n, 0.0))
-    else:
-        apart = east if east < 0.0 else west
-        peak = math.degrees(math.atan2(math.sin(math.radians(lat)),
-                                       math.cos(math.radians(lat)) * math.cos(math.radians(apart))))
-        near = haversine_m(lat, 0.0, min(max(peak, s), n), apart)
-    far_apart = west if -west > east else east
-    return near, max(haversine_m(lat, 0.0, s, far_apart), haversine_m(lat, 0.0, n, far_apart))
-
-
 def _partition_cells(lat: float, lng: float, radius_m: float) -> list[tuple[int, int, tuple]]:
     """(code, depth, box) of every partition cell touching the circle's bounding box."""
     size = 180.0 / (1 << (_PART_BITS // 2))  # 1.40625 degrees both ways at 3 characters
@@ -199,11 +154,11 @@ def _children(code: int, depth: int, box: tuple) -> list[tuple[int, int, tuple]]
 
 def _cover(lat: float, lng: float, radius_m: float, inner_m: float) -> list[tuple[int, int]]:
     """Inclusive 45-bit index intervals of cells covering the annulus."""
-    kept, level = [], _partition_cells(lat, lng, radius_m)
+    kept, level, bounds = [], _partition_cells(lat, lng, radius_m), bounds_around(lat, lng)
     while level:
         edge = []
         for code, depth, box in level:
-            near, far = _distance_bounds(lat, lng, box)
+            near, far = bounds(box)
             if near > radius_m + _SLACK_M or far < inner_m - _SLACK_M:
                 continue
             if far <= radius_m and near >= inner_m:
@@ -217,8 +172,9 @@ def _cover(lat: float, lng: float, radius_m: float, inner_m: float) -> list[tupl
     return sorted((code << (_BITS - depth), ((code + 1) << (_BITS - depth)) - 1) for code, depth in kept)
 
 
-def _merge(intervals: list[tuple[int, int]], max_queries: int,
-           gap_weight=None) -> list[tuple[int, int]]:
+def _runs_and_gaps(intervals: list[tuple[int, int]], gap_weight=None) -> tuple[list, list]:
+    """Touching intervals joined into runs (never across partitions), and the gaps between
+    runs of one partition in the order they are closed: expected stations, then size."""
     def same_partition(a: int, b: int) -> bool:
         return a >> (_BITS - _PART_BITS) == b >> (_BITS - _PART_BITS)
     runs: list[tuple[int, int]] = []
@@ -230,6 +186,11 @@ def _merge(intervals: list[tuple[int, int]], max_queries: int,
     gaps = sorted(((gap_weight(runs[i][1] + 1, runs[i + 1][0] - 1) if gap_weight else 0,
                     runs[i + 1][0] - runs[i][1]), i) for i in range(len(runs) - 1)
                   if same_partition(runs[i][0], runs[i + 1][0]))
+    return runs, gaps
+
+
+def _merge(runs: list[tuple[int, int]], gaps: list, max_queries: int) -> list[tuple[int, int]]:
+    """The runs in at most max_queries intervals, the first gaps closed."""
     excess = len(runs) - max_queries
     if excess > len(gaps):
         raise InvalidInput("this search area needs more queries than allowed; use a smaller radius",
@@ -264,11 +225,11 @@ def plan_options(lat: float, lng: float, radius_m: float, inner_radius_m: float 
         raise InvalidInput("inner radius must be between 0 and radius_m", code="INNER_RADIUS_INVALID")
     if max_queries < 1:
         raise ValueError("max_queries must be at least 1")
-    cover = _cover(lat, lng, radius_m, inner_radius_m)
-    plans = [_ranges(_merge(cover, max_queries, gap_weight))]  # raises when the budget is too few
+    runs, gaps = _runs_and_gaps(_cover(lat, lng, radius_m, inner_radius_m), gap_weight)
+    plans = [_ranges(_merge(runs, gaps, max_queries))]  # raises when the budget is too few
     for k in range(len(plans[0]) - 1, 0, -1):
         try:
-            plans.insert(0, _ranges(_merge(cover, k, gap_weight)))
+            plans.insert(0, _ranges(_merge(runs, gaps, k)))
         except InvalidInput:
             break
     return plans

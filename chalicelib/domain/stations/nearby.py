@@ -19,9 +19,10 @@ from functools import lru_cache
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.stations.geo import (
     EARTH_RADIUS_M, check_lat_lng, haversine_m, wgs84_to_gcj02)
+from chalicelib.domain.stations.cell_bounds import cell_distance_floor
 from chalicelib.domain.stations.geocells import (
-    MAX_RADIUS_M, PARTITION_PRECISION, SORT_PRECISION, CellRange, cell_box,
-    cell_distance_floor, geohash, geohash_number)
+    MAX_RADIUS_M, PARTITION_PRECISION, SORT_PRECISION, CellRange, cell_box, geohash,
+    geohash_number)
 from chalicelib.domain.money import ML_PER_LITRE, div_round_half_up
 from chalicelib.domain.stations.stations import GRADE_NAMES
 

@@ -101,7 +101,7 @@ def _page_by_distance(req: NearbyRequest, position: dict, stats) -> tuple[list[_
     Every station nearer than the ring just read has been read, so the nearest of them are
     the page. The first ring is sized from the density map to hold about 1.5x what the page
     needs; if it falls short, the next is sized from the stations it found. A page never costs
-    more than MAX_QUERIES index queries (plus one BatchGetItem of the density map), and every
+    more than MAX_QUERIES index queries (the density map is read from memory), and every
     ring but the whole radius keeps back the queries a last ring to the whole radius needs, so
     the page is never short while the radius holds more stations (a stale map or a grade few
     stations sell only costs reads).

@@ -219,7 +219,7 @@ class GeoReadStats:
     queries: int = 0
     scanned: int = 0
     capacity_units: float = 0.0
-    density_items: int = 0  # density-map items read to size the first ring
+    density_items: int = 0  # density-map items read (the whole map, on a process's first search)
 
 
 class IndexedStation:
