@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from chalicelib.type_plans import planned
+
 APP_NAME = "fuel"
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -240,7 +242,7 @@ def load_settings(environ=None) -> Settings:
         if name.startswith(_SERVICE_ENDPOINT) and url)
     try:
         # strict=False: the environment holds text, so "465" becomes the int a port is.
-        return msgspec.convert(raw, Settings, strict=False)
+        return msgspec.convert(raw, planned(Settings), strict=False)
     except msgspec.ValidationError as err:
         raise SettingsError(_naming_the_variable(str(err))) from None
 

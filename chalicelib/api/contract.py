@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.type_plans import planned
 
 
 class Error(msgspec.Struct):
@@ -100,7 +101,7 @@ def decode_body(raw: bytes | None, body_type: type):
     except (ValueError, RecursionError) as err:
         raise InvalidInput("the body is not valid JSON", code="MALFORMED_JSON") from err
     try:
-        return msgspec.convert(data, type=body_type, strict=True)
+        return msgspec.convert(data, type=planned(body_type), strict=True)
     except msgspec.ValidationError as err:
         raise _invalid(err, "body") from err
 
@@ -108,6 +109,6 @@ def decode_body(raw: bytes | None, body_type: type):
 def decode_query(params: dict | None, query_type: type):
     try:
         # Query values arrive as text; strict=False lets "5000" become 5000 where an int is due.
-        return msgspec.convert(dict(params or {}), type=query_type, strict=False)
+        return msgspec.convert(dict(params or {}), type=planned(query_type), strict=False)
     except msgspec.ValidationError as err:
         raise _invalid(err, "query") from err

@@ -16,10 +16,12 @@ from typing import Any
 import msgspec
 
 from chalicelib.domain.times import utc_text
+from chalicelib.type_plans import planned
 
 
 def shaped(value: Any, shape: type) -> Any:
-    return msgspec.to_builtins(msgspec.convert(_plain(value), shape, from_attributes=True))
+    return msgspec.to_builtins(msgspec.convert(_plain(value), planned(shape),
+                                               from_attributes=True))
 
 
 def converted(value: Any, shape: type) -> Any:
@@ -27,7 +29,7 @@ def converted(value: Any, shape: type) -> Any:
     plain values (no datetimes, no sets): a tenth of what `shaped` costs, which walks every
     value in Python first. For answers on a hot path (a nearby page: about 0.3 ms for 20
     stations, against 1.2 ms)."""
-    return msgspec.to_builtins(msgspec.convert(value, shape, from_attributes=True))
+    return msgspec.to_builtins(msgspec.convert(value, planned(shape), from_attributes=True))
 
 
 class _Attributes:

@@ -16,6 +16,7 @@ from typing import TypeVar
 import msgspec
 
 from chalicelib.observability import get_logger
+from chalicelib.type_plans import planned
 
 T = TypeVar("T")
 
@@ -23,7 +24,7 @@ T = TypeVar("T")
 def decode(body: str, message_type: type[T]) -> T:
     """A record's JSON body as its typed message; raises msgspec's ValidationError or
     DecodeError, whose text names the field or position and never echoes the body."""
-    return msgspec.json.decode(body, type=message_type)
+    return msgspec.json.decode(body, type=planned(message_type))
 
 
 def handle_batch(event, handle: Callable[[object], None], *, parallel: int = 1) -> dict:
