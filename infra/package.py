@@ -7,6 +7,7 @@ Run: python -m infra.package <stage> <out_dir>   (bin/package does this)
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -23,8 +24,13 @@ REGION = "cn-north-1"
 def package(stage: str, out_dir: Path) -> Path:
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", REGION)}
     chalice = Path(sys.executable).parent / "chalice"
-    subprocess.run([str(chalice), "package", "--stage", stage, "--merge-template",
-                    "infra/template.yaml", str(out_dir)], cwd=PROJECT_DIR, env=env, check=True)
+    # Packagings share .chalice/deployments (its directory, its temporary zip): two at once, from
+    # two test processes or two shells, trip over each other. One at a time, the next one
+    # reuses the zip the first built.
+    with open(PROJECT_DIR / ".chalice" / "package.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([str(chalice), "package", "--stage", stage, "--merge-template",
+                        "infra/template.yaml", str(out_dir)], cwd=PROJECT_DIR, env=env, check=True)
     template_path = out_dir / "sam.yaml"
     template = yaml.safe_load(template_path.read_text(encoding="utf-8"))
     template["Parameters"]["Stage"]["Default"] = stage

@@ -71,10 +71,9 @@ def packaging(tmp_path_factory):
 def _packaging_from_the_first_test(request):
     """Starts the packaging at the tier's first test when any test chosen reads it, so that it
     runs while the others do. Not in a pytest-xdist process: each process sees every test
-    chosen, not the ones it will run, so both would package at once and write the same
-    `.chalice/deployments` zip; there the packaging starts with the first test that reads it,
-    in the one process its xdist_group("chalice-package") sends them all to, while the other
-    process runs other tests."""
+    chosen, not the ones it will run, so both would package though one needs it; there the
+    packaging starts with the first test that reads it. Packagings in two processes take turns
+    (infra/package.py locks .chalice/deployments), the second reusing the first one's zip."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if any("packaging" in item.fixturenames or "packaged" in item.fixturenames
