@@ -8,8 +8,9 @@ import pytest
 from devstack.infra import load_template
 from infra import roles
 
-# `chalice package` writes one temporary zip under .chalice/deployments/: bin/test's two processes
-# (`--dist loadgroup`) run every test that packages in one of them (docs/decisions.md).
+# The group asks pytest-xdist to run these tests in one process, so that one packaging serves
+# them; xdist does not always keep to it, and then the second process's packaging waits for the
+# first and reuses its zip (infra/package.py locks .chalice/deployments).
 pytestmark = pytest.mark.xdist_group("chalice-package")
 
 
