@@ -29,6 +29,7 @@ from pynamodb.expressions.operand import Path
 from chalicelib.domain.stations.geocells import PARTITION_PRECISION, geohash
 from chalicelib.domain.stations.nearby import DENSITY_PRECISION
 from chalicelib.observability import get_logger
+from chalicelib.settings import get_settings
 from chalicelib.store.base import StageModel, plain_json_reads
 
 _ADDS_PER_UPDATE = 100  # keeps the update expression well under DynamoDB's 4 KB
@@ -74,7 +75,7 @@ def add_counts(deltas: dict[str, int]) -> None:
         for i in range(0, len(cells), _ADDS_PER_UPDATE):
             connection.update_item(partition, actions=[
                 Path([cell]).add(delta) for cell, delta in cells[i:i + _ADDS_PER_UPDATE]])
-    kept = _maps.get(DensityModel.Meta.table_name)
+    kept = _maps.get(_table_name())
     if kept is not None:  # this process's own writes show at once
         for partition, cells in by_partition.items():
             counted = dict(kept.partitions.get(partition, {}))
@@ -96,22 +97,27 @@ def move_station(old: tuple[float, float] | None, new: tuple[float, float] | Non
 def counts_in(partitions: list[str]) -> tuple[dict[str, int], int]:
     """(geohash-5 cell -> stations) for the partitions, from the map this process holds, and
     the items read for it: the whole map's on the process's first search, else none."""
-    connection = DensityModel._get_connection()
-    table = DensityModel.Meta.table_name
+    table = _table_name()
     kept, items = _maps.get(table), 0
     if kept is None:
         with _loading:
             kept = _maps.get(table)
             if kept is None:
-                kept, items = _read_map(connection)
+                kept, items = _read_map(DensityModel._get_connection())
                 _maps[table] = kept
     elif time.monotonic() - kept.read_at >= MAX_AGE_S and not kept.refreshing:
         kept.refreshing = True
-        _refresher().submit(_refresh, connection, table, kept)
+        _refresher().submit(_refresh, DensityModel._get_connection(), table, kept)
     counts: dict[str, int] = {}
     for partition in partitions:
         counts.update(kept.partitions.get(partition, ()))
     return counts, items
+
+
+def _table_name() -> str:
+    """The map's table under the settings now (which map of _maps a search reads), without
+    building the connection a search from memory does not use."""
+    return get_settings().table_name(DensityModel.logical_name)
 
 
 def _read_map(connection) -> tuple[_Map, int]:
