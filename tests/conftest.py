@@ -37,6 +37,18 @@ settings.register_profile("fuel", deadline=None, suppress_health_check=[HealthCh
 settings.load_profile("fuel")
 
 
+@pytest.fixture(autouse=True)
+def _kept_in_its_xdist_group(request):
+    """Under `--dist loadgroup`, pytest-xdist keeps a group's tests in one process by writing the
+    group into each test's node id. A pytest whose node ids no longer take that write makes xdist
+    hand the group out test by test, silently (pytest-dev/pytest-xdist#1386): fail the grouped
+    tests instead, so an upgrade cannot quietly undo the grouping."""
+    if (getattr(request.config.option, "loadgroup", False)  # set in xdist's processes only
+            and request.node.get_closest_marker("xdist_group") and "@" not in request.node.nodeid):
+        pytest.fail("pytest-xdist did not keep this test in its xdist_group: see the pin of "
+                    "pytest in requirements-dev.txt", pytrace=False)
+
+
 def _sessions_sharing_botocore_data():
     """PynamoDB gives each connection a botocore session of its own, and a new session reads
     botocore's endpoint and service models again: about 0.3 s of CPU for each model's
