@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-# The group asks pytest-xdist to run these tests in one process, so that one packaging serves
-# them; xdist does not always keep to it, and then the second process's packaging waits for the
-# first and reuses its zip (infra/package.py locks .chalice/deployments).
+# In test_packaging.py's group: one packaging serves them all (see there).
 pytestmark = pytest.mark.xdist_group("chalice-package")
 
 

@@ -8,9 +8,9 @@ import pytest
 from devstack.infra import load_template
 from infra import roles
 
-# The group asks pytest-xdist to run these tests in one process, so that one packaging serves
-# them; xdist does not always keep to it, and then the second process's packaging waits for the
-# first and reuses its zip (infra/package.py locks .chalice/deployments).
+# The group keeps these tests in one pytest-xdist process, so that one packaging serves them
+# (tests/conftest.py fails them if xdist ever stops keeping it). A packaging started elsewhere
+# at the same time would wait for this one and reuse its zip (infra/package.py's lock).
 pytestmark = pytest.mark.xdist_group("chalice-package")
 
 
