@@ -265,7 +265,7 @@ def test_manager_adds_member_prices_to_a_grade_without_and_sees_the_change_in_hi
 
     change = page.get_by_test_id("price-change").first
     expect(change).to_contain_text(f"黄金会员价 — → {_yuan(member_fen)}")
-    expect(change).to_contain_text("站长")
+    expect(change).to_contain_text("站长 郝丽萍")  # the name the manager had, not the staff id
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS_DIR / "console_prices_with_history.png", full_page=True)
     after = requests.get(f"{stack['api_url']}/v1/staff/stations/ty-047/prices", headers=manager,
