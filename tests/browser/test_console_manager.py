@@ -208,6 +208,10 @@ def test_manager_finds_an_order_and_reads_its_full_history(stack, page):
     events = dialog.get_by_test_id("history-event")
     expect(events.filter(has_text="确认加油")).to_contain_text("员工（加油员）")
     expect(events.filter(has_text="确认加油")).to_contain_text(f"实收 — → {_yuan(confirmed.json()['actual_amount_fen'])}")
+    # Each line shows its own change only: the refund line, not the confirmation's charge again.
+    expect(events.filter(has_text="发起退款")).to_contain_text("预留退款 ¥0.00 → ")
+    expect(events.filter(has_text="发起退款")).not_to_contain_text("实收")
+    expect(events.filter(has_text="确认加油")).not_to_contain_text("预留退款")
     expect(events.first).to_contain_text("下单")
     expect(events.nth(1)).to_contain_text("支付成功")
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
