@@ -85,6 +85,8 @@ class PriceChangeOut(msgspec.Struct):
     version: int  # the station's prices version this change made
     changed_at: str
     changed_by: str  # staff id
+    # their name (or login) when they made the change; null on changes from before names were kept
+    changed_by_name: str | None
     role: str
     grades: list[GradePriceChange]
 

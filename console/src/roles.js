@@ -20,6 +20,11 @@ export const PAGES = {
 
 export const ROLE_NAMES = { attendant: "加油员", manager: "站长", hq: "总部" };
 
+// Who made a recorded change (a price change): their role and the name they had then; changes
+// recorded before names were kept carry only the staff id.
+export const changedBy = (change) =>
+  `${ROLE_NAMES[change.role] || change.role} ${change.changed_by_name || change.changed_by}`;
+
 export function mayOpen(role, page) {
   return Boolean(PAGES[page]) && PAGES[page].roles.includes(role);
 }

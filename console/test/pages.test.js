@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { progress, templateBody, userIds } from "../src/coupons.js";
 import { actorName, amountChanges, matchesSearch } from "../src/format.js";
 import { yuan } from "../src/money.js";
-import { mayOpen, needsStation, pagesOf } from "../src/roles.js";
+import { changedBy, mayOpen, needsStation, pagesOf } from "../src/roles.js";
 import { parseLitres, promotionBody } from "../src/station.js";
 
 const order = { id: "o_0123456789abcdef", pay_amount_fen: 18800, pump_amount_fen: 20000, actual_amount_fen: null };
@@ -25,6 +25,12 @@ it("says who changed an order and which amounts moved", () => {
   expect(actorName("something-new")).toBe("something-new");
   expect(amountChanges({ amounts_before: { refunded_fen: 0, pay_amount_fen: 100 },
     amounts_after: { refunded_fen: 500, pay_amount_fen: 100 } }, yuan)).toEqual(["已退 ¥0.00 → ¥5.00"]);
+});
+
+it("names who changed the prices, by the staff id only where no name was kept", () => {
+  expect(changedBy({ role: "manager", changed_by: "s_1", changed_by_name: "郝丽萍" })).toBe("站长 郝丽萍");
+  expect(changedBy({ role: "manager", changed_by: "s_1", changed_by_name: null })).toBe("站长 s_1");
+  expect(changedBy({ role: "auditor", changed_by: "s_2" })).toBe("auditor s_2");
 });
 
 it("reads tank litres to millilitres", () => {

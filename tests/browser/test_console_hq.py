@@ -149,8 +149,19 @@ def test_hq_creates_a_coupon_and_grants_it_to_drivers_with_progress(stack, page)
 
     page.get_by_role("button", name="刷新数据").click()
     expect(row.get_by_test_id("issued")).to_contain_text("2")
+    # A 1024 px wide window (a tablet on its side, a small laptop): every header stays on one
+    # line, and the table fits the page (nothing to scroll sideways to reach the actions).
+    page.set_viewport_size({"width": 1024, "height": 900})
+    expect(row.get_by_role("button", name="定向发放")).to_be_visible()
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS_DIR / "console_hq_coupons.png", full_page=True)
+    lines = page.eval_on_selector_all(".coupons table.list th", """(cells) => cells.map((th) => {
+        const range = document.createRange(); range.selectNodeContents(th);
+        return [th.textContent, new Set([...range.getClientRects()].map((r) => r.top)).size];
+    })""")
+    assert [text for text, count in lines if count > 1] == [], lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert page.eval_on_selector(".coupons .table-scroll", "(box) => box.scrollWidth <= box.clientWidth")
     for driver in (first, second):
         held = requests.get(f"{stack['api_url']}/v1/coupons", headers=driver, timeout=10).json()
         assert [c["title"] for c in held["items"]] == [title]

@@ -208,6 +208,10 @@ def test_manager_finds_an_order_and_reads_its_full_history(stack, page):
     events = dialog.get_by_test_id("history-event")
     expect(events.filter(has_text="确认加油")).to_contain_text("员工（加油员）")
     expect(events.filter(has_text="确认加油")).to_contain_text(f"实收 — → {_yuan(confirmed.json()['actual_amount_fen'])}")
+    # Each line shows its own change only: the refund line, not the confirmation's charge again.
+    expect(events.filter(has_text="发起退款")).to_contain_text("预留退款 ¥0.00 → ")
+    expect(events.filter(has_text="发起退款")).not_to_contain_text("实收")
+    expect(events.filter(has_text="确认加油")).not_to_contain_text("预留退款")
     expect(events.first).to_contain_text("下单")
     expect(events.nth(1)).to_contain_text("支付成功")
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -265,7 +269,7 @@ def test_manager_adds_member_prices_to_a_grade_without_and_sees_the_change_in_hi
 
     change = page.get_by_test_id("price-change").first
     expect(change).to_contain_text(f"黄金会员价 — → {_yuan(member_fen)}")
-    expect(change).to_contain_text("站长")
+    expect(change).to_contain_text("站长 郝丽萍")  # the name the manager had, not the staff id
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS_DIR / "console_prices_with_history.png", full_page=True)
     after = requests.get(f"{stack['api_url']}/v1/staff/stations/ty-047/prices", headers=manager,

@@ -84,7 +84,7 @@ def pay(order: Order, *, transaction_id: str, paid_at: datetime, amount_fen: int
                         actor=actor)
     after, events = step(order, reserve(paid, paid, refund), [PAYMENT_AFTER_CLOSE, REFUND_REQUESTED],
                          at=at, actor=actor, provider_ids={"out_refund_no": refund.out_refund_no},
-                         reason=LATE_PAYMENT_REASON)
+                         reason=LATE_PAYMENT_REASON, between=(paid,))
     return Transition(order, after, events, refund_created=refund)
 
 
@@ -155,5 +155,5 @@ def confirm(order: Order, *, actual_pump_amount_fen: int | None, liters_ml: int 
                         amount_fen=difference, reason=SETTLEMENT_REASON, at=at, actor=actor)
     after, events = step(order, reserve(order, fuelled, refund), [ORDER_FUELLED, REFUND_REQUESTED],
                          at=at, actor=actor, provider_ids={"out_refund_no": refund.out_refund_no},
-                         reason=SETTLEMENT_REASON)
+                         reason=SETTLEMENT_REASON, between=(fuelled,))
     return Transition(order, after, events, refund_created=refund)

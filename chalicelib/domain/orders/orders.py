@@ -172,20 +172,28 @@ class Order:
 
 
 def step(before: Order, after: Order, event_types: list[str], *, at: datetime, actor: str,
-         provider_ids: dict | None = None, reason: str | None = None) -> tuple[Order, tuple]:
+         provider_ids: dict | None = None, reason: str | None = None,
+         between: tuple[Order, ...] = ()) -> tuple[Order, tuple]:
     """`after` with its version advanced by one per event, and the events numbered to match.
 
-    Each event shows the amounts before and after the whole change.
+    Each event shows its own change: the status and amounts before and after it. A change of
+    more than one event names, in `between`, the order as it stands after each event but the
+    last (a confirmation that also reserves a refund: the fuelled order, then `after`), so a
+    history's refund line does not repeat the confirmation's figures.
     """
     if not can_transition(before.status, after.status):
         raise ValueError(f"{before.status} -> {after.status} is not a transition")
+    if len(between) != len(event_types) - 1:
+        raise ValueError("each event but the last needs the order as it stands after it")
     final = replace(after, version=before.version + len(event_types))
     ids = {"out_trade_no": before.out_trade_no, **(provider_ids or {})}
     if final.transaction_id:
         ids.setdefault("transaction_id", final.transaction_id)
+    stages = (before, *between, final)
     events = tuple(OrderEvent(
         order_id=before.id, seq=before.version + i + 1, type=kind, at=at, actor=actor,
-        status_before=before.status, status_after=final.status, amounts_before=before.amounts(),
-        amounts_after=final.amounts(), provider_ids=ids, reason=reason)
+        status_before=stages[i].status, status_after=stages[i + 1].status,
+        amounts_before=stages[i].amounts(), amounts_after=stages[i + 1].amounts(),
+        provider_ids=ids, reason=reason)
         for i, kind in enumerate(event_types))
     return final, events

@@ -76,7 +76,7 @@ def _refunded(order: Order, status: str, event: str, *, at: datetime, actor: str
                         amount_fen=order.refundable_fen, reason=reason, at=at, actor=actor)
     after, events = step(order, reserve(order, closed, refund), [event, REFUND_REQUESTED], at=at,
                          actor=actor, provider_ids={"out_refund_no": refund.out_refund_no},
-                         reason=reason)
+                         reason=reason, between=(closed,))
     return Transition(order, after, events, refund_created=refund)
 
 

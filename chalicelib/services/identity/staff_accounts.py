@@ -8,6 +8,7 @@ staff request (docs/decisions.md, 2026-12-06).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from chalicelib.domain.cursors import STAFF_CURSOR_PATTERN, check_page
 from chalicelib.domain.errors import Forbidden, NotFound, Unauthenticated
@@ -23,7 +24,8 @@ def verify_staff_token(token: str) -> Principal:
     if (account is None or account.disabled or account.staff_id != principal.subject
             or account.token_version != principal.token_version):
         raise Unauthenticated("the token is no longer valid; log in again", code="TOKEN_REVOKED")
-    return principal
+    # The name comes with the account just read, so what staff do can be signed with it.
+    return replace(principal, display_name=account.display_name)
 
 
 def log_out_everywhere(staff: Principal) -> None:

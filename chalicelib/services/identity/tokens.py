@@ -27,6 +27,7 @@ class Principal:
     station_ids: frozenset[str] = frozenset()
     username: str | None = None  # staff: the account, looked up on every request
     token_version: int = 0  # staff: the account's version when the token was issued
+    display_name: str | None = None  # staff: the account's name on this request (not in the token)
 
     def can_act_on_station(self, station_id: str) -> bool:
         return self.role == Role.HQ or station_id in self.station_ids

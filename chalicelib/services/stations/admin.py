@@ -70,7 +70,7 @@ def update_prices(staff: Principal, station_id: str,
         if not changes:
             return StationPrices.of(station)
         change = PriceChange(station_id, station.version + 1, now or times.now(), staff.subject,
-                             staff.role or "", changes)
+                             staff.role or "", changes, staff.display_name or staff.username)
         drops = alerts.price_drop_messages(change, station.name)
         if station_changes.change_prices(change, station.version, outbox.staged(drops)):
             get_logger().info("prices changed", extra={"station_id": station_id,

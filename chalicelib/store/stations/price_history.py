@@ -31,6 +31,9 @@ class PriceChange:
     changed_by: str  # staff id
     role: str
     grades: tuple[GradeChange, ...]
+    # The staff member's name when they made the change (None on changes recorded before names
+    # were kept): a history reads as it happened, whatever the account is called later.
+    changed_by_name: str | None = None
 
 
 class PriceChangeModel(StageModel):
@@ -44,6 +47,7 @@ class PriceChangeModel(StageModel):
     version = NumberAttribute()
     changed_at = UnicodeAttribute()
     changed_by = UnicodeAttribute()
+    changed_by_name = UnicodeAttribute(null=True)
     role = UnicodeAttribute()
     grades = ListAttribute(of=MapAttribute)
 
@@ -52,7 +56,7 @@ def to_model(change: PriceChange) -> PriceChangeModel:
     return PriceChangeModel(
         change.station_id, f"{times.iso_z(change.changed_at, micro=True)}#{change.version:010d}",
         version=change.version, changed_at=times.iso_z(change.changed_at, micro=True),
-        changed_by=change.changed_by, role=change.role,
+        changed_by=change.changed_by, changed_by_name=change.changed_by_name, role=change.role,
         grades=[{"grade": g.grade, "old_guide": g.old_guide_price_fen,
                  "old_pump": g.old_pump_price_fen, "new_guide": g.new_guide_price_fen,
                  "new_pump": g.new_pump_price_fen, "old_member": dict(g.old_member_prices),
@@ -70,7 +74,8 @@ def _from_model(model: PriceChangeModel) -> PriceChange:
         grades=tuple(GradeChange(str(e["grade"]), int(e["old_guide"]), int(e["old_pump"]),
                                  int(e["new_guide"]), int(e["new_pump"]),
                                  _levels(e.get("old_member")), _levels(e.get("new_member")))
-                     for e in map(plain, model.grades)))
+                     for e in map(plain, model.grades)),
+        changed_by_name=model.changed_by_name)
 
 
 def _levels(stored) -> dict[str, int]:

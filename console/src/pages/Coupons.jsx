@@ -143,7 +143,7 @@ function TemplateRow({ t, onChanged }) {
     <tbody data-testid="template-row">
       <tr>
         <td><strong>{t.title}</strong><div class="hint">{t.description}</div>
-          <div class="hint">{AUDIENCES[t.audience]} · 每人限 {t.per_user_limit} 张</div></td>
+          <div class="hint"><span class="nowrap">{AUDIENCES[t.audience]}</span> · <span class="nowrap">每人限 {t.per_user_limit} 张</span></div></td>
         <td class="nowrap">{dayTime(t.starts_at)}<br />至 {dayTime(t.ends_at)}</td>
         <td><span class={`badge ${t.status.toLowerCase()}`}>{TEMPLATE_STATUSES[t.status] || t.status}</span></td>
         <td class="num" data-testid="issued">{t.stats.issued}<div class="hint">余 {t.stats.stock_left}</div></td>
@@ -181,11 +181,13 @@ export function Coupons() {
         <ErrorText error={list.load.error} />
         {items !== null && items.length === 0 && <p class="hint">还没有优惠券</p>}
         {items !== null && items.length > 0 && (
-          <table class="list">
-            <thead><tr><th>优惠券</th><th>领取时间</th><th>状态</th><th class="num">已领</th><th class="num">已用</th>
-              <th class="num">成交订单</th><th class="num">带来收入</th><th /></tr></thead>
-            {items.map((t) => <TemplateRow key={t.id} t={t} onChanged={list.replace} />)}
-          </table>
+          <div class="table-scroll">
+            <table class="list">
+              <thead><tr><th>优惠券</th><th>领取时间</th><th>状态</th><th class="num">已领</th><th class="num">已用</th>
+                <th class="num">成交订单</th><th class="num">带来收入</th><th /></tr></thead>
+              {items.map((t) => <TemplateRow key={t.id} t={t} onChanged={list.replace} />)}
+            </table>
+          </div>
         )}
         {list.next && <button type="button" onClick={list.more} disabled={list.load.busy}>加载更多</button>}
       </section>

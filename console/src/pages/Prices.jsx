@@ -3,7 +3,7 @@ import { call } from "../api.js";
 import { ErrorText, FieldError } from "../ErrorText.jsx";
 import { MEMBER_LEVELS, gradeName, levelName } from "../format.js";
 import { parseYuan, yuan } from "../money.js";
-import { ROLE_NAMES } from "../roles.js";
+import { changedBy } from "../roles.js";
 import { dayTime } from "../times.js";
 import { useRequest } from "../useRequest.js";
 
@@ -104,7 +104,7 @@ function PriceHistory({ stationId, version }) {
             {items.flatMap((c) => c.grades.map((g, i) => (
               <tr key={`${c.version}-${g.grade}`} data-testid="price-change">
                 <td class="nowrap">{i === 0 ? dayTime(c.changed_at) : ""}</td>
-                <td>{i === 0 ? `${ROLE_NAMES[c.role] || c.role} ${c.changed_by}` : ""}</td>
+                <td>{i === 0 ? changedBy(c) : ""}</td>
                 <td>{gradeName(g.grade)}</td>
                 <td>{gradeChanges(g).join("；")}</td>
               </tr>

@@ -142,3 +142,11 @@ def test_in_aws_the_document_names_the_stage_url_it_was_reached_on(monkeypatch):
 def test_a_host_header_that_is_not_a_plain_host_is_not_echoed_into_the_document(client):
     response = client.http.get("/v1/openapi.json", headers={"Host": "evil\"><script>"})
     assert response.json_body["servers"] == [{"url": "http://127.0.0.1:8000"}]
+
+
+def test_a_price_change_documents_who_made_it_by_id_and_by_name():
+    """The name is kept since names were; older changes answer null, and the document says so."""
+    change = build_document()["components"]["schemas"]["PriceChangeOut"]
+    assert {"changed_by", "changed_by_name"} <= set(change["required"])
+    assert change["properties"]["changed_by_name"] == {
+        "anyOf": [{"type": "string"}, {"type": "null"}]}

@@ -261,6 +261,37 @@ def test_price_history_lists_each_change_newest_first_with_old_and_new_prices(se
     assert (theirs.status_code, theirs.json_body["code"]) == (403, "STATION_NOT_YOURS")
 
 
+def test_price_history_names_who_changed_the_prices_as_they_were_called_then(seeded):
+    """The name is kept with the change: renaming the account later does not rewrite history,
+    and a change recorded before names were kept still reads, by id alone."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from chalicelib.store.identity import staff as staff_store
+    from chalicelib.store.stations import price_history
+
+    # The account bearer_token signs the manager in with, named.
+    account = staff_store.StaffAccount(username="s_mgr901", staff_id="s_mgr901", role="manager",
+                                       station_ids=frozenset({"ty-901"}), password_hash="!",
+                                       display_name="郝丽萍")
+    staff_store.put_staff(account)
+    price_history.to_model(price_history.PriceChange(
+        "ty-901", 1, datetime(2026, 1, 1, tzinfo=timezone.utc), "s_old", "manager",
+        (price_history.GradeChange("92", 730, 720, 730, 715),))).save()
+    manager = staff("manager", "ty-901", subject="s_mgr901")
+    grade = next(g for g in empty_prices(seeded, manager) if g["grade"] == "95")
+    changed = put_json(seeded, "/v1/staff/stations/ty-901/prices", {"grades": [{
+        "grade": "95", "guide_price_fen": grade["guide_price_fen"],
+        "pump_price_fen": grade["pump_price_fen"] - 3}]}, manager)
+    staff_store.put_staff(replace(account, display_name="郝主任"))
+
+    history = seeded.http.get("/v1/staff/stations/ty-901/price-history", headers=bearer(manager))
+
+    assert changed.status_code == 200
+    assert [(c["changed_by"], c["changed_by_name"]) for c in history.json_body["items"]] == [
+        ("s_mgr901", "郝丽萍"), ("s_old", None)]
+
+
 def empty_prices(client, who) -> list[dict]:
     answer = client.http.get("/v1/staff/stations/ty-901/prices", headers=bearer(who))
     assert answer.status_code == 200

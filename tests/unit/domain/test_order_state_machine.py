@@ -168,6 +168,49 @@ def test_smaller_actual_amount_reserves_the_difference_at_the_orders_own_discoun
     assert [e.type for e in transition.events] == [ORDER_FUELLED, REFUND_REQUESTED]
 
 
+def _own_change(event) -> dict:
+    """What an event itself changed, as a history line shows it: status, and each amount moved."""
+    keys = set(event.amounts_before) | set(event.amounts_after)
+    return {"status": (event.status_before, event.status_after),
+            **{k: (event.amounts_before.get(k), event.amounts_after.get(k)) for k in sorted(keys)
+               if event.amounts_before.get(k) != event.amounts_after.get(k)}}
+
+
+def test_each_event_of_a_change_shows_only_its_own_part_of_it():
+    """A short fill's confirmation: the fuelling sets the charge, the refund reserves the rest;
+    neither line repeats the other's figures."""
+    transition = confirm(_paid(), actual_pump_amount_fen=25000, liters_ml=None, at=T0,
+                         actor="staff:s")
+
+    fuelled, requested = transition.events
+    assert _own_change(fuelled) == {"status": (PAID, FUELLED), "actual_amount_fen": (None, 24373)}
+    assert _own_change(requested) == {"status": (FUELLED, FUELLED),
+                                      "refund_reserved_fen": (0, 4875)}
+    assert requested.amounts_after == transition.after.amounts()
+
+
+def test_a_late_payment_and_its_refund_are_two_lines_of_their_own():
+    closed = close(_order(), at=T0, actor="job:payment-expiry", reason="not paid in time").after
+
+    paid_late, requested = pay(closed, transaction_id="4200T9", paid_at=T0, amount_fen=29248,
+                               openid="o-1", at=T0, actor="wechatpay:EV9").events
+
+    assert _own_change(paid_late) == {"status": (CLOSED, CLOSED)}
+    assert _own_change(requested) == {"status": (CLOSED, CLOSED),
+                                      "refund_reserved_fen": (0, 29248)}
+
+
+def test_an_approved_refund_request_and_its_refund_are_two_lines_of_their_own():
+    from chalicelib.domain.orders.refund_requests import approve, open_request
+
+    asked = open_request(_paid(), reason="pump broke", at=T0, actor="driver:u_1").after
+
+    approved, requested = approve(asked, at=T0, actor="staff:s:manager").events
+
+    assert _own_change(approved) == {"status": (PAID, PAID)}
+    assert _own_change(requested) == {"status": (PAID, PAID), "refund_reserved_fen": (0, 29248)}
+
+
 def test_same_confirmation_again_changes_nothing_and_other_figures_conflict():
     fuelled = confirm(_paid(), actual_pump_amount_fen=25000, liters_ml=None, at=T0,
                       actor="staff:s").after

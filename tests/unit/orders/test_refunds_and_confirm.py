@@ -73,6 +73,12 @@ def test_history_records_who_when_and_the_amounts(pay, station, driver, client, 
     assert fuelled["amounts_before"]["pay_amount_fen"] == 30000
     assert fuelled["amounts_after"]["actual_amount_fen"] == 28000
     assert requested["provider_ids"]["out_refund_no"] == order["id"] + "-S"
+    # Each line its own change: the fuelling sets the charge, the refund reserves the rest.
+    assert (fuelled["status_before"], fuelled["status_after"]) == ("PAID", "FUELLED")
+    assert fuelled["amounts_after"]["refund_reserved_fen"] == 0
+    assert (requested["status_before"], requested["status_after"]) == ("FUELLED", "FUELLED")
+    assert requested["amounts_before"] == {**requested["amounts_after"], "refund_reserved_fen": 0}
+    assert requested["amounts_after"]["refund_reserved_fen"] == 2000
     assert succeeded["actor"].startswith("wechatpay:") and succeeded["provider_ids"]["refund_id"]
     assert succeeded["amounts_after"]["refunded_fen"] == 2000
     assert [e["seq"] for e in history(client, attendant, order["id"])] == [1, 2, 3, 4, 5]
