@@ -14,7 +14,8 @@ from chalicelib.store.base import get_connection
 from chalicelib.store.invoices import invoices as store
 from tests.unit.invoice_fixtures import (clock, invoicing, issuer_server,  # noqa: F401
                                          smtp_sink)
-from tests.unit.jobs.test_invoice_jobs import EMAIL, deliver, message_id, requested
+from tests.unit.jobs.test_invoice_jobs import (EMAIL, deliver, message_id, requested,  # noqa: F401
+                                           submissions)
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +132,61 @@ def test_a_record_whose_write_fails_is_reported_alone_and_its_retry_issues_and_m
     assert all(issued_and_mailed_once(invoicing, i) for i in ids)
     assert store.get_invoice(ids[0]).attempts == 1
     assert len({store.get_invoice(i).number for i in ids}) == 3
+
+
+@pytest.fixture
+def group_reads(monkeypatch) -> list[int]:
+    """The size of each group read answered by one BatchGetItem."""
+    answered: list[int] = []
+    together = group_commit.GroupCommit._read_together
+
+    def counted(self, slots):
+        done = together(self, slots)
+        if done:
+            answered.append(len(slots))
+        return done
+
+    monkeypatch.setattr(group_commit.GroupCommit, "_read_together", counted)
+    return answered
+
+
+def fresh_request(invoicing) -> tuple[str, dict]:
+    """A new invoice and the message its creation queued (it says `fresh`)."""
+    from tests.unit.invoice_fixtures import PERSONAL_TITLE, fuelled_order, new_user
+
+    user = new_user()
+    view = invoices.request_invoice(user, [fuelled_order(user)], PERSONAL_TITLE, EMAIL)
+    (message,) = invoicing.queued()
+    return view.id, message
+
+
+def test_new_invoices_are_read_and_started_together_and_each_issued_once(
+        invoicing, group_transactions, group_reads, submissions):
+    fresh = [fresh_request(invoicing) for _ in range(4)]
+
+    failed = deliver(*[(message_id(), message) for _, message in fresh])
+
+    ids = [invoice_id for invoice_id, _ in fresh]
+    assert failed == []
+    assert all(issued_and_mailed_once(invoicing, i) for i in ids)
+    assert all(store.get_invoice(i).attempts == 1 for i in ids)
+    assert sorted(submissions) == sorted(store.get_invoice(i).issuer_serial for i in ids)
+    assert group_reads == [4]
+    assert group_transactions == [4, 4, 4]   # ISSUING, ISSUED, the mails' records
+
+
+def test_a_new_invoices_message_twice_in_a_batch_or_after_it_issues_it_once(
+        invoicing, group_transactions, submissions):
+    twice, message = fresh_request(invoicing)
+    other, other_message = fresh_request(invoicing)
+
+    first = deliver((message_id(), message), (message_id(), message),
+                    (message_id(), other_message))
+    again = deliver((message_id(), message), (message_id(), other_message))
+
+    assert first == again == []
+    assert all(issued_and_mailed_once(invoicing, i) for i in (twice, other))
+    # One serial each: a repeat submission under it (the copy that found the invoice started
+    # may ask the issuer before the first copy submitted) is a duplicate there, never a second
+    # number.
+    assert set(submissions) == {store.get_invoice(i).issuer_serial for i in (twice, other)}
