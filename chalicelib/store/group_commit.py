@@ -1,6 +1,5 @@
 """The conditional writes a batch's records make at the same step, committed together: one
-TransactWriteItems for the batch instead of one write per record; and their reads of one item
-each, one BatchGetItem (strongly consistent) instead of one GetItem per record.
+TransactWriteItems for the batch instead of one write per record.
 
 A queue worker runs the records of a batch side by side, one thread each (jobs/batches.py).
 A record's thread hands its write to the batch's `GroupCommit` and waits; once every record
@@ -15,7 +14,6 @@ record gets the answer it would have had alone, and a write that fails raises in
 record's thread only, so the batch reports that record alone as failed. A transaction that
 committed although its answer was lost leaves the writes alone finding their conditions no
 longer hold: the answer of a lost race, which every caller already handles by reading again.
-A batch read that fails is made one read at a time in the same way.
 """
 from __future__ import annotations
 
@@ -40,9 +38,7 @@ class Write:
 
 @dataclass
 class _Slot:
-    write: Write | None = None
-    read: object | None = None   # a store.batch.Read, answered by one BatchGetItem
-    alone: Callable[[], Any] | None = None
+    write: Write
     done: threading.Event = field(default_factory=threading.Event)
     answer: Any = None
     error: BaseException | None = None
@@ -61,14 +57,7 @@ class GroupCommit:
 
     def write(self, write: Write):
         """Wait for the others, then answer as `write.alone()` would (or raise as it would)."""
-        return self._wait(_Slot(write=write, alone=write.alone))
-
-    def read(self, read, alone: Callable[[], Any]):
-        """Wait for the others, then answer `read` (a store.batch.Read: its converted item) from
-        the batch's one BatchGetItem, or as `alone()` does if that fails."""
-        return self._wait(_Slot(read=read, alone=alone))
-
-    def _wait(self, slot: _Slot):
+        slot = _Slot(write)
         with self._lock:
             self._waiting.append(slot)
             ready = self._take_ready()
@@ -95,35 +84,18 @@ class GroupCommit:
         return ready
 
     def _commit(self, slots: list[_Slot]) -> None:
-        reads = [slot for slot in slots if slot.read is not None]
-        writes = [slot for slot in slots if slot.write is not None]
-        keys = [slot.write.key for slot in writes]
-        if len(reads) > 1 and self._read_together(reads):
-            reads = []
-        if len(writes) > 1 and len(set(keys)) == len(keys) and self._together(writes):
-            for slot in writes:
+        keys = [slot.write.key for slot in slots]
+        if len(slots) > 1 and len(set(keys)) == len(keys) and self._together(slots):
+            for slot in slots:
                 slot.answer = slot.write.committed
-            writes = []
-        for slot in reads + writes:
+                slot.done.set()
+            return
+        for slot in slots:
             try:
-                slot.answer = slot.alone()
+                slot.answer = slot.write.alone()
             except BaseException as err:  # noqa: BLE001 - raised in the record's own thread
                 slot.error = err
-        for slot in slots:
             slot.done.set()
-
-    def _read_together(self, slots: list[_Slot]) -> bool:
-        from chalicelib.store.batch import read_all
-
-        try:
-            found = read_all({str(index): slot.read for index, slot in enumerate(slots)})
-        except Exception as err:  # noqa: BLE001 - each read goes alone
-            get_logger().info("group read failed; reading each alone",
-                              extra={"reads": len(slots), "error": type(err).__name__})
-            return False
-        for index, slot in enumerate(slots):
-            slot.answer = found[str(index)]
-        return True
 
     def _together(self, slots: list[_Slot]) -> bool:
         from pynamodb.transactions import TransactWrite

@@ -69,21 +69,15 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
     outbox messages an ISSUED write stages are added to it for the caller to send (a batch's
     together, jobs/invoices.py) instead of being sent at once; the outbox sweeper sends them if
     the caller never does. With `group` (store/group_commit.py, one per batch whose records run
-    side by side), a fresh invoice is read with the batch's others in one BatchGetItem, and its
-    ISSUING write, the ISSUED write that claims the mail and the mail's record are committed
+    side by side), the ISSUED write that claims the mail and the mail's record are committed
     with the batch's other records' in one transaction each."""
     tracing.annotate(invoice_id=invoice_id)
     call = _Call(told, group)
-    seen = None
-    if fresh and group is not None:   # read with the batch's others: one BatchGetItem
-        seen = store.read_in_group(invoice_id, group)
-        fresh = seen is not None and seen.status == flow.REQUESTED and seen.attempts == 0
-    started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0, group=group,
-                                  seen=seen) if fresh else None
+    started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0) if fresh else None
     if started is not None:
         invoice = _send(started, call)
     else:
-        invoice = seen if seen is not None and not fresh else _load(invoice_id)
+        invoice = _load(invoice_id)
         due = not invoice.next_attempt_at or \
             invoice.next_attempt_at <= times.iso_z(times.now(), micro=True)
         if scheduled and not due:

@@ -226,15 +226,6 @@ def get_invoice(invoice_id: str) -> Invoice | None:
     return InvoiceModel.get_or_none(invoice_id, _to_invoice)
 
 
-def read_in_group(invoice_id: str, group) -> Invoice | None:
-    """get_invoice, read in one BatchGetItem with the reads of the batch's other records (a
-    store/group_commit.py GroupCommit)."""
-    from chalicelib.store.batch import Read
-
-    return group.read(Read(InvoiceModel, invoice_id, lambda model: model and _to_invoice(model)),
-                      lambda: get_invoice(invoice_id))
-
-
 def list_for_user(user_id: str, limit: int,
                   after: dict | None) -> tuple[list[Invoice], dict | None]:
     """The user's invoices, newest first. `after` and the returned position are plain

@@ -28,23 +28,15 @@ MAX_TEXT = 500
 
 # -- issuing -----------------------------------------------------------------------------------
 
-def start_issuing(invoice_id: str, next_at: str, *, attempts_seen: int | None = None,
-                  group: GroupCommit | None = None, seen: Invoice | None = None) -> Invoice | None:
+def start_issuing(invoice_id: str, next_at: str, *,
+                  attempts_seen: int | None = None) -> Invoice | None:
     """REQUESTED -> ISSUING, counting an attempt; the caller then submits. With attempts_seen,
-    only if that many attempts were counted (a worker acting on what its message says, unread).
-    With a group and `seen` (the invoice as read, REQUESTED with attempts_seen attempts), the
-    write is committed with the batch's others, answering `seen` so moved on: the condition
-    pins the status and the count, and nothing else of a REQUESTED invoice is written."""
+    only if that many attempts were counted (a worker acting on what its message says, unread)."""
     condition = M.status == REQUESTED
     if attempts_seen is not None:
         condition &= M.attempts == attempts_seen
-    actions = [M.status.set(ISSUING), M.attempts.add(1), *due(invoice_id, next_at)]
-    if group is not None and seen is not None and attempts_seen == seen.attempts:
-        left = replace(seen, status=ISSUING, attempts=seen.attempts + 1, next_attempt_at=next_at)
-        return group.write(Write(invoice_id, lambda tx: tx.update(
-            M(invoice_id), actions=actions, condition=condition), left,
-            partial(start_issuing, invoice_id, next_at, attempts_seen=attempts_seen)))
-    return update(invoice_id, actions, condition)
+    return update(invoice_id, [M.status.set(ISSUING), M.attempts.add(1), *due(invoice_id, next_at)],
+                  condition)
 
 
 def record_attempt(invoice_id: str, status: str, attempts_seen: int, next_at: str,
