@@ -19,22 +19,32 @@ def handle_messages(event) -> dict:
     """Advance each record's invoice, the records of a batch side by side (the work waits on
     DynamoDB, the issuer, S3 and SMTP far more than it computes). The drivers' messages the
     batch's ISSUED writes staged go out together at its end: one SendMessageBatch and one
-    outbox delete for up to ten invoices instead of one each."""
+    outbox delete for up to ten invoices instead of one each. When every record has a thread
+    of its own, the records' ISSUED writes go in one transaction, and so do the records of
+    their mails (store/group_commit.py); a record whose write fails alone is reported alone."""
     from chalicelib.services.outbox import delivery as outbox
+    from chalicelib.store.group_commit import GroupCommit
 
+    records = list(event)
+    group = GroupCommit(len(records)) if 1 < len(records) <= MAX_PARALLEL else None
     told: list = []   # appended to from the batch's threads (list.extend is atomic)
     try:
-        return handle_batch(event, lambda record: _handle(record, told), parallel=MAX_PARALLEL)
+        return handle_batch(records, lambda record: _handle(record, told, group),
+                            parallel=MAX_PARALLEL)
     finally:
         outbox.send_now(told)   # never raises; what it cannot send, the outbox sweeper does
 
 
-def _handle(record, told: list) -> None:
+def _handle(record, told: list, group) -> None:
     from chalicelib.services.invoices.work import advance
 
-    work = decode(record.body, InvoiceWork)
-    invoice_id = work.invoice_id
-    status = advance(invoice_id, fresh=work.fresh, told=told)
+    try:
+        work = decode(record.body, InvoiceWork)
+        invoice_id = work.invoice_id
+        status = advance(invoice_id, fresh=work.fresh, told=told, group=group)
+    finally:
+        if group is not None:
+            group.leave()   # the batch's other records no longer wait for this one
     get_logger().info("invoice message handled", extra={"invoice_id": invoice_id,
                                                         "status": status})
 

@@ -66,8 +66,9 @@ def send_mail(message: Message) -> None:
     """Hand the message to the SMTP server; raises MailError when it is not accepted.
 
     The connection (TLS and login included) is kept for the next mail of this process, as long
-    as it stays idle under REUSE_IDLE_S and answers NOOP; a kept one the server dropped
-    meanwhile is replaced once by a fresh one."""
+    as it stays idle under REUSE_IDLE_S and answers NOOP (asked only after FRESH_S idle: a
+    batch's mails follow each other closely); a kept one the server dropped meanwhile is
+    replaced once by a fresh one."""
     settings = get_settings()
     if not settings.smtp_host:
         raise MailError("SMTP_HOST is not configured", retryable=False)
@@ -101,6 +102,10 @@ def send_mail(message: Message) -> None:
 # A connection idle longer than this is closed, not reused (servers drop idle clients after a
 # few minutes; a Lambda frozen between invocations may find its connection gone).
 REUSE_IDLE_S = 30
+# Used this recently, a connection is taken without the NOOP round trip: no server drops an
+# idle client within seconds, and one dropped anyway fails our first command (MAIL FROM), before
+# any of the message went, which send_mail answers with a fresh connection.
+FRESH_S = 2
 MAX_KEPT = 10   # one per thread of the invoice worker's batch
 _kept: list[tuple[tuple, float, object]] = []
 _kept_lock = threading.Lock()
@@ -142,7 +147,10 @@ def _take(key: tuple):
             if found is None:
                 return None
             _, idle_since, smtp = _kept.pop(found)
-        if time.monotonic() - idle_since < REUSE_IDLE_S:
+        idle_s = time.monotonic() - idle_since
+        if idle_s < FRESH_S:
+            return smtp
+        if idle_s < REUSE_IDLE_S:
             try:
                 if smtp.noop()[0] == 250:
                     return smtp

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 
 from chalicelib.domain.times import SHANGHAI, now, parse_iso
 from chalicelib.domain.invoices.lines import (
@@ -43,27 +44,39 @@ def _row(line: InvoiceLine) -> list[str]:
             line.rate_label, yuan_text(line.tax_fen)]
 
 
-def _runs(text: str) -> list[tuple[str, str]]:
+# The labels and most figures recur from invoice to invoice: their runs and widths are
+# remembered (pure functions of the text, font and size).
+@lru_cache(maxsize=4096)
+def _runs(text: str) -> tuple[tuple[str, str], ...]:
     """(font, run) pieces: Latin runs in Helvetica, so digits and codes are plain text."""
-    return [(LATIN_FONT if _LATIN.match(run) else CJK_FONT, run)
-            for run in _LATIN_OR_NOT.findall(text)]
+    return tuple((LATIN_FONT if _LATIN.match(run) else CJK_FONT, run)
+                 for run in _LATIN_OR_NOT.findall(text))
 
 
-def _width(canvas, text: str, size: float) -> float:
-    return sum(canvas.stringWidth(run, font, size) for font, run in _runs(text))
+@lru_cache(maxsize=8192)
+def _run_width(run: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(run, font, size)
 
 
-def _draw(canvas, x: float, y: float, text: str, size: float = 8, *, right: bool = False,
+def _width(text: str, size: float) -> float:
+    return sum(_run_width(run, font, size) for font, run in _runs(text))
+
+
+def _draw(page, x: float, y: float, text: str, size: float = 8, *, right: bool = False,
           fit: float | None = None) -> None:
-    """Draw text at (x, y), right-aligned if asked, shrunk (down to 5 pt) to fit a width."""
-    while fit and size > 5 and _width(canvas, text, size) > fit:
+    """Draw text at (x, y) into the page's text object, right-aligned if asked, shrunk (down to
+    5 pt) to fit a width."""
+    while fit and size > 5 and _width(text, size) > fit:
         size -= 0.5
     if right:
-        x -= _width(canvas, text, size)
+        x -= _width(text, size)
     for font, run in _runs(text):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, run)
-        x += canvas.stringWidth(run, font, size)
+        page.setFont(font, size)
+        page.setTextOrigin(x, y)
+        page.textOut(run)
+        x += _run_width(run, font, size)
 
 
 def _draw_page(canvas, invoice: dict, rows: list[list[str]], mm: float, height: float) -> float:
@@ -72,43 +85,44 @@ def _draw_page(canvas, invoice: dict, rows: list[list[str]], mm: float, height: 
     canvas.drawCentredString(95 * mm, height - 16 * mm,
                              TITLE + ("（红字）" if invoice.get("original_number") else ""))
     canvas.setFillColorRGB(0, 0, 0)
-    _draw(canvas, 142 * mm, height - 12 * mm, f"发票号码：{invoice['number']}", 9)
-    _draw(canvas, 142 * mm, height - 18 * mm, f"开票日期：{_china_date(invoice.get('issued_at'))}", 9)
+    page = canvas.beginText()   # one text object for the page's text, drawn at its end
+    _draw(page, 142 * mm, height - 12 * mm, f"发票号码：{invoice['number']}", 9)
+    _draw(page, 142 * mm, height - 18 * mm, f"开票日期：{_china_date(invoice.get('issued_at'))}", 9)
     top = height - 24 * mm
     canvas.rect(10 * mm, top - 22 * mm, 190 * mm, 22 * mm)
     canvas.line(105 * mm, top, 105 * mm, top - 22 * mm)
     for x, label, party in ((12, "购买方信息", invoice["buyer"]), (107, "销售方信息", invoice["seller"])):
-        _draw(canvas, x * mm, top - 6 * mm, label, 9)
-        _draw(canvas, x * mm, top - 12 * mm, f"名称：{party['name']}", 9, fit=90 * mm)
-        _draw(canvas, x * mm, top - 18 * mm,
+        _draw(page, x * mm, top - 6 * mm, label, 9)
+        _draw(page, x * mm, top - 12 * mm, f"名称：{party['name']}", 9, fit=90 * mm)
+        _draw(page, x * mm, top - 18 * mm,
               f"统一社会信用代码/纳税人识别号：{party.get('tax_id') or ''}", 8, fit=90 * mm)
     y = top - 28 * mm
     for label, left, right, is_text in _COLUMNS:
-        _draw(canvas, (left if is_text else right) * mm, y, label, right=not is_text)
+        _draw(page, (left if is_text else right) * mm, y, label, right=not is_text)
     canvas.line(10 * mm, y - 2 * mm, 200 * mm, y - 2 * mm)
     for row in rows:
         y -= 6 * mm
         for text, (_, left, right, is_text) in zip(row, _COLUMNS):
-            _draw(canvas, (left if is_text else right) * mm, y, text, right=not is_text,
+            _draw(page, (left if is_text else right) * mm, y, text, right=not is_text,
                   fit=(right - left) * mm)
-    return y
+    return y, page
 
 
-def _draw_totals(canvas, invoice: dict, totals, y: float, mm: float) -> None:
+def _draw_totals(canvas, page, invoice: dict, totals, y: float, mm: float) -> None:
     y -= 9 * mm
     canvas.line(10 * mm, y + 5 * mm, 200 * mm, y + 5 * mm)
-    _draw(canvas, 12 * mm, y, "合    计", 9)
-    _draw(canvas, _NET_RIGHT * mm, y, "\u00a5" + yuan_text(totals.net_fen), 9, right=True)
-    _draw(canvas, _TAX_RIGHT * mm, y, "\u00a5" + yuan_text(totals.tax_fen), 9, right=True)
+    _draw(page, 12 * mm, y, "合    计", 9)
+    _draw(page, _NET_RIGHT * mm, y, "\u00a5" + yuan_text(totals.net_fen), 9, right=True)
+    _draw(page, _TAX_RIGHT * mm, y, "\u00a5" + yuan_text(totals.tax_fen), 9, right=True)
     y -= 8 * mm
-    _draw(canvas, 12 * mm, y, f"价税合计（大写）  {amount_in_words(totals.total_fen)}", 9)
-    _draw(canvas, 150 * mm, y, f"（小写）\u00a5{yuan_text(totals.total_fen)}", 9)
+    _draw(page, 12 * mm, y, f"价税合计（大写）  {amount_in_words(totals.total_fen)}", 9)
+    _draw(page, 150 * mm, y, f"（小写）\u00a5{yuan_text(totals.total_fen)}", 9)
     canvas.line(10 * mm, y - 3 * mm, 200 * mm, y - 3 * mm)
     remark = invoice.get("remark") or ""
     if invoice.get("original_number"):
         remark = f"被红冲蓝字数电发票号码：{invoice['original_number']} {remark}".strip()
-    _draw(canvas, 12 * mm, y - 9 * mm, f"备注：{remark}", fit=186 * mm)
-    _draw(canvas, 12 * mm, y - 16 * mm, f"开票人：{invoice.get('clerk') or ''}")
+    _draw(page, 12 * mm, y - 9 * mm, f"备注：{remark}", fit=186 * mm)
+    _draw(page, 12 * mm, y - 16 * mm, f"开票人：{invoice.get('clerk') or ''}")
 
 
 def render_invoice_pdf(invoice: dict) -> bytes:
@@ -134,10 +148,12 @@ def render_invoice_pdf(invoice: dict) -> bytes:
     canvas.setSubject(TITLE)
     canvas.setAuthor(invoice["seller"]["name"])
     for start in range(0, max(len(rows), 1), ROWS_PER_PAGE):
-        y = _draw_page(canvas, invoice, rows[start:start + ROWS_PER_PAGE], mm, height)
+        y, page = _draw_page(canvas, invoice, rows[start:start + ROWS_PER_PAGE], mm, height)
         if start + ROWS_PER_PAGE < len(rows):
+            canvas.drawText(page)
             canvas.showPage()
-    _draw_totals(canvas, invoice, invoice_totals(lines), y, mm)
+    _draw_totals(canvas, page, invoice, invoice_totals(lines), y, mm)
+    canvas.drawText(page)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

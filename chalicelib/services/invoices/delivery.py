@@ -101,9 +101,10 @@ def send_mail(invoice: Invoice, now) -> Invoice | None:
     return send_claimed(claimed, now)
 
 
-def send_claimed(claimed: Invoice, now) -> Invoice | None:
+def send_claimed(claimed: Invoice, now, *, group=None) -> Invoice | None:
     """Send the mail due on an invoice whose claim this caller holds (`claimed` is the invoice
-    as the claiming write left it), and record the outcome, which gives the claim back."""
+    as the claiming write left it), and record the outcome, which gives the claim back (with
+    `group`, a sent mail's record is committed with the batch's others)."""
     from chalicelib.providers.mail import MailError, build_message, send_mail as smtp_send
 
     sent = claimed.mails_sent
@@ -123,4 +124,5 @@ def send_claimed(claimed: Invoice, now) -> Invoice | None:
                                             "gave_up": give_up})
         return moves.mail_not_sent(claimed.id, sent, str(err), next_at)
     get_logger().info("invoice mailed", extra={"invoice_id": claimed.id, "mail": sent + 1})
-    return moves.mark_mail_sent(claimed.id, sent, times.iso_z(now, micro=True))
+    return moves.mark_mail_sent(claimed.id, sent, times.iso_z(now, micro=True), group=group,
+                                claimed=claimed)

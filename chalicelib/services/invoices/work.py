@@ -36,6 +36,7 @@ class InvoiceMissing(LookupError):
 class _Call:
     """What one advance call carries down its steps."""
     told: list | None           # where the outbox messages go (None: sent at once)
+    group: object | None = None  # the batch's GroupCommit, or None: each write alone
     mail_claimed: bool = False  # the ISSUED write of this call claimed the mail
 
 
@@ -59,7 +60,7 @@ def _document(invoice: Invoice) -> dict:
 
 @tracing.use_case("invoice_advance")
 def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
-            told: list | None = None) -> str:
+            told: list | None = None, group=None) -> str:
     """Do what is due for the invoice; returns its status afterwards. `scheduled` is the
     sweeper's call: it re-drives a REQUESTED invoice through the queue instead of submitting.
     `fresh` is the word of the message sent at creation (REQUESTED, never tried): the worker
@@ -67,9 +68,11 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
     exactly that state, and reads it only if the write finds it moved on. With `told`, the
     outbox messages an ISSUED write stages are added to it for the caller to send (a batch's
     together, jobs/invoices.py) instead of being sent at once; the outbox sweeper sends them if
-    the caller never does."""
+    the caller never does. With `group` (store/group_commit.py, one per batch whose records run
+    side by side), the ISSUED write that claims the mail and the mail's record are committed
+    with the batch's other records' in one transaction each."""
     tracing.annotate(invoice_id=invoice_id)
-    call = _Call(told)
+    call = _Call(told, group)
     started = moves.start_issuing(invoice_id, _later(1), attempts_seen=0) if fresh else None
     if started is not None:
         invoice = _send(started, call)
@@ -90,7 +93,8 @@ def advance(invoice_id: str, *, scheduled: bool = False, fresh: bool = False,
         if invoice.reversal_due:
             invoice = _reverse(invoice)
         elif call.mail_claimed:
-            invoice = delivery.send_claimed(invoice, times.now()) or _load(invoice_id)
+            invoice = delivery.send_claimed(invoice, times.now(), group=call.group) or \
+                _load(invoice_id)
         elif invoice.mail_due:
             invoice = delivery.send_mail(invoice, times.now()) or _load(invoice_id)
     if invoice.status == flow.REVERSED and invoice.mail_due:
@@ -197,7 +201,8 @@ def _issued(invoice: Invoice, result: IssueResult, call: _Call) -> Invoice:
         [notifications.invoice_issued(replace(invoice, number=result.number))], now)
     mark = partial(moves.mark_issued, invoice, result.number, issued_at,
                    times.iso_z(now, micro=True), *keys, also=outbox.staged(told))
-    issued = mark(mail_until=delivery.mail_lease_until(now)) if keys[0] else None
+    issued = mark(mail_until=delivery.mail_lease_until(now), group=call.group) \
+        if keys[0] else None
     call.mail_claimed = issued is not None
     issued = issued or mark()
     if issued is not None:

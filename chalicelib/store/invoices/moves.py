@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.invoices.flow import FAILED, ISSUED, ISSUING, REQUESTED, REVERSED
 from chalicelib.store.base import get_connection
+from chalicelib.store.group_commit import GroupCommit, Write
 # M is the model: every condition below names it, several times.
 from chalicelib.domain.invoices.invoice import Invoice
 from chalicelib.store.invoices.invoices import InvoiceModel as M, get_invoice, lost_race
@@ -54,14 +56,16 @@ def _file_actions(pdf_attr, ofd_attr, pdf_key: str | None, ofd_key: str | None) 
 
 def mark_issued(invoice: Invoice, number: str, issued_at: str, now: str,
                 pdf_key: str | None = None, ofd_key: str | None = None, *,
-                also: Callable | None = None, mail_until: str | None = None) -> Invoice | None:
+                also: Callable | None = None, mail_until: str | None = None,
+                group: GroupCommit | None = None) -> Invoice | None:
     """ISSUING -> ISSUED with the number (and the stored files, when they were copied already),
     and `also(tx)` in the same transaction (the outbox message telling the driver).
 
     With mail_until the same write also claims the mail that is due (see claim_mail), so the
     caller can send it at once; it then holds only if no reversal was asked for meanwhile, and
     the answer is known without reading the invoice back: the condition pins every field the
-    caller goes on to use. Without it, the invoice is read back (a reversal may be waiting)."""
+    caller goes on to use. Without it, the invoice is read back (a reversal may be waiting).
+    With a group (and mail_until), the write is committed with the batch's others."""
     actions = [M.status.set(ISSUED), M.number.set(number), M.issued_at.set(issued_at),
                M.last_error.remove(), *due(invoice.id, now),
                *_file_actions(M.pdf_key, M.ofd_key, pdf_key, ofd_key)]
@@ -74,6 +78,14 @@ def mark_issued(invoice: Invoice, number: str, issued_at: str, now: str,
         condition &= M.reversal_requested_at.does_not_exist() & _mail_free(
             invoice.mails_sent, now)
         left = replace(left, mail_claimed_until=mail_until, mail_attempts=invoice.mail_attempts + 1)
+    if group is not None and mail_until is not None:
+        def stage(tx) -> None:
+            tx.update(M(invoice.id), actions=actions, condition=condition)
+            if also is not None:
+                also(tx)
+        return group.write(Write(invoice.id, stage, left, partial(
+            mark_issued, invoice, number, issued_at, now, pdf_key, ofd_key, also=also,
+            mail_until=mail_until)))
     if also is None:
         return update(invoice.id, actions, condition)
     try:
@@ -132,16 +144,29 @@ def _mail_free(sent_seen: int, now: str):
     return (M.mails_sent == sent_seen) & (M.mails_requested > sent_seen) & free
 
 
-def mark_mail_sent(invoice_id: str, sent_seen: int, now: str) -> Invoice | None:
+def mark_mail_sent(invoice_id: str, sent_seen: int, now: str, *,
+                   group: GroupCommit | None = None,
+                   claimed: Invoice | None = None) -> Invoice | None:
     """Record mail number sent_seen + 1; when it was the last one asked for and no reversal is
     waiting (or it was the reversal's mail), the same write takes the invoice out of the
-    in-flight index."""
+    in-flight index.
+
+    With a group and `claimed` (the invoice as the write claiming this mail left it), the write
+    that takes it out of the index is committed with the batch's others, answering `claimed`
+    so changed without reading it back (the condition pins what changed); if the invoice is
+    not done with, the batch's transaction is cancelled and each write is made alone."""
     actions = [M.mails_sent.set(sent_seen + 1), M.mail_sent_at.set(now), M.mail_attempts.set(0),
                M.mail_error.remove(), M.mail_claimed_until.remove()]
     sent = M.mails_sent == sent_seen
     issued_done = ((M.status == ISSUED) & M.pdf_key.exists()
                    & M.reversal_requested_at.does_not_exist())
     last = (M.mails_requested == sent_seen + 1) & (issued_done | (M.status == REVERSED))
+    if group is not None and claimed is not None:
+        left = replace(claimed, mails_sent=sent_seen + 1, mail_sent_at=now, mail_attempts=0,
+                       mail_error=None, mail_claimed_until=None, next_attempt_at=None)
+        return group.write(Write(invoice_id, lambda tx: tx.update(
+            M(invoice_id), actions=actions + leave_in_flight(), condition=sent & last), left,
+            partial(mark_mail_sent, invoice_id, sent_seen, now)))
     return update(invoice_id, actions + leave_in_flight(), sent & last) or \
         update(invoice_id, actions, sent)
 

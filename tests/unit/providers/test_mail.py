@@ -50,6 +50,25 @@ def test_mails_share_a_kept_connection_and_one_the_server_dropped_is_replaced(si
     assert first["connection"] == second["connection"] != third["connection"]
 
 
+def test_a_connection_used_moments_ago_is_reused_without_asking_noop_first(sink, monkeypatch):
+    import smtplib
+
+    from chalicelib.providers import mail
+
+    noops: list[int] = []
+    noop = smtplib.SMTP.noop
+    monkeypatch.setattr(smtplib.SMTP, "noop", lambda self: noops.append(1) or noop(self))
+    monkeypatch.setattr(mail, "FRESH_S", 60)
+    for subject in ("first", "second"):
+        send_mail(build_message("fleet@example.com", subject, "t"))
+    monkeypatch.setattr(mail, "FRESH_S", 0)   # idle longer than that: checked first
+    send_mail(build_message("fleet@example.com", "third", "t"))
+
+    first, second, third = sink.outbox.find("fleet@example.com")
+    assert first["connection"] == second["connection"] == third["connection"]
+    assert noops == [1]
+
+
 @pytest.mark.parametrize("code, retryable", [(451, True), (421, True), (550, False)])
 def test_a_refusal_says_whether_a_retry_can_help(sink, code, retryable):
     sink.outbox.fail_next, sink.outbox.fail_code = 1, code
