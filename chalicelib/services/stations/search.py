@@ -20,7 +20,7 @@ from chalicelib.domain.stations.listings import (
     GradeOffer, ListedPromotion, QueueView, StationListing, grade_offer)
 from chalicelib.domain.stations.nearby import (
     MAX_QUERIES, REFERENCE_VOLUME_ML, ExpectedStations, NearbyRequest, cheapest_plan, effective_cost,
-    next_ring_m, partitions_of, partitions_touching, ring_for_count)
+    heaviest_first, next_ring_m, partitions_of, partitions_touching, ring_for_count)
 from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
 from chalicelib.domain.stations.stations import Station
@@ -138,7 +138,7 @@ def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int,
                                         max_queries=budget,
                                         gap_weight=expected.between if expected else None),
                            expected)
-    for hit in _hits(req, ranges, stats):
+    for hit in _hits(req, heaviest_first(ranges, expected), stats):
         if hit.key > after:
             pool[hit.found.id] = hit
     return len(ranges)
