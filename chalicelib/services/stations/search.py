@@ -59,8 +59,9 @@ def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level
     now = now or times.now()
     stats = stats if stats is not None else station_store.GeoReadStats()
     position = _read_cursor(cursor, req.sort)
-    # The chain's promotions are read while the index is: one round trip less to wait for.
-    chain_read = _side_reader().submit(promotion_store.chain_promotions_not_ended, now)
+    # The chain's promotions are read while the index is: one round trip less to wait for
+    # (at most one read a second per process: promotion_store.chain_kept).
+    chain_read = _side_reader().submit(promotion_store.chain_kept, now)
     volume = req.volume_ml or REFERENCE_VOLUME_ML
     if req.sort == "distance":
         hits, last = _page_by_distance(req, position, stats)
