@@ -4,7 +4,8 @@ searches in cities and in the countryside at 3, 10 and 50 km, against Scan-and-f
 Stations: CITY_SHARE of them around 60 city centres (a normal spread whose width grows with
 the city), the rest spread over populated rural boxes, thinly in the west. Each search is
 the default page (sort=distance, limit 20) through services.stations, so its time includes
-the chain-promotions query and building the view (prices, promotions, queue) of each station
+the chain-promotions query (when the process's read of them is a second old: a few searches
+in a hundred here) and building the view (prices, promotions, queue) of each station
 returned; the density map is read from the process's copy (the first warm-up search reads
 the whole map with one Scan and its time is printed apart); half the searches are in cities, half in the countryside.
 Index figures come from the Query answers (ScannedCount, ConsumedCapacity). The baseline is
@@ -202,7 +203,7 @@ def report(radius_m: int, runs: list[dict], scan: dict) -> None:
     ours_read = sum(r["read"] for r in runs) / len(runs)
     ours_p50 = _pct([r["ms"] for r in runs], 0.5)
     print(f"  density map: {statistics.mean(r['density'] for r in runs):.1f} items read per search "
-          f"(the process's copy); chain promotions: one Query per search")
+          f"(the process's copy); chain promotions: a process's read of the last second")
     print(f"  baseline Scan+filter: read {scan['read']} items ({scan['kept'][radius_m]} in this circle "
           f"around a city point), RCU {scan['rcu']:.0f}, {scan['ms']:.0f} ms")
     print(f"  ratios: items read index/scan {ours_read / scan['read']:.5f} (the scan reads "
