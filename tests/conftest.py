@@ -87,8 +87,9 @@ def reset_caches() -> None:
     storage.get_s3.cache_clear()
     from chalicelib.services.marketing import coupons
     coupons.clear_cache()
-    from chalicelib.store.stations import density
+    from chalicelib.store.stations import density, promotions
     density.clear_cache()
+    promotions.forget_chain_kept()
 
 
 @pytest.fixture(scope="session", autouse=True)

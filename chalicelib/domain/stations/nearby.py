@@ -285,3 +285,15 @@ def cheapest_plan(options: list[list[CellRange]], expected: ExpectedStations) ->
     def cost(plan: list[CellRange]) -> float:
         return len(plan) * QUERY_WORTH_ITEMS + sum(expected.between(*r.span()) for r in plan)
     return min(options, key=cost)  # the first of equals: the fewest queries
+
+
+def heaviest_first(plan: list[CellRange], expected: ExpectedStations) -> list[CellRange]:
+    """A plan's ranges in the order to send them: the most stations the map expects first.
+
+    A ring's queries go out one after another (each takes the interpreter a while to build)
+    and the engine's time grows with the items a query reads, so the longest read is started
+    first and the short ones are built and answered while it is read. What a page holds does
+    not depend on the order. Without a map, the plan's own order."""
+    if not expected:
+        return list(plan)
+    return sorted(plan, key=lambda r: -expected.between(*r.span()))

@@ -20,7 +20,7 @@ from chalicelib.domain.stations.listings import (
     GradeOffer, ListedPromotion, QueueView, StationListing, grade_offer)
 from chalicelib.domain.stations.nearby import (
     MAX_QUERIES, REFERENCE_VOLUME_ML, ExpectedStations, NearbyRequest, cheapest_plan, effective_cost,
-    next_ring_m, partitions_of, partitions_touching, ring_for_count)
+    heaviest_first, next_ring_m, partitions_of, partitions_touching, ring_for_count)
 from chalicelib.domain.stations.promotions import Promotion
 from chalicelib.domain.stations.queueing import buckets_in_window, estimate_queue, window_span_s
 from chalicelib.domain.stations.stations import Station
@@ -59,8 +59,9 @@ def search_nearby(req: NearbyRequest, cursor: str | None = None, *, member_level
     now = now or times.now()
     stats = stats if stats is not None else station_store.GeoReadStats()
     position = _read_cursor(cursor, req.sort)
-    # The chain's promotions are read while the index is: one round trip less to wait for.
-    chain_read = _side_reader().submit(promotion_store.chain_promotions_not_ended, now)
+    # The chain's promotions are read while the index is: one round trip less to wait for
+    # (at most one read a second per process: promotion_store.chain_kept).
+    chain_read = _side_reader().submit(promotion_store.chain_kept, now)
     volume = req.volume_ml or REFERENCE_VOLUME_ML
     if req.sort == "distance":
         hits, last = _page_by_distance(req, position, stats)
@@ -138,7 +139,7 @@ def _read_ring(req: NearbyRequest, ring: int, inner: float, budget: int,
                                         max_queries=budget,
                                         gap_weight=expected.between if expected else None),
                            expected)
-    for hit in _hits(req, ranges, stats):
+    for hit in _hits(req, heaviest_first(ranges, expected), stats):
         if hit.key > after:
             pool[hit.found.id] = hit
     return len(ranges)

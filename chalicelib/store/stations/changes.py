@@ -83,14 +83,17 @@ def add_promotion(promotion: Promotion, created_by: str, created_at: datetime,
 def _write_promotion(promotion, created_by, created_at, ended_by_station) -> None:
     model = promotions.to_model(promotion, created_by, created_at)
     doc = promotions.to_doc(promotion)
-    with TransactWrite(connection=get_connection()) as tx:
-        tx.save(model, condition=promotions.PromotionModel.promotion_id.does_not_exist())
-        for station_id in sorted(promotion.station_ids or ()):
-            actions = [Path(["promotions", promotion.id]).set(doc)]
-            actions += [Path(["promotions", old]).remove()
-                        for old in ended_by_station.get(station_id, ()) if old != promotion.id]
-            tx.update(StationModel(station_id), actions=actions,
-                      condition=StationModel.station_id.exists())
+    try:
+        with TransactWrite(connection=get_connection()) as tx:
+            tx.save(model, condition=promotions.PromotionModel.promotion_id.does_not_exist())
+            for station_id in sorted(promotion.station_ids or ()):
+                actions = [Path(["promotions", promotion.id]).set(doc)]
+                actions += [Path(["promotions", old]).remove()
+                            for old in ended_by_station.get(station_id, ()) if old != promotion.id]
+                tx.update(StationModel(station_id), actions=actions,
+                          condition=StationModel.station_id.exists())
+    finally:
+        promotions.forget_chain_kept()  # this process's searches show its own writes at once
 
 
 def remove_promotion(promotion: Promotion) -> bool:

@@ -248,13 +248,12 @@ class IndexedStation:
 def stations_in_ranges(ranges, stats: GeoReadStats) -> list[IndexedStation]:
     """Every station whose geo keys fall in one of `ranges` (geocells.CellRange). One Query
     per range (more only past 1 MB pages), run side by side: a search waits for its slowest
-    range, not for their sum."""
+    range, not for their sum. They are sent in the order given, the first from the calling
+    thread (it holds the interpreter already, so no other query is built before it)."""
     connection = StationModel._get_connection()
     plain_json_reads(connection, "Query")
-    if len(ranges) > 1:
-        answers = list(_range_readers().map(lambda r: _read_range(connection, r), ranges))
-    else:
-        answers = [_read_range(connection, r) for r in ranges]
+    others = [_range_readers().submit(_read_range, connection, r) for r in ranges[1:]]
+    answers = [_read_range(connection, r) for r in ranges[:1]] + [f.result() for f in others]
     found = []
     for items, queries, scanned, units in answers:
         stats.ranges += 1
@@ -274,16 +273,24 @@ def _range_readers():
 
 
 def _read_range(connection, cell_range) -> tuple[list, int, int, float]:
-    items, queries, scanned, units, start = [], 0, 0, 0.0, None
+    """The range's items, Query by Query, sent on the connection's botocore client with the
+    request written out: PynamoDB would build the same request from expression objects, about
+    0.1 ms of the interpreter per Query while the ring's other queries wait to be sent."""
+    client = connection.connection.client
+    request = {"TableName": connection.table_name, "IndexName": "geo",
+               "KeyConditionExpression": "#cell = :cell AND #sort BETWEEN :lo AND :hi",
+               "ExpressionAttributeNames": {"#cell": "geo_cell", "#sort": "geo_sort"},
+               "ExpressionAttributeValues": {":cell": {"S": cell_range.partition},
+                                             ":lo": {"S": cell_range.lo},
+                                             ":hi": {"S": cell_range.hi}},
+               "ReturnConsumedCapacity": "TOTAL"}
+    items, queries, scanned, units = [], 0, 0, 0.0
     while True:
-        page = connection.query(
-            cell_range.partition, index_name="geo", exclusive_start_key=start,
-            range_key_condition=StationModel.geo_sort.between(cell_range.lo, cell_range.hi),
-            return_consumed_capacity="TOTAL")
+        page = client.query(**request)
         queries += 1
         scanned += int(page.get("ScannedCount", 0))
         units += float((page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0.0))
         items += page.get("Items", [])
-        start = page.get("LastEvaluatedKey")
-        if not start:
+        if not page.get("LastEvaluatedKey"):
             return items, queries, scanned, units
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -164,3 +164,18 @@ def test_the_map_expects_a_partition_to_hold_all_its_cells_stations():
     assert expected.between(*CellRange(part, part, part + "~").span()) == 30
     half = CellRange(part, geohash(37.87, 112.55, 5), geohash(37.87, 112.55, 5) + "g~")
     assert expected.between(*half.span()) == pytest.approx(5, abs=0.01)
+
+
+def test_a_plan_is_sent_with_the_range_expected_to_read_most_first():
+    from chalicelib.domain.stations.geocells import geohash, plan_options
+    from chalicelib.domain.stations.nearby import ExpectedStations, heaviest_first
+    lat, lng = 37.87, 112.55
+    plan = plan_options(lat, lng, 3_000, max_queries=9)[-1]
+    expected = ExpectedStations({geohash(lat, lng, 5): 40, geohash(lat + 0.03, lng, 5): 5})
+
+    ordered = heaviest_first(plan, expected)
+
+    assert sorted(ordered, key=plan.index) == plan  # the same ranges, each once
+    weights = [expected.between(*r.span()) for r in ordered]
+    assert weights == sorted(weights, reverse=True) and weights[0] > weights[-1]
+    assert heaviest_first(plan, ExpectedStations({})) == plan  # no map: the plan's own order

@@ -296,3 +296,33 @@ def test_a_wrong_density_map_costs_reads_never_stations(aws):
 
     assert [i for _, i in seen] == [s.id for s in placed]
     assert short_pages == 0  # the last ring is kept queries enough to reach the whole radius
+
+
+def test_a_chain_promotion_this_process_writes_or_deletes_shows_in_the_next_search(aws):
+    put(make_station(distance_m=100))
+    assert search()["items"][0]["promotions"] == []  # the process now keeps an empty read
+
+    promote(None, per_litre_off_fen=10)
+
+    assert [p["description"] for p in search()["items"][0]["promotions"]] == ["直降0.10元/升"]
+
+
+def test_a_chain_promotion_written_elsewhere_shows_within_a_second_and_ends_on_time(
+        aws, monkeypatch):
+    from chalicelib.store.stations import promotions as promotion_store
+    clock = [1000.0]
+    monkeypatch.setattr(promotion_store.time, "monotonic", lambda: clock[0])
+    put(make_station(distance_m=100))
+    assert search()["items"][0]["promotions"] == []  # read at 1000.0 and kept
+    with monkeypatch.context() as other_process:  # a write this process does not see
+        other_process.setattr(promotion_store, "forget_chain_kept", lambda: None)
+        promote(None, per_litre_off_fen=10)
+
+    clock[0] = 1000.9
+    assert search()["items"][0]["promotions"] == []  # the kept read, under a second old
+    clock[0] = 1001.0
+    assert len(search()["items"][0]["promotions"]) == 1  # read again
+    clock[0] = 1001.5
+    ended = datetime(2025, 3, 15, 0, 0, 1, tzinfo=timezone.utc)  # after the promotion's end
+    item = stations.search_nearby(nearby_request(*TAIYUAN), now=ended)["items"][0]
+    assert item.promotions == ()

@@ -54,3 +54,28 @@ def test_an_index_item_decodes_to_the_station_pynamodb_reads():
     expected = station_store.to_station(model, station_store.own_promotions(model))
     assert station_store.station_from_item(raw) == expected
     assert expected.promotions == (own,) and expected.version == 7
+
+
+def test_ranges_read_every_station_once_across_pages_and_threads(aws, monkeypatch):
+    """Each range is read Query by Query until DynamoDB says it is done (here two stations a
+    page), the first range from the calling thread and the rest side by side."""
+    from chalicelib.domain.stations.geocells import plan_queries
+    from tests.station_factory import TAIYUAN, make_station
+
+    stations = [make_station(f"pg-{k:02d}", bearing=k * 36.0, distance_m=300.0 + 150 * k)
+                for k in range(10)]
+    for station in stations:
+        station_store.put_station(station)
+    connection = station_store.StationModel._get_connection()
+    client = connection.connection.client
+    query = client.query
+    monkeypatch.setattr(client, "query", lambda **request: query(Limit=2, **request))
+    ranges = plan_queries(*TAIYUAN, 2_500, max_queries=4)
+    stats = station_store.GeoReadStats()
+
+    found = station_store.stations_in_ranges(ranges, stats)
+
+    assert len(ranges) > 1
+    assert sorted(f.id for f in found) == sorted(s.id for s in stations)
+    assert {f.id: f.station() for f in found} == {s.id: s for s in stations}
+    assert stats.ranges == len(ranges) and stats.queries >= len(found) // 2 + 1
