@@ -25,6 +25,9 @@ def staff_headers(stack, username: str) -> dict:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+ALL_DAY = {"open": "00:00", "close": "24:00"}
+
+
 def station(station_id: str) -> dict:
     return next(s for s in seed.load_stations() if s["id"] == station_id)
 
@@ -41,6 +44,9 @@ def paid_order(stack, station_id: str, amount_fen: int, grade: str = "92",
     nozzle of the grade, paid in the sandbox."""
     api = stack["api_url"]
     driver = driver or driver_headers(stack)
+    # A station that closes refuses orders (STATION_CLOSED): these tests order only where the
+    # seed opens around the clock, so they pass whatever the hour in Beijing.
+    assert station(station_id)["hours"] == ALL_DAY, f"{station_id} closes at night"
     nozzle = next(n["no"] for n in station(station_id)["nozzles"] if n["grade"] == grade)
     created = requests.post(f"{api}/v1/orders", timeout=30,
                             headers={**driver, "Idempotency-Key": str(uuid.uuid4())},
