@@ -110,6 +110,8 @@ def remove_promotion(promotion: Promotion) -> bool:
         if transaction_condition_failed(err):
             return False
         raise
+    finally:
+        promotions.forget_chain_kept()  # this process's searches show its own deletes at once
     return True
 
 

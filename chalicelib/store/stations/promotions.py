@@ -6,7 +6,6 @@ so a search reads the ones not yet ended with one Query; `listing` pages them al
 """
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
 
@@ -122,8 +121,9 @@ def chain_promotions_not_ended(now: datetime) -> list[Promotion]:
         CHAIN, PromotionModel.ends_key > after)]
 
 
-_chain_kept: dict[str, tuple[float, datetime, list[Promotion]]] = {}  # table -> read
-_chain_reading = threading.Lock()
+# table -> (monotonic time read, the `now` read for, what it read); one assignment replaces a
+# read whole, so a search never sees half of one.
+_chain_kept: dict[str, tuple[float, datetime, list[Promotion]]] = {}
 
 
 def chain_kept(now: datetime) -> list[Promotion]:
@@ -143,15 +143,13 @@ def chain_kept(now: datetime) -> list[Promotion]:
         return [p for p in kept[2] if p.ends_at > now]
     read_at = time.monotonic()
     promotions = chain_promotions_not_ended(now)
-    with _chain_reading:
-        _chain_kept[table] = (read_at, now, promotions)
+    _chain_kept[table] = (read_at, now, promotions)
     return promotions
 
 
 def forget_chain_kept() -> None:
-    """Drop the kept read (this process wrote a promotion; and tests)."""
-    with _chain_reading:
-        _chain_kept.clear()
+    """Drop the kept read (this process wrote or deleted a promotion; and tests)."""
+    _chain_kept.clear()
 
 
 def promotions_not_ended(now: datetime, after_key: str | None, limit: int) -> list[Promotion]:

@@ -302,9 +302,13 @@ def test_a_chain_promotion_this_process_writes_or_deletes_shows_in_the_next_sear
     put(make_station(distance_m=100))
     assert search()["items"][0]["promotions"] == []  # the process now keeps an empty read
 
-    promote(None, per_litre_off_fen=10)
+    created = promote(None, per_litre_off_fen=10)
 
     assert [p["description"] for p in search()["items"][0]["promotions"]] == ["直降0.10元/升"]
+
+    station_admin.delete_promotion(HQ, created["id"])
+
+    assert search()["items"][0]["promotions"] == []
 
 
 def test_a_chain_promotion_written_elsewhere_shows_within_a_second_and_ends_on_time(
