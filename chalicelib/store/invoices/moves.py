@@ -78,11 +78,13 @@ def mark_issued(invoice: Invoice, number: str, issued_at: str, now: str,
         condition &= M.reversal_requested_at.does_not_exist() & _mail_free(
             invoice.mails_sent, now)
         left = replace(left, mail_claimed_until=mail_until, mail_attempts=invoice.mail_attempts + 1)
+
+    def stage(tx) -> None:
+        tx.update(M(invoice.id), actions=actions, condition=condition)
+        if also is not None:
+            also(tx)
+
     if group is not None and mail_until is not None:
-        def stage(tx) -> None:
-            tx.update(M(invoice.id), actions=actions, condition=condition)
-            if also is not None:
-                also(tx)
         return group.write(Write(invoice.id, stage, left, partial(
             mark_issued, invoice, number, issued_at, now, pdf_key, ofd_key, also=also,
             mail_until=mail_until)))
@@ -90,8 +92,7 @@ def mark_issued(invoice: Invoice, number: str, issued_at: str, now: str,
         return update(invoice.id, actions, condition)
     try:
         with TransactWrite(connection=get_connection()) as tx:
-            tx.update(M(invoice.id), actions=actions, condition=condition)
-            also(tx)
+            stage(tx)
     except TransactWriteError as err:
         if lost_race(err):
             return None
